@@ -1,0 +1,145 @@
+"""Elemwise: dispatch again on the scalar op; Composite expands into its scalar graph."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pytensor.graph.basic import Apply, Constant
+from pytensor.scalar import basic as ps
+from pytensor.scalar import math as psm
+from pytensor.tensor.elemwise import Elemwise
+
+from compiler.frontend.importer import Importer, Unsupported, import_op
+from ir import ops
+from ir.core import Value
+
+#: Scalar ops that are one IR elementwise op with the same operands.
+SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
+    ps.Add: ops.Add,
+    ps.Mul: ops.Mul,
+    ps.Sub: ops.Sub,
+    ps.TrueDiv: ops.Div,
+    ps.IntDiv: ops.IntDiv,
+    ps.Mod: ops.Mod,
+    ps.Pow: ops.Pow,
+    ps.Maximum: ops.Maximum,
+    ps.Minimum: ops.Minimum,
+    ps.Neg: ops.Neg,
+    ps.Abs: ops.Abs,
+    ps.Sign: ops.Sign,
+    ps.Clip: ops.Clip,
+    ps.Exp: ops.Exp,
+    ps.Exp2: ops.Exp2,
+    ps.Expm1: ops.Expm1,
+    ps.Log: ops.Log,
+    ps.Log2: ops.Log2,
+    ps.Log10: ops.Log10,
+    ps.Log1p: ops.Log1p,
+    ps.Sqrt: ops.Sqrt,
+    ps.Reciprocal: ops.Reciprocal,
+    ps.Sin: ops.Sin,
+    ps.Cos: ops.Cos,
+    ps.Tan: ops.Tan,
+    ps.ArcSin: ops.Asin,
+    ps.ArcCos: ops.Acos,
+    ps.ArcTan: ops.Atan,
+    ps.Sinh: ops.Sinh,
+    ps.Cosh: ops.Cosh,
+    ps.Tanh: ops.Tanh,
+    ps.ArcSinh: ops.Asinh,
+    ps.ArcCosh: ops.Acosh,
+    ps.ArcTanh: ops.Atanh,
+    psm.Sigmoid: ops.Sigmoid,
+    psm.Softplus: ops.Softplus,
+    psm.Erf: ops.Erf,
+    ps.Floor: ops.Floor,
+    ps.Ceil: ops.Ceil,
+    ps.Trunc: ops.Trunc,
+    ps.RoundHalfToEven: ops.RoundHalfToEven,
+    ps.RoundHalfAwayFromZero: ops.RoundHalfAwayFromZero,
+    ps.LT: ops.Lt,
+    ps.GT: ops.Gt,
+    ps.LE: ops.Le,
+    ps.GE: ops.Ge,
+    ps.EQ: ops.Eq,
+    ps.NEQ: ops.Ne,
+    ps.IsNan: ops.IsNan,
+    ps.IsInf: ops.IsInf,
+    ps.AND: ops.BitwiseAnd,
+    ps.OR: ops.BitwiseOr,
+    ps.XOR: ops.BitwiseXor,
+    ps.Invert: ops.Invert,
+    ps.Switch: ops.Where,
+    ps.Second: ops.Second,
+}
+
+
+@functools.singledispatch
+def import_scalar(
+    sop: Any, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
+) -> list[Value]:
+    """One scalar op applied elementwise to tensor ``inputs``; returns its outputs."""
+    ir_cls = SCALAR_TO_IR.get(type(sop))
+    if ir_cls is None:
+        raise Unsupported(f"scalar op {type(sop).__name__} has no ONNX equivalent")
+    (out_dtype,) = out_dtypes
+    op = imp.emit_op(ir_cls, inputs)
+    if op.result.dtype == out_dtype:
+        return [op.result]
+    # PyTensor computed in another dtype (a non-default floatX or cast policy): compute in
+    # PyTensor's dtype, with every data operand converted first.
+    data = {id(v) for v in op.data_operands()}
+    exact = op.result_dtype() == op.compute_dtype()
+    imp.func.erase(op)
+    if not exact:
+        raise Unsupported(
+            f"{type(sop).__name__} gives {out_dtype} in PyTensor but {op.result.dtype} here"
+        )
+    converted = [
+        imp.emit(ops.Cast, [v], {"to": out_dtype}) if id(v) in data and v.dtype != out_dtype else v
+        for v in inputs
+    ]
+    return [imp.emit(ir_cls, converted)]
+
+
+@import_scalar.register(ps.Identity)
+def _identity(sop, inputs, out_dtypes, imp) -> list[Value]:
+    return [inputs[0]]
+
+
+@import_scalar.register(ps.Sqr)
+def _sqr(sop, inputs, out_dtypes, imp) -> list[Value]:
+    return [imp.emit(ops.Mul, [inputs[0], inputs[0]])]
+
+
+@import_scalar.register(ps.Cast)
+def _cast(sop, inputs, out_dtypes, imp) -> list[Value]:
+    return [imp.emit(ops.Cast, [inputs[0]], {"to": sop.o_type.dtype})]
+
+
+@import_scalar.register(ps.Composite)
+def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
+    env: dict[Any, Value] = dict(zip(sop.fgraph.inputs, inputs, strict=True))
+
+    def value(var: Any) -> Value:
+        if var in env:
+            return env[var]
+        if isinstance(var, Constant):
+            return imp.constant(np.asarray(var.data, dtype=var.type.dtype))
+        raise Unsupported(f"Composite reads {var}, which it does not define")
+
+    for node in sop.fgraph.toposort():
+        outs = import_scalar(
+            node.op, [value(v) for v in node.inputs], [o.type.dtype for o in node.outputs], imp
+        )
+        env.update(zip(node.outputs, outs, strict=True))
+    return [value(v) for v in sop.fgraph.outputs]
+
+
+@import_op.register(Elemwise)
+def import_elemwise(op: Elemwise, node: Apply, imp: Importer) -> list[Value]:
+    inputs = [imp.value(v) for v in node.inputs]
+    return import_scalar(op.scalar_op, inputs, [o.type.dtype for o in node.outputs], imp)

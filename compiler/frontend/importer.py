@@ -1,0 +1,266 @@
+"""PyTensor FunctionGraph → IR module: the graph walk, values, constants and diagnostics.
+
+Each PyTensor op class has one small rule, registered on ``import_op``; a rule returns one IR
+value per node output or raises ``Unsupported``. Every unsupported node is collected (the walk
+goes on with placeholder values) and reported together in one ``UnsupportedOpError``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.graph.basic import Apply, Constant, Variable
+from pytensor.graph.fg import FunctionGraph
+from pytensor.tensor.type import TensorType as PtTensorType
+
+from compiler.errors import UnsupportedOp, UnsupportedOpError
+from ir import dtypes, ops
+from ir.attributes import DenseElements
+from ir.core import Function, Location, Module, Operation, Return, Value
+from ir.types import UNKNOWN, Dim, TensorType, is_symbol_name
+
+
+class Unsupported(Exception):
+    """Raised by an import rule: this node cannot be expressed; the message says why."""
+
+
+@dataclass(frozen=True)
+class FrontendOptions:
+    """How graph inputs become model inputs.
+
+    ``dim_names`` names the unknown dims of inputs: ``{"x": {0: "batch"}}``; dims with the
+    same name are the same size. Unnamed unknown dims get ``<input>_<axis>``.
+    ``shared_as_inputs`` keeps shared variables as model inputs instead of weights.
+    """
+
+    dim_names: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    shared_as_inputs: bool = False
+
+
+@functools.singledispatch
+def import_op(op: Any, node: Apply, imp: Importer) -> Sequence[Value]:
+    """Translate one PyTensor node; rules are registered per op class."""
+    raise Unsupported(f"no ONNX translation for PyTensor op {type(op).__name__}")
+
+
+def _trace(var: Variable) -> tuple[tuple[str, int, str, str], ...]:
+    """The user's stack where ``var`` was made (PyTensor keeps a list of stacks; the last)."""
+    trace = getattr(var.tag, "trace", None) or ()
+    frames = trace[-1] if trace and isinstance(trace[-1], list) else trace
+    out = []
+    for frame in frames:
+        try:
+            filename, line, func, code = frame
+        except (TypeError, ValueError):
+            continue
+        out.append((str(filename), int(line), str(func), str(code)))
+    return tuple(out)
+
+
+def location_of(node: Apply) -> Location:
+    out = node.outputs[0]
+    return Location(origin=str(node.op), variable=out.name, trace=_trace(out))
+
+
+class Importer:
+    """Walks a FunctionGraph in topological order and builds the IR function."""
+
+    def __init__(self, fgraph: FunctionGraph, options: FrontendOptions | None = None) -> None:
+        self.fgraph = fgraph
+        self.options = options or FrontendOptions()
+        self.func = Function("main")
+        self.values: dict[Variable, Value] = {}
+        self.unsupported: list[UnsupportedOp] = []
+        self._location: Location | None = None
+        self._constants: dict[tuple[str, tuple[int, ...], bytes], Value] = {}
+
+    # -- the walk -----------------------------------------------------------------------------
+
+    def run(self) -> Module:
+        self._import_inputs()
+        for node in self.fgraph.toposort():
+            self._import_node(node)
+        outputs = [self.value(v) for v in self.fgraph.outputs]
+        if self.unsupported:
+            raise UnsupportedOpError(self.unsupported)
+        names = _unique_names(
+            [v.name for v in self.fgraph.outputs], "output", taken={a.name for a in self.func.args}
+        )
+        self.func.append(Return(outputs, names))
+        return Module(self.func)
+
+    def _import_inputs(self) -> None:
+        raw_names = [v.name for v in self.fgraph.inputs]
+        names = _unique_names(raw_names, "input")
+        for var, name in zip(self.fgraph.inputs, names, strict=True):
+            if isinstance(var, SharedVariable) and not self.options.shared_as_inputs:
+                data = np.asarray(var.get_value(borrow=True))
+                self.values[var] = self.constant(data, name=name)
+                continue
+            if isinstance(var, Constant):
+                self.values[var] = self.constant(np.asarray(var.data), name=name)
+                continue
+            try:
+                type_ = self.ir_type(var.type)
+            except Unsupported as e:
+                self.unsupported.append(UnsupportedOp("graph input", str(e), output=name))
+                type_ = TensorType("float32", ())
+            if isinstance(var, SharedVariable):
+                shape = np.shape(var.get_value(borrow=True))
+                type_ = type_.with_shape(shape)
+            else:
+                type_ = type_.with_shape(self._input_dims(name, type_.shape))
+            arg = Value(type_, name=name)
+            self.func.args.append(arg)
+            self.values[var] = arg
+
+    def _input_dims(self, name: str, shape: tuple[Dim, ...]) -> list[Dim]:
+        given = self.options.dim_names.get(name, {})
+        dims: list[Dim] = []
+        for axis, d in enumerate(shape):
+            if d != UNKNOWN:
+                dims.append(d)
+                continue
+            symbol = given.get(axis) or given.get(axis - len(shape)) or _symbol(f"{name}_{axis}")
+            if not is_symbol_name(symbol):
+                raise ValueError(f"dim name {symbol!r} for {name}:{axis} is not an identifier")
+            dims.append(symbol)
+        return dims
+
+    def _import_node(self, node: Apply) -> None:
+        self._location = location_of(node)
+        try:
+            inputs_ok = all(v in self.values or isinstance(v, Constant) for v in node.inputs)
+            if not inputs_ok:
+                raise Unsupported("an input of this node is not a graph input")
+            outs = list(import_op(node.op, node, self))
+            if len(outs) != len(node.outputs):
+                raise AssertionError(f"rule for {node.op} returned {len(outs)} values")
+            for var, value in zip(node.outputs, outs, strict=True):
+                self.values[var] = self._reconcile(node, var, value)
+        except Unsupported as e:
+            self.unsupported.append(
+                UnsupportedOp(
+                    op=str(node.op),
+                    reason=str(e),
+                    output=node.outputs[0].name,
+                    input_types=tuple(str(v.type) for v in node.inputs),
+                    location=self._location,
+                )
+            )
+            for var in node.outputs:
+                self.values[var] = Value(self._placeholder_type(var))
+        finally:
+            self._location = None
+
+    def _reconcile(self, node: Apply, var: Variable, value: Value) -> Value:
+        """Check an IR value against PyTensor's type; take the static dims PyTensor knows."""
+        if not isinstance(var.type, PtTensorType):
+            raise Unsupported(f"output type {var.type} is not a tensor")
+        if value.dtype != var.type.dtype or value.rank != var.type.ndim:
+            raise AssertionError(
+                f"internal error: {node.op} became {value.type}, PyTensor says {var.type}"
+            )
+        refined = list(value.shape)
+        for axis, (ir_dim, pt_dim) in enumerate(zip(value.shape, var.type.shape, strict=True)):
+            if pt_dim is None:
+                continue
+            if isinstance(ir_dim, int) and ir_dim != pt_dim:
+                raise AssertionError(
+                    f"internal error: {node.op} axis {axis} is {ir_dim}, PyTensor says {pt_dim}"
+                )
+            if ir_dim == UNKNOWN:
+                refined[axis] = int(pt_dim)
+        if refined != list(value.shape) and isinstance(value.owner, Operation):
+            value.type = value.type.with_shape(refined)
+        return value
+
+    def _placeholder_type(self, var: Variable) -> TensorType:
+        try:
+            return self.ir_type(var.type)
+        except Unsupported:
+            return TensorType("float32", ())
+
+    # -- helpers for rules --------------------------------------------------------------------
+
+    def value(self, var: Variable) -> Value:
+        """The IR value of a PyTensor variable (constants are created on first use)."""
+        found = self.values.get(var)
+        if found is not None:
+            return found
+        if isinstance(var, Constant):
+            return self.constant(np.asarray(var.data, dtype=var.type.dtype))
+        raise Unsupported(f"variable {var} is not computed by the graph")
+
+    def ir_type(self, pt_type: Any) -> TensorType:
+        if not isinstance(pt_type, PtTensorType):
+            raise Unsupported(f"type {pt_type} is not a tensor type")
+        if pt_type.dtype not in dtypes.DTYPES:
+            raise Unsupported(f"dtype {pt_type.dtype} has no ONNX equivalent here")
+        return TensorType(pt_type.dtype, tuple(UNKNOWN if d is None else d for d in pt_type.shape))
+
+    def emit(
+        self,
+        cls: type[Operation],
+        operands: Sequence[Value],
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Value:
+        """Append a one-result op made from the node being imported."""
+        return self.emit_op(cls, operands, attributes).result
+
+    def emit_op(
+        self,
+        cls: type[Operation],
+        operands: Sequence[Value],
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Operation:
+        return self.func.append(cls(operands, attributes, location=self._location))
+
+    def constant(self, data: np.ndarray, name: str | None = None) -> Value:
+        """A ``tir.constant``; unnamed equal constants are shared."""
+        data = np.asarray(data)
+        if str(data.dtype) not in dtypes.DTYPES:
+            raise Unsupported(f"constant of dtype {data.dtype} has no ONNX equivalent here")
+        key = (str(data.dtype), data.shape, data.tobytes())
+        if name is None and key in self._constants:
+            return self._constants[key]
+        op = self.func.append(
+            ops.Constant([], {"value": DenseElements(data)}, location=self._location)
+        )
+        op.result.name = name
+        if name is None:
+            self._constants[key] = op.result
+        return op.result
+
+
+def _symbol(text: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in text)
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"d_{cleaned}"
+
+
+def _unique_names(
+    names: Sequence[str | None], default: str, taken: set[str] | None = None
+) -> list[str]:
+    """Non-empty names, unique among themselves and ``taken``: ``x``, ``x_1``, ``output_2``."""
+    taken = set(taken or ())
+    out = []
+    for i, raw in enumerate(names):
+        base = raw if raw else f"{default}_{i}"
+        name, k = base, 0
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+def import_fgraph(fgraph: FunctionGraph, options: FrontendOptions | None = None) -> Module:
+    """Translate ``fgraph`` into an IR module; raises ``UnsupportedOpError`` listing every op
+    the compiler cannot express. The FunctionGraph is not modified."""
+    return Importer(fgraph, options).run()

@@ -1,0 +1,371 @@
+"""The IR's data structures: SSA values with use lists, operations, and the function holding them.
+
+A ``Function`` owns its operations in an intrusive doubly linked list (O(1) insert and erase,
+stable iteration while rewriting). Every ``Value`` knows its producer (an operation, or None for
+a function argument) and keeps its uses in insertion order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+from ir.attributes import AttrKind
+from ir.types import TensorType
+
+
+class IRError(Exception):
+    """Malformed IR: a broken invariant, a bad operand or attribute, a type that does not check."""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an op came from: the source op, the variable it computes, the user's stack.
+
+    ``trace`` holds (file, line, function, code) frames, innermost last.
+    """
+
+    origin: str
+    variable: str | None = None
+    trace: tuple[tuple[str, int, str, str], ...] = ()
+
+    def format_trace(self, indent: str = "    ") -> str:
+        return "\n".join(
+            f'{indent}File "{f}", line {n}, in {fn}\n{indent}  {code}'
+            for f, n, fn, code in self.trace
+        )
+
+
+class Use(NamedTuple):
+    """Operand ``index`` of ``op`` reads the value."""
+
+    op: Operation
+    index: int
+
+
+class Value:
+    """An SSA value: the result of an operation or an argument of the function."""
+
+    __slots__ = ("_uses", "index", "name", "owner", "type")
+
+    def __init__(
+        self,
+        type: TensorType,
+        owner: Operation | None = None,
+        index: int = 0,
+        name: str | None = None,
+    ) -> None:
+        self.type = type
+        self.owner = owner
+        self.index = index
+        self.name = name
+        self._uses: dict[Use, None] = {}
+
+    @property
+    def uses(self) -> list[Use]:
+        """Every (op, operand index) that reads this value, oldest first."""
+        return list(self._uses)
+
+    @property
+    def users(self) -> list[Operation]:
+        """The distinct operations that read this value, oldest first."""
+        return list(dict.fromkeys(use.op for use in self._uses))
+
+    @property
+    def num_uses(self) -> int:
+        return len(self._uses)
+
+    @property
+    def has_uses(self) -> bool:
+        return bool(self._uses)
+
+    @property
+    def dtype(self) -> str:
+        return self.type.dtype
+
+    @property
+    def shape(self) -> tuple[int | str, ...]:
+        return self.type.shape
+
+    @property
+    def rank(self) -> int:
+        return self.type.rank
+
+    def replace_all_uses_with(self, new: Value) -> None:
+        """Make every reader of this value read ``new`` instead."""
+        if new is self:
+            return
+        for op, index in list(self._uses):
+            op.set_operand(index, new)
+
+    def __repr__(self) -> str:
+        label = self.name or (f"{self.owner.NAME}#{self.index}" if self.owner else "arg")
+        return f"<Value {label}: {self.type}>"
+
+
+class Operation:
+    """Base class of every IR operation.
+
+    A subclass declares its op in a few class attributes:
+
+    - ``NAME``: the text name, ``"tir.<op>"``;
+    - ``OPERANDS``: operand names; a name starting with ``*`` (last only) takes the rest;
+    - ``ATTRS``: attribute name → ``AttrKind``; ``OPTIONAL_ATTRS`` those that may be absent;
+    - ``NUM_RESULTS``;
+    - ``infer_types``: the result types from operand types and attributes (and checks them);
+    - optionally ``verify_op`` for checks beyond types.
+
+    Named accessors (``op.x`` for an operand, ``op.perm`` for an attribute) are generated.
+    """
+
+    NAME: ClassVar[str]
+    OPERANDS: ClassVar[tuple[str, ...]] = ()
+    ATTRS: ClassVar[Mapping[str, AttrKind]] = {}
+    OPTIONAL_ATTRS: ClassVar[frozenset[str]] = frozenset()
+    NUM_RESULTS: ClassVar[int] = 1
+    #: No side effects: unused results may be erased and equal ops merged.
+    PURE: ClassVar[bool] = True
+    #: The attribute printed inline right after the op name (constants: ``tir.constant dense<1>``).
+    INLINE_ATTR: ClassVar[str | None] = None
+
+    __slots__ = ("attributes", "location", "next", "operands", "parent", "prev", "results")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "NAME" not in cls.__dict__:
+            return  # an abstract intermediate class
+        variadic = [i for i, n in enumerate(cls.OPERANDS) if n.startswith("*")]
+        if variadic and variadic != [len(cls.OPERANDS) - 1]:
+            raise TypeError(f"{cls.__name__}: only the last operand may be variadic")
+        for index, name in enumerate(cls.OPERANDS):
+            if name.startswith("*"):
+                _define(cls, name[1:], property(lambda op, i=index: tuple(op.operands[i:])))
+            else:
+                _define(cls, name, property(lambda op, i=index: op.operands[i]))
+        for name in cls.ATTRS:
+            _define(cls, name, property(lambda op, n=name: op.attributes.get(n)))
+        OP_REGISTRY[cls.NAME] = cls
+
+    def __init__(
+        self,
+        operands: Sequence[Value],
+        attributes: Mapping[str, Any] | None = None,
+        result_types: Sequence[TensorType] | None = None,
+        location: Any = None,
+    ) -> None:
+        self.operands: list[Value] = []
+        self.attributes: dict[str, Any] = self._check_attributes(attributes or {})
+        self.parent: Function | None = None
+        self.prev: Operation | None = None
+        self.next: Operation | None = None
+        self.location = location
+        self._check_operand_count(len(operands))
+        for value in operands:
+            if not isinstance(value, Value):
+                raise IRError(f"{self.NAME}: operand {value!r} is not a Value")
+            value._uses[Use(self, len(self.operands))] = None
+            self.operands.append(value)
+        types = tuple(self.infer_types()) if result_types is None else tuple(result_types)
+        if len(types) != self.NUM_RESULTS:
+            raise IRError(
+                f"{self.NAME}: expected {self.NUM_RESULTS} result types, got {len(types)}"
+            )
+        self.results: tuple[Value, ...] = tuple(Value(t, self, i) for i, t in enumerate(types))
+
+    # -- declaration checks -------------------------------------------------------------------
+
+    @classmethod
+    def _check_operand_count(cls, count: int) -> None:
+        fixed = sum(1 for n in cls.OPERANDS if not n.startswith("*"))
+        variadic = len(fixed_names := cls.OPERANDS) != fixed
+        if count < fixed or (not variadic and count != fixed):
+            want = f"at least {fixed}" if variadic else str(fixed)
+            raise IRError(f"{cls.NAME}: expected {want} operands {fixed_names}, got {count}")
+
+    def _check_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(attributes) - set(self.ATTRS)
+        if unknown:
+            raise IRError(f"{self.NAME}: unknown attributes {sorted(unknown)}")
+        checked: dict[str, Any] = {}
+        for name, kind in self.ATTRS.items():
+            if name not in attributes:
+                if name not in self.OPTIONAL_ATTRS:
+                    raise IRError(f"{self.NAME}: missing attribute {name!r}")
+                continue
+            try:
+                checked[name] = kind.check(attributes[name])
+            except (TypeError, ValueError) as e:
+                raise IRError(f"{self.NAME}: attribute {name!r}: {e}") from None
+        return checked
+
+    # -- semantics (overridden by op classes) -------------------------------------------------
+
+    def infer_types(self) -> Sequence[TensorType]:
+        """Result types from the operands' types and the attributes; raises ``IRError``."""
+        raise NotImplementedError(f"{type(self).__name__}.infer_types")
+
+    def verify_op(self) -> None:
+        """Op-specific checks beyond ``infer_types``; raise ``IRError``."""
+
+    # -- structure ----------------------------------------------------------------------------
+
+    @property
+    def result(self) -> Value:
+        """The single result of a one-result op."""
+        if len(self.results) != 1:
+            raise IRError(f"{self.NAME} has {len(self.results)} results, not one")
+        return self.results[0]
+
+    def set_operand(self, index: int, value: Value) -> None:
+        old = self.operands[index]
+        del old._uses[Use(self, index)]
+        value._uses[Use(self, index)] = None
+        self.operands[index] = value
+
+    def drop_operand_uses(self) -> None:
+        for index, value in enumerate(self.operands):
+            value._uses.pop(Use(self, index), None)
+
+    def __repr__(self) -> str:
+        return f"<{self.NAME} {', '.join(str(r.type) for r in self.results)}>"
+
+
+OP_REGISTRY: dict[str, type[Operation]] = {}
+
+
+def _define(cls: type, name: str, prop: property) -> None:
+    if name in cls.__dict__ or hasattr(Operation, name):
+        raise TypeError(f"{cls.__name__}: accessor {name!r} clashes with an existing attribute")
+    setattr(cls, name, prop)
+
+
+class Return(Operation):
+    """Ends the function: its operands are the function's outputs, named by ``names``.
+
+    `return %3 : "y"`
+    """
+
+    NAME = "return"
+    OPERANDS = ("*values",)
+    NUM_RESULTS = 0
+    PURE = False
+
+    __slots__ = ("names",)
+
+    def __init__(self, values: Sequence[Value], names: Sequence[str]) -> None:
+        if len(values) != len(names):
+            raise IRError("return: one name per output")
+        self.names = list(names)
+        super().__init__(values, result_types=())
+
+    def infer_types(self) -> Sequence[TensorType]:
+        return ()
+
+
+class Function:
+    """One typed SSA function: named arguments, operations in order, ending with ``return``."""
+
+    def __init__(self, name: str = "main", args: Sequence[Value] = ()) -> None:
+        self.name = name
+        self.args: list[Value] = list(args)
+        self.first: Operation | None = None
+        self.last: Operation | None = None
+        self._count = 0
+
+    # -- iteration ----------------------------------------------------------------------------
+
+    @property
+    def ops(self) -> Iterator[Operation]:
+        """The operations in order. Safe to erase the current op or insert around it."""
+        op = self.first
+        while op is not None:
+            nxt = op.next
+            yield op
+            op = nxt
+
+    def __len__(self) -> int:
+        """Number of operations, ``return`` included."""
+        return self._count
+
+    @property
+    def num_ops(self) -> int:
+        """Number of operations, ``return`` excluded."""
+        return self._count - (1 if isinstance(self.last, Return) else 0)
+
+    @property
+    def terminator(self) -> Return:
+        if not isinstance(self.last, Return):
+            raise IRError(f"function @{self.name} does not end with return")
+        return self.last
+
+    @property
+    def outputs(self) -> tuple[Value, ...]:
+        return tuple(self.terminator.operands)
+
+    @property
+    def output_names(self) -> list[str]:
+        return self.terminator.names
+
+    # -- mutation -----------------------------------------------------------------------------
+
+    def append(self, op: Operation) -> Operation:
+        self._link(op, self.last, None)
+        return op
+
+    def insert_before(self, anchor: Operation, op: Operation) -> Operation:
+        self._check_owned(anchor)
+        self._link(op, anchor.prev, anchor)
+        return op
+
+    def insert_after(self, anchor: Operation, op: Operation) -> Operation:
+        self._check_owned(anchor)
+        self._link(op, anchor, anchor.next)
+        return op
+
+    def erase(self, op: Operation) -> None:
+        """Remove ``op``; its results must have no uses left."""
+        self._check_owned(op)
+        for r in op.results:
+            if r.has_uses:
+                raise IRError(f"cannot erase {op.NAME}: result {r.index} still has uses")
+        op.drop_operand_uses()
+        if op.prev is None:
+            self.first = op.next
+        else:
+            op.prev.next = op.next
+        if op.next is None:
+            self.last = op.prev
+        else:
+            op.next.prev = op.prev
+        op.parent = op.prev = op.next = None
+        self._count -= 1
+
+    def _link(self, op: Operation, prev: Operation | None, nxt: Operation | None) -> None:
+        if op.parent is not None:
+            raise IRError(f"{op.NAME} is already in a function")
+        op.parent, op.prev, op.next = self, prev, nxt
+        if prev is None:
+            self.first = op
+        else:
+            prev.next = op
+        if nxt is None:
+            self.last = op
+        else:
+            nxt.prev = op
+        self._count += 1
+
+    def _check_owned(self, op: Operation) -> None:
+        if op.parent is not self:
+            raise IRError(f"{op.NAME} is not in function @{self.name}")
+
+
+class Module:
+    """The unit the compiler works on: one function plus model-level metadata."""
+
+    def __init__(self, func: Function, doc: str = "") -> None:
+        self.func = func
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return self.func.num_ops

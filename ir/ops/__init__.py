@@ -1,0 +1,4 @@
+"""The ``tir`` dialect: every op class, registered by name in ``ir.core.OP_REGISTRY``."""
+
+from ir.ops.elementwise import *  # noqa: F403
+from ir.ops.tensor import *  # noqa: F403

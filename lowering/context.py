@@ -1,0 +1,182 @@
+"""The state of one lowering: the ONNX nodes and initializers made so far, and their names.
+
+Names are deterministic: IR value names where the IR has them, else ``v<N>`` in emission order;
+model inputs and outputs keep their names exactly, and no other value may take them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import onnx_ir as oir
+
+from ir.core import Value
+from ir.types import UNKNOWN, TensorType
+from lowering.ort_kernels import ORT_KERNELS
+
+
+class LoweringUnsupported(Exception):
+    """Raised by a lowering rule: the op cannot be expressed in opset 18 here; says why."""
+
+
+def onnx_dtype(dtype: str) -> oir.DataType:
+    return oir.DataType.from_numpy(np.dtype(dtype))
+
+
+def onnx_shape(type_: TensorType) -> oir.Shape:
+    return oir.Shape([None if d == UNKNOWN else d for d in type_.shape])
+
+
+#: Exact wider dtypes to compute in when ORT has no kernel for a dtype (tried in order).
+#: Every value of the narrow dtype is a value of the wide one, so comparisons, selections and
+#: (for integers, with the cast back wrapping) ring arithmetic are unchanged.
+WIDER: Mapping[str, tuple[str, ...]] = {
+    "bool": ("uint8", "int32"),
+    "int8": ("int32", "int64"),
+    "uint8": ("int32", "int64"),
+    "int16": ("int32", "int64"),
+    "uint16": ("int32", "int64"),
+    "int32": ("int64",),
+    "uint32": ("int64",),
+    "uint64": (),
+    "int64": (),
+    "float16": ("float32", "float64"),
+    "float32": ("float64",),
+    "float64": (),
+}
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-/:]")
+
+
+class LoweringContext:
+    """Builds the ONNX graph: nodes in order, initializers, and the IR value → ONNX value map."""
+
+    def __init__(self, reserved_names: Sequence[str]) -> None:
+        self.nodes: list[oir.Node] = []
+        self.initializers: list[oir.Value] = []
+        self.values: dict[Value, oir.Value] = {}
+        self._taken: set[str] = set(reserved_names)
+        self._counter = 0
+        self._node_counter = 0
+        self._cached_constants: dict[tuple[str, tuple[int, ...], bytes], oir.Value] = {}
+        #: Provenance written into each node's metadata (set by the emitter per IR op).
+        self.origin: str | None = None
+
+    # -- names --------------------------------------------------------------------------------
+
+    def fresh_name(self, hint: str | None = None) -> str:
+        if hint:
+            base = _SAFE_NAME.sub("_", hint)
+            name, k = base, 0
+            while name in self._taken:
+                k += 1
+                name = f"{base}_{k}"
+        else:
+            while (name := f"v{self._counter}") in self._taken:
+                self._counter += 1
+            self._counter += 1
+        self._taken.add(name)
+        return name
+
+    # -- building -----------------------------------------------------------------------------
+
+    def node(
+        self,
+        op_type: str,
+        inputs: Sequence[oir.Value | None],
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        num_outputs: int = 1,
+    ) -> list[oir.Value]:
+        """Append a node; its outputs get fresh names and no declared type."""
+        attrs = oir.convenience.convert_attributes(dict(attributes or {}))
+        outputs = [oir.Value(name=self.fresh_name()) for _ in range(num_outputs)]
+        metadata = {"pytensor_op": self.origin} if self.origin else None
+        node = oir.Node(
+            "",
+            op_type,
+            inputs,
+            attrs,
+            outputs=outputs,
+            name=f"{op_type}_{self._node_counter}",
+            metadata_props=metadata,
+        )
+        self._node_counter += 1
+        self.nodes.append(node)
+        return list(node.outputs)
+
+    def op(self, op_type: str, *inputs: oir.Value | None, **attributes: Any) -> oir.Value:
+        """A one-output node: ``ctx.op("Add", a, b)``."""
+        return self.node(op_type, inputs, attributes)[0]
+
+    def initializer(self, array: np.ndarray, name: str | None = None) -> oir.Value:
+        value = oir.Value(
+            name=self.fresh_name(name or "const"),
+            type=oir.TensorType(onnx_dtype(str(array.dtype))),
+            shape=oir.Shape(array.shape),
+        )
+        value.const_value = oir.Tensor(np.ascontiguousarray(array), name=value.name)
+        self.initializers.append(value)
+        return value
+
+    def constant(self, data: Any, dtype: str) -> oir.Value:
+        """A small constant the lowering itself needs (axes, 0, 1, ...), shared when equal.
+
+        int64 tensors are shape-like and stay inline as Constant nodes; the rest become
+        initializers.
+        """
+        array = np.asarray(data, dtype=dtype)
+        key = (dtype, array.shape, array.tobytes())
+        found = self._cached_constants.get(key)
+        if found is not None:
+            return found
+        if dtype == "int64":
+            origin, self.origin = self.origin, None
+            value = self.op("Constant", value=oir.Tensor(array))
+            self.origin = origin
+            value.type = oir.TensorType(onnx_dtype(dtype))
+            value.shape = oir.Shape(array.shape)
+        else:
+            value = self.initializer(array)
+        self._cached_constants[key] = value
+        return value
+
+    def is_shared_constant(self, value: oir.Value) -> bool:
+        """True for the small constants ``constant`` hands out to several users."""
+        return any(v is value for v in self._cached_constants.values())
+
+    def axes(self, axes: Sequence[int]) -> oir.Value:
+        return self.constant(list(axes), "int64")
+
+    def cast(self, value: oir.Value, dtype: str) -> oir.Value:
+        return self.op("Cast", value, to=onnx_dtype(dtype))
+
+    def kernel(
+        self,
+        op_type: str,
+        inputs: Sequence[oir.Value],
+        dtype: str,
+        *,
+        bool_result: bool = False,
+        kernel_key: str | None = None,
+        **attributes: Any,
+    ) -> oir.Value:
+        """``op_type`` on inputs of ``dtype``, computed in a wider exact dtype when ORT has no
+        kernel for ``dtype``. The caller vouches that widening is exact for this op.
+        """
+        supported = ORT_KERNELS.get(kernel_key or op_type, frozenset())
+        if dtype in supported:
+            return self.op(op_type, *inputs, **attributes)
+        wide = next((w for w in WIDER[dtype] if w in supported), None)
+        if wide is None:
+            raise LoweringUnsupported(f"ONNX Runtime has no {op_type} kernel for {dtype}")
+        out = self.op(op_type, *(self.cast(v, wide) for v in inputs), **attributes)
+        return out if bool_result else self.cast(out, dtype)
+
+
+def supports(op_type: str, dtype: str) -> bool:
+    """True when ORT runs ``op_type`` on ``dtype`` directly."""
+    return dtype in ORT_KERNELS.get(op_type, frozenset())

@@ -1,0 +1,155 @@
+"""IR module → ONNX model (opset 18, pinned ir_version) through onnx-ir.
+
+Every op is lowered by its rule in ``LOWERINGS``; ops that cannot be lowered are collected and
+reported together before anything is returned. Names and order are deterministic, so the same
+module always serializes to the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import onnx
+import onnx_ir as oir
+
+from compiler.errors import CompileError, UnsupportedOp, UnsupportedOpError
+from ir.core import Module, Return, Value
+from ir.printer import op_to_text
+from ir.types import TensorType
+from lowering import elementwise, tensor  # noqa: F401  (registers the rules)
+from lowering.context import LoweringContext, LoweringUnsupported, onnx_dtype, onnx_shape
+from lowering.registry import LOWERINGS
+
+SUPPORTED_OPSETS = (18,)
+#: ONNX IR versions ONNX Runtime 1.31 loads that also carry opset 18.
+SUPPORTED_IR_VERSIONS = range(8, 14)
+PRODUCER_NAME = "pytensor-onnx-compiler"
+PRODUCER_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class EmitOptions:
+    opset: int = 18
+    ir_version: int = 8
+    #: Write each node's PyTensor origin into its metadata (``pytensor_op``).
+    provenance: bool = True
+    graph_name: str = "main"
+
+
+def check_emit_options(options: EmitOptions) -> None:
+    if options.opset not in SUPPORTED_OPSETS:
+        raise CompileError(
+            f"opset {options.opset} is not supported: the emitter writes opset "
+            f"{', '.join(map(str, SUPPORTED_OPSETS))}"
+        )
+    if options.ir_version not in SUPPORTED_IR_VERSIONS:
+        raise CompileError(
+            f"ir_version {options.ir_version} is not supported: opset 18 needs at least 8 and "
+            f"ONNX Runtime loads at most {SUPPORTED_IR_VERSIONS[-1]}"
+        )
+
+
+def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Model:
+    """Lower ``module`` to an onnx-ir model; raises ``UnsupportedOpError`` listing every op
+    that has no opset-18 form."""
+    options = options or EmitOptions()
+    check_emit_options(options)
+    func = module.func
+    ctx = LoweringContext(reserved_names=[a.name for a in func.args] + func.output_names)
+    inputs = []
+    for arg in func.args:
+        value = oir.Value(name=arg.name, type=oir.TensorType(onnx_dtype(arg.dtype)),
+                          shape=onnx_shape(arg.type))  # fmt: skip
+        ctx.values[arg] = value
+        inputs.append(value)
+    problems: list[UnsupportedOp] = []
+    for op in func.ops:
+        if isinstance(op, Return):
+            continue
+        rule = LOWERINGS.get(type(op))
+        ctx.origin = op.location.origin if options.provenance and op.location else None
+        first_new_node = len(ctx.nodes)
+        try:
+            if rule is None:
+                raise LoweringUnsupported(f"{op.NAME} has no lowering to ONNX")
+            outs = rule(op, ctx, [ctx.values[v] for v in op.operands])
+        except LoweringUnsupported as e:
+            problems.append(_describe(op, str(e)))
+            outs = [oir.Value(name=ctx.fresh_name()) for _ in op.results]
+        outs = [outs] if isinstance(outs, oir.Value) else list(outs)
+        made_here = {id(o) for node in ctx.nodes[first_new_node:] for o in node.outputs}
+        for result, value in zip(op.results, outs, strict=True):
+            if id(value) in made_here and not ctx.is_shared_constant(value):
+                _annotate(ctx, value, result)
+            ctx.values[result] = value
+    if problems:
+        raise UnsupportedOpError(problems)
+    outputs = _outputs(ctx, func.terminator)
+    graph = oir.Graph(
+        inputs,
+        outputs,
+        nodes=ctx.nodes,
+        initializers=ctx.initializers,
+        opset_imports={"": options.opset},
+        name=options.graph_name,
+        doc_string=module.doc or None,
+    )
+    return oir.Model(
+        graph,
+        ir_version=options.ir_version,
+        producer_name=PRODUCER_NAME,
+        producer_version=PRODUCER_VERSION,
+    )
+
+
+def emit_model(module: Module, options: EmitOptions | None = None) -> onnx.ModelProto:
+    """Lower ``module`` and serialize it to an ``onnx.ModelProto``."""
+    return oir.serde.serialize_model(lower_module(module, options))
+
+
+def _annotate(ctx: LoweringContext, value: oir.Value, result: Value) -> None:
+    """Give an op's ONNX output the IR result's name hint, dtype and shape."""
+    if result.name:
+        value.name = ctx.fresh_name(result.name)
+    _set_type(value, result.type)
+
+
+def _set_type(value: oir.Value, type_: TensorType) -> None:
+    value.type = oir.TensorType(onnx_dtype(type_.dtype))
+    value.shape = onnx_shape(type_)
+
+
+def _outputs(ctx: LoweringContext, ret: Return) -> list[oir.Value]:
+    """Graph outputs named as the IR says. A value that is a graph input, an initializer, or
+    already an output is passed through an Identity node so that it can take the name."""
+    outputs: list[oir.Value] = []
+    claimed: set[int] = set()
+    for ir_value, name in zip(ret.operands, ret.names, strict=True):
+        value = ctx.values[ir_value]
+        reusable = (
+            value.producer() is not None
+            and id(value) not in claimed
+            and not ctx.is_shared_constant(value)
+        )
+        if not reusable:
+            ctx.origin = None
+            value = ctx.op("Identity", value)
+        value.name = name
+        _set_type(value, ir_value.type)
+        claimed.add(id(value))
+        outputs.append(value)
+    return outputs
+
+
+def _describe(op, reason: str) -> UnsupportedOp:
+    loc = op.location
+    return UnsupportedOp(
+        op=loc.origin if loc is not None else op.NAME,
+        reason=f"{reason} (IR: {op_to_text(op)})",
+        output=loc.variable if loc is not None else None,
+        input_types=tuple(str(v.type) for v in op.operands),
+        location=loc,
+    )
+
+
+__all__ = ["EmitOptions", "emit_model", "lower_module"]

@@ -1,0 +1,196 @@
+"""Canonicalization: exact algebraic identities and canonical operand order.
+
+Every rule here is exact in IEEE arithmetic for every input (including -0.0, NaN and integer
+wrap-around); rules that are only "usually" exact (x + 0.0 → x is wrong for x = -0.0) are not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ir import ops
+from ir.core import Module, Value
+from ir.ops.elementwise import COMMUTATIVE
+from passes.constant_fold import constant_value
+from passes.pass_manager import Pass
+from passes.rewriter import Pattern, Rewriter, apply_patterns, pattern
+
+
+def _splat(value: Value) -> float | int | bool | None:
+    """The single value every element of a constant holds, or None."""
+    data = constant_value(value)
+    if data is None or data.size == 0:
+        return None
+    flat = data.reshape(-1)
+    return flat[0].item() if (flat == flat[0]).all() and not np.isnan(flat[0]) else None
+
+
+def _is_negative_zero(value: Value) -> bool:
+    data = constant_value(value)
+    return (
+        data is not None
+        and data.dtype.kind == "f"
+        and data.size > 0
+        and bool(np.all(data == 0))
+        and bool(np.all(np.signbit(data)))
+    )
+
+
+@pattern(ops.Cast)
+def cast_to_same_dtype(op: ops.Cast, rw: Rewriter) -> bool:
+    """`tir.cast %x {to = T}` with %x : T → `%x`."""
+    if op.x.dtype != op.to:
+        return False
+    rw.replace_op(op, [op.x])
+    return True
+
+
+@pattern(ops.Cast)
+def cast_of_lossless_cast(op: ops.Cast, rw: Rewriter) -> bool:
+    """`tir.cast (tir.cast %x {to = T1}) {to = T2}` → `tir.cast %x {to = T2}`, x → T1 lossless."""
+    inner = op.x.owner
+    if not isinstance(inner, ops.Cast) or not np.can_cast(inner.x.dtype, inner.to, "safe"):
+        return False
+    rw.replace_op(op, [rw.create(ops.Cast, [inner.x], {"to": op.to})])
+    return True
+
+
+@pattern(ops.Transpose)
+def transpose_identity(op: ops.Transpose, rw: Rewriter) -> bool:
+    """`tir.transpose %x {perm = [0, 1, ...]}` → `%x`."""
+    if tuple(op.perm) != tuple(range(op.x.rank)):
+        return False
+    rw.replace_op(op, [op.x])
+    return True
+
+
+@pattern(ops.Transpose)
+def transpose_of_transpose(op: ops.Transpose, rw: Rewriter) -> bool:
+    """`tir.transpose (tir.transpose %x {perm = p}) {perm = q}` → `tir.transpose %x {p[q]}`."""
+    inner = op.x.owner
+    if not isinstance(inner, ops.Transpose):
+        return False
+    perm = tuple(inner.perm[a] for a in op.perm)
+    rw.replace_op(op, [rw.create(ops.Transpose, [inner.x], {"perm": perm})])
+    return True
+
+
+@pattern(ops.Squeeze)
+def squeeze_nothing(op: ops.Squeeze, rw: Rewriter) -> bool:
+    """`tir.squeeze %x {axes = []}` → `%x`."""
+    if op.axes:
+        return False
+    rw.replace_op(op, [op.x])
+    return True
+
+
+@pattern(ops.Unsqueeze)
+def unsqueeze_nothing(op: ops.Unsqueeze, rw: Rewriter) -> bool:
+    """`tir.unsqueeze %x {axes = []}` → `%x`."""
+    if op.axes:
+        return False
+    rw.replace_op(op, [op.x])
+    return True
+
+
+@pattern(ops.Neg)
+def neg_of_neg(op: ops.Neg, rw: Rewriter) -> bool:
+    """`tir.neg (tir.neg %x)` → `%x`."""
+    inner = op.x.owner
+    if not isinstance(inner, ops.Neg) or inner.x.type != op.result.type:
+        return False
+    rw.replace_op(op, [inner.x])
+    return True
+
+
+def _drop_identity_operand(op: ops.Elementwise, rw: Rewriter, index: int) -> bool:
+    """Replace a binary op by its other operand when that keeps the exact type."""
+    keep = op.operands[1 - index]
+    if keep.type != op.result.type:
+        return False  # the identity operand broadcasts or converts
+    rw.replace_op(op, [keep])
+    return True
+
+
+@pattern(ops.Mul)
+def mul_by_one(op: ops.Mul, rw: Rewriter) -> bool:
+    """`tir.mul %x, dense<1>` → `%x` (when the type does not change)."""
+    if len(op.operands) != 2:
+        return False
+    for index in (1, 0):
+        if _splat(op.operands[index]) == 1 and op.operands[index].dtype != "bool":
+            return _drop_identity_operand(op, rw, index)
+    return False
+
+
+@pattern(ops.Add)
+def add_zero(op: ops.Add, rw: Rewriter) -> bool:
+    """`tir.add %x, dense<-0.0>` → `%x`; for integers also `dense<0>` (x + 0.0 ≠ x at x = -0.0)."""
+    if len(op.operands) != 2:
+        return False
+    for index in (1, 0):
+        c = op.operands[index]
+        if _is_negative_zero(c) or (
+            c.dtype not in ("float16", "float32", "float64")
+            and _splat(c) == 0
+            and c.dtype != "bool"
+        ):
+            return _drop_identity_operand(op, rw, index)
+    return False
+
+
+@pattern(ops.Sub)
+def sub_zero(op: ops.Sub, rw: Rewriter) -> bool:
+    """`tir.sub %x, dense<0>` → `%x` (x - 0.0 is x even for -0.0)."""
+    if _splat(op.y) == 0 and not _is_negative_zero(op.y):
+        return _drop_identity_operand(op, rw, 1)
+    return False
+
+
+@pattern(ops.Div)
+def div_by_one(op: ops.Div, rw: Rewriter) -> bool:
+    """`tir.div %x, dense<1>` → `%x`."""
+    if _splat(op.y) == 1:
+        return _drop_identity_operand(op, rw, 1)
+    return False
+
+
+@pattern(ops.Elementwise)
+def constant_operand_last(op: ops.Elementwise, rw: Rewriter) -> bool:
+    """`tir.add dense<c>, %x` → `tir.add %x, dense<c>` for two-operand commutative ops."""
+    if not isinstance(op, COMMUTATIVE) or len(op.operands) != 2:
+        return False
+    a, b = op.operands
+    if constant_value(a) is None or constant_value(b) is not None:
+        return False
+    op.set_operand(0, b)
+    op.set_operand(1, a)
+    rw.modified(op)
+    return True
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    cast_to_same_dtype,
+    cast_of_lossless_cast,
+    transpose_identity,
+    transpose_of_transpose,
+    squeeze_nothing,
+    unsqueeze_nothing,
+    neg_of_neg,
+    mul_by_one,
+    add_zero,
+    sub_zero,
+    div_by_one,
+    constant_operand_last,
+)
+
+
+class Canonicalize(Pass):
+    """Apply every canonicalization pattern to a fixed point."""
+
+    NAME = "canonicalize"
+
+    def run(self, module: Module) -> bool:
+        hits = apply_patterns(module.func, PATTERNS)
+        self.counters.update({k: v for k, v in hits.items() if v})
+        return any(hits.values())

@@ -1,0 +1,48 @@
+"""Common-subexpression elimination: pure ops with equal name, operands and attributes merge."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from ir.core import Module, Operation
+from ir.ops.elementwise import COMMUTATIVE
+from passes.pass_manager import Pass
+
+
+def op_key(op: Operation) -> Hashable:
+    """Two pure ops with equal keys compute the same values."""
+    operands: tuple = tuple(op.operands)
+    if isinstance(op, COMMUTATIVE) and len(operands) == 2:
+        # a ∘ b == b ∘ a exactly for two operands; more would reassociate.
+        operands = tuple(sorted(operands, key=id))
+    return (
+        type(op),
+        operands,
+        tuple(sorted(op.attributes.items())),
+        tuple(r.type for r in op.results),
+    )
+
+
+class CommonSubexpressionElimination(Pass):
+    """`%2 = tir.exp %0` and `%3 = tir.exp %0` → `%3` replaced by `%2`. One forward sweep."""
+
+    NAME = "cse"
+
+    def run(self, module: Module) -> bool:
+        func = module.func
+        seen: dict[Hashable, Operation] = {}
+        merged = 0
+        for op in func.ops:
+            if not op.PURE or not op.results:
+                continue
+            key = op_key(op)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = op
+                continue
+            for old, new in zip(op.results, first.results, strict=True):
+                old.replace_all_uses_with(new)
+            func.erase(op)
+            merged += 1
+        self.count("ops-merged", merged)
+        return merged > 0

@@ -1,0 +1,179 @@
+"""Pattern rewriting: small rewrite functions keyed on a root op class, applied by a worklist.
+
+A pattern is a function ``(op, rewriter) -> bool`` decorated with ``@pattern(RootOp)``; its
+docstring's first line states the rule in IR notation. It mutates the IR only through the
+``Rewriter`` and returns True when it changed something. ``apply_patterns`` runs a set of
+patterns to a fixed point, revisiting only what a rewrite touched, and erases dead pure ops.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ir.core import Function, IRError, Operation, Value
+from ir.types import TensorType
+
+RewriteFn = Callable[[Any, "Rewriter"], bool]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    root: type[Operation]
+    fn: RewriteFn
+    name: str
+
+    @property
+    def rule(self) -> str:
+        """The rule the pattern implements, in IR notation (its docstring's first line)."""
+        return (self.fn.__doc__ or self.name).strip().splitlines()[0]
+
+
+def pattern(root: type[Operation]) -> Callable[[RewriteFn], Pattern]:
+    """Declare a rewrite of ops of class ``root`` (and its subclasses)."""
+
+    def wrap(fn: RewriteFn) -> Pattern:
+        return Pattern(root, fn, fn.__name__)
+
+    return wrap
+
+
+class RewriteError(IRError):
+    """A pattern refused to apply for a reason that must reach the user."""
+
+
+class Rewriter:
+    """The only way patterns change the IR; it tells the driver what to look at again."""
+
+    def __init__(self, func: Function, on_change: Callable[[Operation], None] | None = None):
+        self.func = func
+        self.root: Operation | None = None
+        self._notify = on_change or (lambda op: None)
+
+    def insert(self, op: Operation) -> Operation:
+        """Insert ``op`` before the op being rewritten."""
+        if self.root is None:
+            raise IRError("Rewriter.insert needs a root op")
+        self.func.insert_before(self.root, op)
+        self._notify(op)
+        return op
+
+    def create(
+        self,
+        cls: type[Operation],
+        operands: Sequence[Value],
+        attributes: Mapping[str, Any] | None = None,
+        result_types: Sequence[TensorType] | None = None,
+    ) -> Value:
+        """Create a one-result op of ``cls`` before the root and return its result."""
+        location = self.root.location if self.root is not None else None
+        return self.insert(cls(operands, attributes, result_types, location)).result
+
+    def replace_value(self, old: Value, new: Value) -> None:
+        """Make every reader of ``old`` read ``new``; the readers are revisited."""
+        if old.type.dtype != new.type.dtype or old.type.rank != new.type.rank:
+            raise IRError(f"replacing {old.type} by {new.type} changes dtype or rank")
+        users = old.users
+        old.replace_all_uses_with(new)
+        for user in users:
+            self._notify(user)
+        if new.owner is not None:
+            self._notify(new.owner)
+
+    def replace_op(self, op: Operation, new_values: Sequence[Value]) -> None:
+        """Replace every result of ``op`` by ``new_values`` and erase ``op``."""
+        if len(new_values) != len(op.results):
+            raise IRError(f"{op.NAME} has {len(op.results)} results, got {len(new_values)}")
+        for old, new in zip(op.results, new_values, strict=True):
+            self.replace_value(old, new)
+        self.erase_op(op)
+
+    def erase_op(self, op: Operation) -> None:
+        producers = [v.owner for v in op.operands if v.owner is not None]
+        self.func.erase(op)
+        for producer in producers:
+            self._notify(producer)
+
+    def modified(self, op: Operation) -> None:
+        """Tell the driver ``op`` was changed in place (its operands or attributes)."""
+        self._notify(op)
+
+
+class PatternSet:
+    """Patterns grouped by root op class, looked up along the op's class hierarchy."""
+
+    def __init__(self, patterns: Iterable[Pattern]) -> None:
+        self.patterns = tuple(patterns)
+        self._cache: dict[type[Operation], tuple[Pattern, ...]] = {}
+
+    def for_op(self, op: Operation) -> tuple[Pattern, ...]:
+        cls = type(op)
+        found = self._cache.get(cls)
+        if found is None:
+            found = tuple(p for p in self.patterns if issubclass(cls, p.root))
+            self._cache[cls] = found
+        return found
+
+
+#: The key of ``apply_patterns``' hit counts under which it counts the dead ops it erased.
+DEAD_OPS = "dead-ops-erased"
+
+
+class ConvergenceError(IRError):
+    """The patterns kept rewriting past the iteration cap (a cycle between rewrites)."""
+
+
+def apply_patterns(
+    func: Function,
+    patterns: PatternSet | Iterable[Pattern],
+    *,
+    max_rewrites: int | None = None,
+) -> dict[str, int]:
+    """Apply ``patterns`` to a fixed point; return the hit count per pattern (and ``DEAD_OPS``).
+
+    Every op is visited once; after a rewrite, the ops it created, changed, or whose operands
+    or users it changed are visited again. Pure ops whose results are unused are erased.
+    Raises ``ConvergenceError`` after ``max_rewrites`` rewrites (default: 8 per op + 1000).
+    """
+    pset = patterns if isinstance(patterns, PatternSet) else PatternSet(patterns)
+    hits = {p.name: 0 for p in pset.patterns}
+    hits[DEAD_OPS] = 0
+    queued: set[Operation] = set()
+    worklist: deque[Operation] = deque()
+
+    def push(op: Operation) -> None:
+        if op not in queued:
+            queued.add(op)
+            worklist.append(op)
+
+    for op in func.ops:
+        push(op)
+    rewriter = Rewriter(func, on_change=push)
+    budget = max_rewrites if max_rewrites is not None else 8 * len(func) + 1000
+    total = 0
+    while worklist:
+        op = worklist.popleft()
+        queued.discard(op)
+        if op.parent is not func:
+            continue  # erased meanwhile
+        if op.PURE and op.results and not any(r.has_uses for r in op.results):
+            rewriter.erase_op(op)
+            hits[DEAD_OPS] += 1
+            continue
+        for p in pset.for_op(op):
+            rewriter.root = op
+            if p.fn(op, rewriter):
+                hits[p.name] += 1
+                total += 1
+                if op.parent is func:
+                    push(op)
+                break
+        rewriter.root = None
+        if total > budget:
+            top = sorted(hits.items(), key=lambda kv: -kv[1])[:3]
+            raise ConvergenceError(
+                f"patterns did not converge after {total} rewrites; most applied: {top}"
+            )
+    return hits
