@@ -194,11 +194,15 @@ class CompileResult:
     def run(self, *arrays: Any, **named: Any) -> list[np.ndarray]:
         """Run the model in ONNX Runtime. Inputs by position (model input order) or by name;
         shared variables kept as inputs default to their current values."""
-        feeds = self._feeds(arrays, named)
+        feeds = self.input_feeds(arrays, named)
         return list(self.session().run(self.output_names, feeds))
 
-    def _feeds(self, arrays: Sequence[Any], named: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    def input_feeds(
+        self, arrays: Sequence[Any], named: Mapping[str, Any] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Model inputs by name, from positional and named arrays (shared ones defaulted)."""
         names = self.input_names
+        named = named or {}
         if len(arrays) > len(names):
             raise CompileError(f"the model takes {len(names)} inputs, got {len(arrays)}")
         feeds = dict(zip(names, arrays, strict=False))
@@ -233,7 +237,7 @@ class CompileResult:
         """Run ONNX Runtime and PyTensor (``mode``: PyTensor's default unless given) on the same
         inputs; report each output's max abs/rel error. A mismatch is reported (``.ok`` is
         False), never hidden."""
-        feeds = self._feeds(arrays, {})
+        feeds = self.input_feeds(arrays, {})
         ours = self.session().run(self.output_names, feeds)
         reference = run_pytensor(
             self.fgraph, self.input_vars, [feeds[n] for n in self.input_names], mode=mode
