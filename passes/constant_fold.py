@@ -42,6 +42,14 @@ def fold(op: Operation) -> list[np.ndarray] | None:
     return evaluate_op(op, args)  # type: ignore[arg-type]
 
 
+def _inherited_name(op: Operation, array: np.ndarray) -> str | None:
+    """A weight that is only reshaped, transposed or cast keeps its name (``w`` stays ``w``)."""
+    named = [v for v in op.operands if v.name and constant_value(v) is not None]
+    if len(named) == 1 and named[0].type.size == array.size:
+        return named[0].name
+    return None
+
+
 class ConstantFold(Pass):
     """`tir.neg (tir.constant dense<1>)` → `tir.constant dense<-1>`. One forward sweep."""
 
@@ -57,7 +65,7 @@ class ConstantFold(Pass):
             for old, array in zip(op.results, results, strict=True):
                 const = ops.Constant([], {"value": DenseElements(array)}, location=op.location)
                 func.insert_before(op, const)
-                const.result.name = old.name
+                const.result.name = old.name or _inherited_name(op, array)
                 old.replace_all_uses_with(const.result)
             func.erase(op)
             folded += 1

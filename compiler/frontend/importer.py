@@ -78,6 +78,8 @@ class Importer:
         self.unsupported: list[UnsupportedOp] = []
         self._location: Location | None = None
         self._constants: dict[tuple[str, tuple[int, ...], bytes], Value] = {}
+        #: Stand-ins for the outputs of reported nodes, so the walk can go on.
+        self._placeholders: set[Value] = set()
 
     # -- the walk -----------------------------------------------------------------------------
 
@@ -109,7 +111,9 @@ class Importer:
                 type_ = self.ir_type(var.type)
             except Unsupported as e:
                 self.unsupported.append(UnsupportedOp("graph input", str(e), output=name))
-                type_ = TensorType("float32", ())
+                self.values[var] = placeholder = Value(TensorType("float32", ()), name=name)
+                self._placeholders.add(placeholder)
+                continue
             if isinstance(var, SharedVariable):
                 shape = np.shape(var.get_value(borrow=True))
                 type_ = type_.with_shape(shape)
@@ -134,10 +138,18 @@ class Importer:
 
     def _import_node(self, node: Apply) -> None:
         self._location = location_of(node)
+        if any(self.values.get(v) in self._placeholders for v in node.inputs):
+            # Downstream of an op already reported: its outputs stay placeholders too.
+            for var in node.outputs:
+                self._placeholders.add(value := Value(self._placeholder_type(var)))
+                self.values[var] = value
+            return
         try:
             inputs_ok = all(v in self.values or isinstance(v, Constant) for v in node.inputs)
             if not inputs_ok:
                 raise Unsupported("an input of this node is not a graph input")
+            for var in node.outputs:
+                self.ir_type(var.type)  # raises Unsupported for types ONNX cannot carry
             outs = list(import_op(node.op, node, self))
             if len(outs) != len(node.outputs):
                 raise AssertionError(f"rule for {node.op} returned {len(outs)} values")
@@ -154,7 +166,8 @@ class Importer:
                 )
             )
             for var in node.outputs:
-                self.values[var] = Value(self._placeholder_type(var))
+                self._placeholders.add(value := Value(self._placeholder_type(var)))
+                self.values[var] = value
         finally:
             self._location = None
 
@@ -176,8 +189,11 @@ class Importer:
                 )
             if ir_dim == UNKNOWN:
                 refined[axis] = int(pt_dim)
-        if refined != list(value.shape) and isinstance(value.owner, Operation):
-            value.type = value.type.with_shape(refined)
+        if isinstance(value.owner, Operation):
+            if refined != list(value.shape):
+                value.type = value.type.with_shape(refined)
+            if value.name is None and var.name:
+                value.name = var.name  # the user's name, for readable IR and ONNX names
         return value
 
     def _placeholder_type(self, var: Variable) -> TensorType:
