@@ -10,8 +10,8 @@ import numpy as np
 
 from ir import ops
 from ir.core import Module, Value
-from ir.ops.elementwise import COMMUTATIVE
 from passes.constant_fold import constant_value
+from passes.cse import commutes_exactly
 from passes.pass_manager import Pass
 from passes.rewriter import Pattern, Rewriter, apply_patterns, pattern
 
@@ -36,6 +36,26 @@ def _is_negative_zero(value: Value) -> bool:
     )
 
 
+def _has_negative_zero(value: Value) -> bool:
+    data = constant_value(value)
+    return (
+        data is not None and data.dtype.kind == "f" and bool(np.any((data == 0) & np.signbit(data)))
+    )
+
+
+def _lossless(src: str, dst: str) -> bool:
+    """Every value of ``src`` is exactly a value of ``dst``.
+
+    numpy's "safe" casting calls int64 → float64 safe, but it rounds above 2**53.
+    """
+    if not np.can_cast(src, dst, "safe"):
+        return False
+    s, d = np.dtype(src), np.dtype(dst)
+    if s.kind in "iu" and d.kind == "f":
+        return s.itemsize * 8 - (s.kind == "i") <= np.finfo(d).nmant + 1
+    return True
+
+
 @pattern(ops.Cast)
 def cast_to_same_dtype(op: ops.Cast, rw: Rewriter) -> bool:
     """`tir.cast %x {to = T}` with %x : T → `%x`."""
@@ -49,7 +69,7 @@ def cast_to_same_dtype(op: ops.Cast, rw: Rewriter) -> bool:
 def cast_of_lossless_cast(op: ops.Cast, rw: Rewriter) -> bool:
     """`tir.cast (tir.cast %x {to = T1}) {to = T2}` → `tir.cast %x {to = T2}`, x → T1 lossless."""
     inner = op.x.owner
-    if not isinstance(inner, ops.Cast) or not np.can_cast(inner.x.dtype, inner.to, "safe"):
+    if not isinstance(inner, ops.Cast) or not _lossless(inner.x.dtype, inner.to):
         return False
     rw.replace_op(op, [rw.create(ops.Cast, [inner.x], {"to": op.to})])
     return True
@@ -131,7 +151,7 @@ def add_zero(op: ops.Add, rw: Rewriter) -> bool:
     for index in (1, 0):
         c = op.operands[index]
         if _is_negative_zero(c) or (
-            c.dtype not in ("float16", "float32", "float64")
+            op.result.dtype not in ("float16", "float32", "float64")
             and _splat(c) == 0
             and c.dtype != "bool"
         ):
@@ -142,7 +162,7 @@ def add_zero(op: ops.Add, rw: Rewriter) -> bool:
 @pattern(ops.Sub)
 def sub_zero(op: ops.Sub, rw: Rewriter) -> bool:
     """`tir.sub %x, dense<0>` → `%x` (x - 0.0 is x even for -0.0)."""
-    if _splat(op.y) == 0 and not _is_negative_zero(op.y):
+    if _splat(op.y) == 0 and not _has_negative_zero(op.y):
         return _drop_identity_operand(op, rw, 1)
     return False
 
@@ -158,7 +178,7 @@ def div_by_one(op: ops.Div, rw: Rewriter) -> bool:
 @pattern(ops.Elementwise)
 def constant_operand_last(op: ops.Elementwise, rw: Rewriter) -> bool:
     """`tir.add dense<c>, %x` → `tir.add %x, dense<c>` for two-operand commutative ops."""
-    if not isinstance(op, COMMUTATIVE) or len(op.operands) != 2:
+    if not commutes_exactly(op):
         return False
     a, b = op.operands
     if constant_value(a) is None or constant_value(b) is not None:

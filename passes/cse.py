@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from ir import ops
 from ir.core import Module, Operation
+from ir.dtypes import FLOAT_DTYPES
 from ir.ops.elementwise import COMMUTATIVE
 from passes.pass_manager import Pass
+
+
+def commutes_exactly(op: Operation) -> bool:
+    """``a ∘ b`` equals ``b ∘ a`` bit for bit (a two-operand commutative op).
+
+    Float maximum/minimum are not: of two equal operands (-0.0 and 0.0) they return the one in
+    a fixed position, so swapping them changes the sign of a zero result.
+    """
+    if not isinstance(op, COMMUTATIVE) or len(op.operands) != 2:
+        return False
+    return not (isinstance(op, ops.Maximum | ops.Minimum) and op.compute_dtype() in FLOAT_DTYPES)
 
 
 def op_key(op: Operation) -> Hashable:
     """Two pure ops with equal keys compute the same values."""
     operands: tuple = tuple(op.operands)
-    if isinstance(op, COMMUTATIVE) and len(operands) == 2:
+    if commutes_exactly(op):
         # a ∘ b == b ∘ a exactly for two operands; more would reassociate.
         operands = tuple(sorted(operands, key=id))
     return (

@@ -58,13 +58,16 @@ class PassStats:
 class PassFailure(Exception):
     """A pass raised or left invalid IR. Carries the pass, those before it, and the IR text."""
 
-    def __init__(self, pass_name: str, previous: Sequence[str], ir_text: str, cause: BaseException):
+    def __init__(
+        self, pass_name: str, previous: Sequence[str], module: Module, cause: BaseException
+    ):
         self.pass_name = pass_name
         self.previous = tuple(previous)
-        self.ir_text = ir_text
+        #: The full, re-readable IR the pass failed on.
+        self.ir_text = print_module(module)
         self.cause = cause
         before = ", ".join(self.previous) if self.previous else "nothing"
-        lines = ir_text.splitlines()
+        lines = print_module(module, elide_constants_above=16).splitlines()
         excerpt = "\n".join(lines[:40] + (["  ..."] if len(lines) > 40 else []))
         super().__init__(
             f"pass '{pass_name}' failed (passes run before it: {before}): "
@@ -207,9 +210,7 @@ class PassManager:
             except Exception as e:
                 for inst in self.instrumentations:
                     inst.after_failure(p.NAME, module, e)
-                raise PassFailure(
-                    p.NAME, done, print_module(module, elide_constants_above=16), e
-                ) from e
+                raise PassFailure(p.NAME, done, module, e) from e
             seconds = time.perf_counter() - start
             self.stats.append(
                 PassStats(p.NAME, seconds, before, len(module), changed, dict(p.counters))
