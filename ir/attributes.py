@@ -246,6 +246,8 @@ def dense_from_literal(literal: Any, type_: TensorType) -> DenseElements:
         return DenseElements(array.reshape(shape))
     if isinstance(literal, tuple):
         array = np.array(_to_nested_list(literal, dtype), dtype=dtype)
+        if array.size == 0 and 0 in shape:
+            array = array.reshape(shape)  # `[]` cannot show the dims after an empty one
         if array.shape != shape:
             raise ValueError(f"literal of shape {array.shape} does not match type {type_}")
         return DenseElements(array)

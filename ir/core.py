@@ -161,16 +161,20 @@ class Operation:
         self.next: Operation | None = None
         self.location = location
         self._check_operand_count(len(operands))
-        for value in operands:
-            if not isinstance(value, Value):
-                raise IRError(f"{self.NAME}: operand {value!r} is not a Value")
-            value._uses[Use(self, len(self.operands))] = None
-            self.operands.append(value)
-        types = tuple(self.infer_types()) if result_types is None else tuple(result_types)
-        if len(types) != self.NUM_RESULTS:
-            raise IRError(
-                f"{self.NAME}: expected {self.NUM_RESULTS} result types, got {len(types)}"
-            )
+        try:
+            for value in operands:
+                if not isinstance(value, Value):
+                    raise IRError(f"{self.NAME}: operand {value!r} is not a Value")
+                value._uses[Use(self, len(self.operands))] = None
+                self.operands.append(value)
+            types = tuple(self.infer_types()) if result_types is None else tuple(result_types)
+            if len(types) != self.NUM_RESULTS:
+                raise IRError(
+                    f"{self.NAME}: expected {self.NUM_RESULTS} result types, got {len(types)}"
+                )
+        except BaseException:
+            self.drop_operand_uses()  # a failed construction leaves no uses behind
+            raise
         self.results: tuple[Value, ...] = tuple(Value(t, self, i) for i, t in enumerate(types))
 
     # -- declaration checks -------------------------------------------------------------------

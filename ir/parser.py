@@ -1,7 +1,8 @@
 """Reads the IR's text form (as written by ``ir.printer``) back into a ``Module``.
 
 Errors name the line and column. Result types are taken from the text; the verifier checks
-them against the ops' inferred types.
+them against the ops' inferred types. An op whose types cannot be inferred at all (a bad
+attribute, operands that do not fit) is a parse error, so that it is reported with its location.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class _Parser:
     def _error_at(self, pos: int, message: str) -> ParseError:
         line = self.text.count("\n", 0, pos) + 1
         col = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        src = self.text.splitlines()[line - 1] if self.text.strip() else ""
+        src = self.text.split("\n")[line - 1]
         return ParseError(f"line {line}, column {col}: {message}\n  {src}\n  {' ' * (col - 1)}^")
 
     def error(self, message: str) -> ParseError:
@@ -135,11 +136,11 @@ class _Parser:
             func.append(op)
             if isinstance(op, Return):
                 break
-        self.expect("}")
+        close = self.expect("}")
         if self.peek().kind != "eof":
             raise self.error("expected end of input after the function")
         if not isinstance(func.last, Return):
-            raise self.error("the function must end with return")
+            raise self._error_at(close.pos, "the function must end with return")
         return func
 
     def parse_op(self) -> Operation:
@@ -152,7 +153,7 @@ class _Parser:
             self.expect("=")
         name_tok = self.expect_kind("ident", "an op name")
         if name_tok.text == "return":
-            return self._parse_return(result_tokens)
+            return self._parse_return(result_tokens, name_tok)
         cls = OP_REGISTRY.get(name_tok.text)
         if cls is None:
             raise self._error_at(name_tok.pos, f"unknown op {name_tok.text!r}")
@@ -164,7 +165,10 @@ class _Parser:
             while not self.at("}"):
                 if len(attrs) > (cls.INLINE_ATTR is not None):
                     self.expect(",")
-                key = self.expect_kind("ident", "an attribute name").text
+                key_tok = self.expect_kind("ident", "an attribute name")
+                key = key_tok.text
+                if key in attrs:
+                    raise self._error_at(key_tok.pos, f"attribute {key!r} is given twice")
                 self.expect("=")
                 attrs[key] = self.parse_attr_value()
             self.expect("}")
@@ -187,6 +191,7 @@ class _Parser:
                     raise self._error_at(name_tok.pos, str(e)) from None
         try:
             op = cls(operands, attrs, result_types=types)
+            op.infer_types()  # bad attributes and operands fail here, with a location
         except IRError as e:
             raise self._error_at(name_tok.pos, str(e)) from None
         for tok, result in zip(result_tokens, op.results, strict=True):
@@ -194,7 +199,7 @@ class _Parser:
             self._define(tok, result)
         return op
 
-    def _parse_return(self, result_tokens: list[Token]) -> Return:
+    def _parse_return(self, result_tokens: list[Token], name_tok: Token) -> Return:
         if result_tokens:
             raise self.error("return has no results")
         operands = self._parse_operands()
@@ -204,7 +209,9 @@ class _Parser:
             while self.accept(","):
                 names.append(json.loads(self.expect_kind("string", "an output name").text))
         if len(names) != len(operands):
-            raise self.error(f"return of {len(operands)} values needs {len(operands)} names")
+            raise self._error_at(
+                name_tok.pos, f"return of {len(operands)} values needs {len(operands)} names"
+            )
         return Return(operands, names)
 
     def _parse_operands(self) -> list[Value]:
@@ -229,7 +236,7 @@ class _Parser:
             d = self.next()
             if d.kind == "number" and d.text.isdigit():
                 dims.append(int(d.text))
-            elif (d.kind == "ident" and "." not in d.text) or d.text == "?":
+            elif (d.kind == "ident" and "." not in d.text) or d.text in ("?", "inf", "nan"):
                 dims.append(d.text)
             else:
                 raise self._error_at(d.pos, f"expected a dim (int, symbol or ?), found {d.text!r}")

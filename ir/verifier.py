@@ -26,6 +26,8 @@ def verify_function(func: Function) -> None:
             raise VerificationError(f"argument {arg!r} has an owner")
         if not arg.name:
             raise VerificationError("every function argument needs a name")
+        if not all(_is_live(use, arg) for use in arg._uses):
+            raise VerificationError(f"stale use of argument %{arg.name}")
         defined.add(arg)
     if len({a.name for a in func.args}) != len(func.args):
         raise VerificationError("function argument names must be unique")
@@ -60,9 +62,8 @@ def _verify_op(op: Operation, defined: set[Value]) -> None:
     for result in op.results:
         if result.owner is not op:
             raise VerificationError(f"result of `{op_to_text(op)}` has a wrong owner")
-        for use in result._uses:
-            if use.op.parent is None or use.op.operands[use.index] is not result:
-                raise VerificationError(f"stale use of a result of `{op_to_text(op)}`")
+        if not all(_is_live(use, result) for use in result._uses):
+            raise VerificationError(f"stale use of a result of `{op_to_text(op)}`")
     try:
         inferred = tuple(op.infer_types())
         op.verify_op()
@@ -76,6 +77,12 @@ def _verify_op(op: Operation, defined: set[Value]) -> None:
             f"`{op_to_text(op)}`: result types {[str(t) for t in stored]} do not match "
             f"the inferred {[str(t) for t in inferred]}"
         )
+
+
+def _is_live(use: Use, value: Value) -> bool:
+    """True when ``use`` is an operand of an op in a function that really reads ``value``."""
+    op, index = use
+    return op.parent is not None and index < len(op.operands) and op.operands[index] is value
 
 
 def refines(stored: TensorType, inferred: TensorType) -> bool:

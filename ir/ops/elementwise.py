@@ -84,6 +84,11 @@ class Variadic(Elementwise):
 
     OPERANDS = ("*inputs",)
 
+    @classmethod
+    def _check_operand_count(cls, count: int) -> None:
+        if count < 1:
+            raise IRError(f"{cls.NAME}: expected at least 1 operand, got {count}")
+
 
 # -- arithmetic --------------------------------------------------------------------------------
 
