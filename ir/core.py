@@ -112,7 +112,7 @@ class Operation:
     - ``NAME``: the text name, ``"tir.<op>"``;
     - ``OPERANDS``: operand names; a name starting with ``*`` (last only) takes the rest;
     - ``ATTRS``: attribute name → ``AttrKind``; ``OPTIONAL_ATTRS`` those that may be absent;
-    - ``NUM_RESULTS``;
+    - ``NUM_RESULTS``, or None when ``infer_types`` decides (``tir.split``);
     - ``infer_types``: the result types from operand types and attributes (and checks them);
     - optionally ``verify_op`` for checks beyond types.
 
@@ -123,7 +123,7 @@ class Operation:
     OPERANDS: ClassVar[tuple[str, ...]] = ()
     ATTRS: ClassVar[Mapping[str, AttrKind]] = {}
     OPTIONAL_ATTRS: ClassVar[frozenset[str]] = frozenset()
-    NUM_RESULTS: ClassVar[int] = 1
+    NUM_RESULTS: ClassVar[int | None] = 1
     #: No side effects: unused results may be erased and equal ops merged.
     PURE: ClassVar[bool] = True
     #: The attribute printed inline right after the op name (constants: ``tir.constant dense<1>``).
@@ -168,7 +168,7 @@ class Operation:
                 value._uses[Use(self, len(self.operands))] = None
                 self.operands.append(value)
             types = tuple(self.infer_types()) if result_types is None else tuple(result_types)
-            if len(types) != self.NUM_RESULTS:
+            if self.NUM_RESULTS is not None and len(types) != self.NUM_RESULTS:
                 raise IRError(
                     f"{self.NAME}: expected {self.NUM_RESULTS} result types, got {len(types)}"
                 )

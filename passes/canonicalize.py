@@ -10,7 +10,7 @@ import numpy as np
 
 from ir import ops
 from ir.core import Module, Value
-from passes.constant_fold import constant_value
+from ir.ops.tensor import constant_array
 from passes.cse import commutes_exactly
 from passes.pass_manager import Pass
 from passes.rewriter import Pattern, Rewriter, apply_patterns, pattern
@@ -18,7 +18,7 @@ from passes.rewriter import Pattern, Rewriter, apply_patterns, pattern
 
 def _splat(value: Value) -> float | int | bool | None:
     """The single value every element of a constant holds, or None."""
-    data = constant_value(value)
+    data = constant_array(value)
     if data is None or data.size == 0:
         return None
     flat = data.reshape(-1)
@@ -26,7 +26,7 @@ def _splat(value: Value) -> float | int | bool | None:
 
 
 def _is_negative_zero(value: Value) -> bool:
-    data = constant_value(value)
+    data = constant_array(value)
     return (
         data is not None
         and data.dtype.kind == "f"
@@ -37,7 +37,7 @@ def _is_negative_zero(value: Value) -> bool:
 
 
 def _has_negative_zero(value: Value) -> bool:
-    data = constant_value(value)
+    data = constant_array(value)
     return (
         data is not None and data.dtype.kind == "f" and bool(np.any((data == 0) & np.signbit(data)))
     )
@@ -181,7 +181,7 @@ def constant_operand_last(op: ops.Elementwise, rw: Rewriter) -> bool:
     if not commutes_exactly(op):
         return False
     a, b = op.operands
-    if constant_value(a) is None or constant_value(b) is not None:
+    if constant_array(a) is None or constant_array(b) is not None:
         return False
     op.set_operand(0, b)
     op.set_operand(1, a)

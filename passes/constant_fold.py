@@ -12,25 +12,18 @@ from ir import ops
 from ir.attributes import DenseElements
 from ir.core import Module, Operation
 from ir.interpreter import IMPLS, evaluate_op
+from ir.ops.tensor import constant_array
 from passes.pass_manager import Pass
 
 #: A folded result may always take this many bytes, even if its inputs were smaller.
 SMALL_RESULT_BYTES = 4096
 
 
-def constant_value(value) -> np.ndarray | None:
-    """The data of ``value`` if a ``tir.constant`` produces it, else None."""
-    owner = value.owner
-    if isinstance(owner, ops.Constant):
-        return owner.attributes["value"].array
-    return None
-
-
 def fold(op: Operation) -> list[np.ndarray] | None:
     """The results of ``op`` computed now, or None if it is not foldable."""
     if not op.PURE or isinstance(op, ops.Constant) or type(op) not in IMPLS or not op.results:
         return None
-    args = [constant_value(v) for v in op.operands]
+    args = [constant_array(v) for v in op.operands]
     if any(a is None for a in args):
         return None
     if not all(r.type.is_static for r in op.results):
@@ -44,7 +37,7 @@ def fold(op: Operation) -> list[np.ndarray] | None:
 
 def _inherited_name(op: Operation, array: np.ndarray) -> str | None:
     """A weight that is only reshaped, transposed or cast keeps its name (``w`` stays ``w``)."""
-    named = [v for v in op.operands if v.name and constant_value(v) is not None]
+    named = [v for v in op.operands if v.name and constant_array(v) is not None]
     if len(named) == 1 and named[0].type.size == array.size:
         return named[0].name
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ir import ops
 from ir.attributes import DenseElements
 from ir.core import Function, Module, Operation, Value
-from passes.constant_fold import constant_value
+from ir.ops.tensor import constant_array
 from passes.pass_manager import Pass
 
 
@@ -43,7 +43,7 @@ class UnifyCasts(Pass):
         found = self._cache.get(key)
         if found is not None:
             return found
-        data = constant_value(value)
+        data = constant_array(value)
         if data is not None:
             new_op: Operation = ops.Constant(
                 [], {"value": DenseElements(data.astype(dtype))}, location=value.owner.location

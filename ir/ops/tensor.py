@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ir import attributes as A
-from ir.core import IRError, Operation
+from ir.core import IRError, Operation, Value
 from ir.types import TensorType
 
 
@@ -18,6 +20,14 @@ class Constant(Operation):
 
     def infer_types(self) -> Sequence[TensorType]:
         return (self.value.type(),)
+
+
+def constant_array(value: Value) -> np.ndarray | None:
+    """The data of ``value`` when a ``tir.constant`` produces it (read-only), else None."""
+    owner = value.owner
+    if isinstance(owner, Constant):
+        return owner.attributes["value"].array
+    return None
 
 
 def normalize_axes(axes: Sequence[int], rank: int, op_name: str) -> tuple[int, ...]:
