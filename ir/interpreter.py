@@ -118,11 +118,11 @@ def _fold_left(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Impl:
 
 
 def _round_half_away(x: np.ndarray) -> np.ndarray:
-    magnitude = np.abs(x)
-    floor = np.floor(magnitude)
-    # |x| - floor(|x|) is exact, so the tie test is exact too.
-    rounded = floor + (magnitude - floor >= 0.5).astype(x.dtype)
-    return np.copysign(rounded, x)
+    # PyTensor's rounding (Python and Numba backends): x > 0 ? floor(x + 0.5) : ceil(x - 0.5)
+    # in float64, where the addition rounds (0.49999999999999994 gives 1.0; exact for float32
+    # and float16), and +0.0 gives -0.0.
+    wide = x.astype(np.float64)
+    return np.where(wide > 0, np.floor(wide + 0.5), np.ceil(wide - 0.5)).astype(x.dtype)
 
 
 def _clip(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -165,7 +165,8 @@ _ELEMENTWISE: dict[type[Operation], Callable[..., np.ndarray]] = {
     ops.Sigmoid: special.expit,
     ops.Softplus: lambda x: np.logaddexp(x.dtype.type(0), x),
     ops.Erf: special.erf,
-    ops.Silu: lambda x: x * special.expit(x),
+    # Rounded like the Sigmoid + Mul it is emitted as (expit of float16 returns float32).
+    ops.Silu: lambda x: x * special.expit(x).astype(x.dtype),
     ops.Floor: np.floor,
     ops.Ceil: np.ceil,
     ops.Trunc: np.trunc,
@@ -215,13 +216,10 @@ def _dimshuffle(op: Operation, args: list[np.ndarray]) -> np.ndarray:
     (x,) = args
     order = op.attributes["order"]
     kept = [a for a in order if a != "x"]
+    # Dropped axes have size 1: moving them last and reshaping them away loses nothing.
     dropped = [a for a in range(x.ndim) if a not in kept]
-    x = (
-        np.transpose(x, kept + dropped).reshape(x.shape[a] for a in kept)
-        if dropped
-        else np.transpose(x, kept)
-    )
-    return x.reshape([1 if a == "x" else x.shape[kept.index(a)] for a in order])
+    x = np.transpose(x, kept + dropped).reshape(tuple(x.shape[a] for a in kept))
+    return x.reshape(tuple(1 if a == "x" else x.shape[kept.index(a)] for a in order))
 
 
 @implements(ops.Transpose)

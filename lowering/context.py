@@ -118,7 +118,11 @@ class LoweringContext:
             type=oir.TensorType(onnx_dtype(str(array.dtype))),
             shape=oir.Shape(array.shape),
         )
-        value.const_value = oir.Tensor(np.ascontiguousarray(array), name=value.name)
+        # Not np.ascontiguousarray: it turns a 0-d array into shape (1,), which then disagrees
+        # with the declared scalar shape (ONNX shape inference rejects the model).
+        data = np.require(array, requirements="C")
+        assert data.shape == array.shape
+        value.const_value = oir.Tensor(data, name=value.name)
         self.initializers.append(value)
         return value
 

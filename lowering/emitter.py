@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import onnx
 import onnx_ir as oir
 
-from compiler.errors import CompileError, UnsupportedOp, UnsupportedOpError
 from ir.core import Module, Return, Value
+from ir.diagnostics import CompileError, UnsupportedOp, UnsupportedOpError
 from ir.printer import op_to_text
 from ir.types import TensorType
 from lowering import elementwise, tensor  # noqa: F401  (registers the rules)

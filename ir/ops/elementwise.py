@@ -250,7 +250,8 @@ class RoundHalfToEven(Unary):
 
 
 class RoundHalfAwayFromZero(Unary):
-    """Round to nearest, ties away from zero (C's round).
+    """PyTensor's round half away from zero: x > 0 ? floor(x + 0.5) : ceil(x - 0.5), computed
+    in float64 (so 0.49999999999999994 rounds to 1.0 and +0.0 to -0.0, as PyTensor does).
 
     `%1 = tir.round_half_away_from_zero %0 : f32[4]`
     """

@@ -64,13 +64,6 @@ func @main(%x: f64[]) {
     _assert_same(y, np.array([[2.5]]))
 
 
-DROP_BUG = (
-    "ir/interpreter.py _dimshuffle passes a generator to ndarray.reshape when an axis is "
-    "dropped (TypeError)"
-)
-
-
-@pytest.mark.xfail(raises=TypeError, strict=True, reason=DROP_BUG)
 def test_dimshuffle_drop() -> None:
     text = """\
 func @main(%x: f32[1, 3, 1]) {
@@ -83,7 +76,6 @@ func @main(%x: f32[1, 3, 1]) {
     _assert_same(y, np.array([1.0, 2.0, 3.0], dtype=np.float32))
 
 
-@pytest.mark.xfail(raises=TypeError, strict=True, reason=DROP_BUG)
 def test_dimshuffle_drop_transpose_and_augment() -> None:
     text = """\
 func @main(%x: f32[2, 1, 3]) {

@@ -9,7 +9,6 @@ are left alone.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from tests.passes.support import (
     SPECIAL_F32,
@@ -260,12 +259,6 @@ def test_fuse_silu_no_candidate_reports_no_change():
     assert not stats.changed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="ir/interpreter.py: tir.silu on f16 rounds x * expit(x) once (expit returns f32), "
-    "while tir.sigmoid + tir.mul (and the emitted Sigmoid + Mul) round twice",
-)
 def test_fuse_silu_float16_numbers():
     source = """
         func @main(%x: f16[64]) {
