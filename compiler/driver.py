@@ -158,6 +158,7 @@ class CompileResult:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+            os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; a plain write obeys umask
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -243,6 +244,12 @@ class CompileResult:
             self.fgraph, self.input_vars, [feeds[n] for n in self.input_names], mode=mode
         )
         return compare_outputs(self.output_names, ours, reference, rtol=rtol, atol=atol)
+
+
+def _default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 class Compiler:

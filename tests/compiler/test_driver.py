@@ -156,6 +156,9 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.undo()
     result.save(path)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_unwritable_path_leaves_nothing(tmp_path: Path) -> None:
