@@ -166,18 +166,20 @@ class LoweringContext:
         *,
         bool_result: bool = False,
         kernel_key: str | None = None,
+        extra: Sequence[oir.Value | None] = (),
         **attributes: Any,
     ) -> oir.Value:
         """``op_type`` on inputs of ``dtype``, computed in a wider exact dtype when ORT has no
         kernel for ``dtype``. The caller vouches that widening is exact for this op.
+        ``extra`` inputs (axes, shapes) follow the data inputs and are never cast.
         """
         supported = ORT_KERNELS.get(kernel_key or op_type, frozenset())
         if dtype in supported:
-            return self.op(op_type, *inputs, **attributes)
+            return self.op(op_type, *inputs, *extra, **attributes)
         wide = next((w for w in WIDER[dtype] if w in supported), None)
         if wide is None:
             raise LoweringUnsupported(f"ONNX Runtime has no {op_type} kernel for {dtype}")
-        out = self.op(op_type, *(self.cast(v, wide) for v in inputs), **attributes)
+        out = self.op(op_type, *(self.cast(v, wide) for v in inputs), *extra, **attributes)
         return out if bool_result else self.cast(out, dtype)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Apply, Constant, Variable
 from pytensor.graph.fg import FunctionGraph
+from pytensor.scalar.basic import ScalarType
 from pytensor.tensor.type import TensorType as PtTensorType
 
 from compiler.errors import UnsupportedOp, UnsupportedOpError
@@ -136,8 +137,14 @@ class Importer:
             dims.append(symbol)
         return dims
 
-    def _import_node(self, node: Apply) -> None:
-        self._location = location_of(node)
+    def _import_node(self, node: Apply, parent: Location | None = None) -> None:
+        """Import one node. Inside an inlined inner graph, ``parent`` is the outer node's
+        location: diagnostics point at the user's code, not at the inner graph's."""
+        if parent is None:
+            self._location = location_of(node)
+        else:
+            origin = f"{parent.origin} > {node.op}"
+            self._location = Location(origin, parent.variable, parent.trace)
         if any(self.values.get(v) in self._placeholders for v in node.inputs):
             # Downstream of an op already reported: its outputs stay placeholders too.
             for var in node.outputs:
@@ -169,18 +176,18 @@ class Importer:
                 self._placeholders.add(value := Value(self._placeholder_type(var)))
                 self.values[var] = value
         finally:
-            self._location = None
+            self._location = parent
 
     def _reconcile(self, node: Apply, var: Variable, value: Value) -> Value:
         """Check an IR value against PyTensor's type; take the static dims PyTensor knows."""
-        if not isinstance(var.type, PtTensorType):
-            raise Unsupported(f"output type {var.type} is not a tensor")
-        if value.dtype != var.type.dtype or value.rank != var.type.ndim:
+        expected = self.ir_type(var.type)
+        if value.dtype != expected.dtype or value.rank != expected.rank:
             raise AssertionError(
                 f"internal error: {node.op} became {value.type}, PyTensor says {var.type}"
             )
         refined = list(value.shape)
-        for axis, (ir_dim, pt_dim) in enumerate(zip(value.shape, var.type.shape, strict=True)):
+        for axis, (ir_dim, pt_dim) in enumerate(zip(value.shape, expected.shape, strict=True)):
+            pt_dim = None if pt_dim == UNKNOWN else pt_dim
             if pt_dim is None:
                 continue
             if isinstance(ir_dim, int) and ir_dim != pt_dim:
@@ -214,11 +221,32 @@ class Importer:
         raise Unsupported(f"variable {var} is not computed by the graph")
 
     def ir_type(self, pt_type: Any) -> TensorType:
+        """The IR type of a PyTensor type; PyTensor scalars are 0-d tensors here."""
+        if isinstance(pt_type, ScalarType):
+            if pt_type.dtype not in dtypes.DTYPES:
+                raise Unsupported(f"dtype {pt_type.dtype} has no ONNX equivalent here")
+            return TensorType(pt_type.dtype, ())
         if not isinstance(pt_type, PtTensorType):
             raise Unsupported(f"type {pt_type} is not a tensor type")
         if pt_type.dtype not in dtypes.DTYPES:
             raise Unsupported(f"dtype {pt_type.dtype} has no ONNX equivalent here")
         return TensorType(pt_type.dtype, tuple(UNKNOWN if d is None else d for d in pt_type.shape))
+
+    def inline(self, inner: FunctionGraph, inputs: Sequence[Value]) -> list[Value]:
+        """Import the nodes of an inner graph (an OpFromGraph's) applied to ``inputs``; returns
+        the values of its outputs. The inner graph may be applied many times."""
+        scope = list(inner.inputs)
+        for var, value in zip(inner.inputs, inputs, strict=True):
+            self.values[var] = value
+        parent = self._location
+        try:
+            for node in inner.toposort():
+                self._import_node(node, parent)
+                scope.extend(node.outputs)
+            return [self.value(v) for v in inner.outputs]
+        finally:
+            for var in scope:
+                self.values.pop(var, None)
 
     def emit(
         self,

@@ -84,12 +84,18 @@ def evaluate_op(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _check_shape(value: Value, array: np.ndarray) -> None:
-    shape = value.shape
-    if array.ndim != len(shape) or any(
-        isinstance(d, int) and d != n for d, n in zip(shape, array.shape, strict=False)
+    dims = value.shape
+    if array.ndim != len(dims) or any(
+        isinstance(d, int) and d != n for d, n in zip(dims, array.shape, strict=False)
     ):
         raise InterpreterError(f"{value!r}: run-time shape {array.shape} does not match its type")
 
 
 # The per-family implementations register themselves on import.
-from ir.interpreter import elementwise, tensor  # noqa: E402, F401
+from ir.interpreter import (  # noqa: E402, F401
+    elementwise,
+    linalg,
+    reduction,
+    shape,
+    tensor,
+)

@@ -390,7 +390,8 @@ EXPECTED_OP_NAMES = {
 
 
 def test_registry_has_every_op_name() -> None:
-    assert set(OP_REGISTRY) == EXPECTED_OP_NAMES
+    assert set(OP_REGISTRY) >= EXPECTED_OP_NAMES
+    assert all(name == "return" or name.startswith("tir.") for name in OP_REGISTRY)
 
 
 def test_registry_maps_each_exported_class_by_its_name() -> None:

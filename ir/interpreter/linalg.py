@@ -1,0 +1,14 @@
+"""Interpreter implementations of linear algebra ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ir import ops
+from ir.core import Operation
+from ir.interpreter import implements
+
+
+@implements(ops.MatMul)
+def _matmul(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+    return np.matmul(*args)

@@ -1,0 +1,212 @@
+"""Reductions, scans, sorting and the softmax family.
+
+Reductions compute in the operand's dtype; PyTensor's accumulator dtypes are explicit casts
+around them (the frontend writes those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from ir import attributes as A
+from ir.core import IRError, Operation
+from ir.ops.tensor import normalize_axes
+from ir.types import TensorType
+
+
+class Reduce(Operation):
+    """Shared machinery: reduce over ``axes`` (empty: none), keeping them as size 1 if
+    ``keepdims``."""
+
+    OPERANDS = ("x",)
+    ATTRS = {"axes": A.INTS, "keepdims": A.BOOL}
+    #: The dtypes this reduction takes (None: any).
+    DTYPES: ClassVar[frozenset[str] | None] = None
+
+    def reduced_axes(self) -> tuple[int, ...]:
+        return normalize_axes(self.axes, self.x.rank, self.NAME)
+
+    def infer_types(self) -> Sequence[TensorType]:
+        if self.DTYPES is not None and self.x.dtype not in self.DTYPES:
+            raise IRError(f"{self.NAME} takes {sorted(self.DTYPES)}, got {self.x.dtype}")
+        axes = self.reduced_axes()
+        if self.keepdims:
+            shape = [1 if i in axes else d for i, d in enumerate(self.x.shape)]
+        else:
+            shape = [d for i, d in enumerate(self.x.shape) if i not in axes]
+        return (self.x.type.with_shape(shape),)
+
+
+class ReduceSum(Reduce):
+    """Sum over axes, in x's dtype (integers wrap).
+
+    `%1 = tir.reduce_sum %0 {axes = [1], keepdims = false} : f32[2]`
+    """
+
+    NAME = "tir.reduce_sum"
+
+
+class ReduceProd(Reduce):
+    """Product over axes, in x's dtype.
+
+    `%1 = tir.reduce_prod %0 {axes = [1], keepdims = false} : f32[2]`
+    """
+
+    NAME = "tir.reduce_prod"
+
+
+class ReduceMax(Reduce):
+    """Maximum over axes; NaN if any element is NaN.
+
+    `%1 = tir.reduce_max %0 {axes = [0], keepdims = false} : f32[3]`
+    """
+
+    NAME = "tir.reduce_max"
+
+
+class ReduceMin(Reduce):
+    """Minimum over axes; NaN if any element is NaN.
+
+    `%1 = tir.reduce_min %0 {axes = [0], keepdims = false} : f32[3]`
+    """
+
+    NAME = "tir.reduce_min"
+
+
+class ReduceAll(Reduce):
+    """Logical and over axes (bool).
+
+    `%1 = tir.reduce_all %0 {axes = [0], keepdims = false} : bool[3]`
+    """
+
+    NAME = "tir.reduce_all"
+    DTYPES = frozenset({"bool"})
+
+
+class ReduceAny(Reduce):
+    """Logical or over axes (bool).
+
+    `%1 = tir.reduce_any %0 {axes = [0], keepdims = false} : bool[3]`
+    """
+
+    NAME = "tir.reduce_any"
+    DTYPES = frozenset({"bool"})
+
+
+class LogSumExp(Reduce):
+    """log(sum(exp(x))) over axes, computed stably (max-shifted).
+
+    `%1 = tir.logsumexp %0 {axes = [1], keepdims = false} : f32[2]`
+    """
+
+    NAME = "tir.logsumexp"
+    DTYPES = frozenset({"float16", "float32", "float64"})
+
+
+class ArgReduce(Operation):
+    OPERANDS = ("x",)
+    ATTRS = {"axis": A.INT, "keepdims": A.BOOL}
+
+    def infer_types(self) -> Sequence[TensorType]:
+        (axis,) = normalize_axes([self.axis], self.x.rank, self.NAME)
+        if self.keepdims:
+            shape = [1 if i == axis else d for i, d in enumerate(self.x.shape)]
+        else:
+            shape = [d for i, d in enumerate(self.x.shape) if i != axis]
+        return (TensorType("int64", tuple(shape)),)
+
+
+class ArgMax(ArgReduce):
+    """Index of the first maximum along axis (the first NaN if any).
+
+    `%1 = tir.argmax %0 {axis = 1, keepdims = false} : i64[2]`
+    """
+
+    NAME = "tir.argmax"
+
+
+class ArgMin(ArgReduce):
+    """Index of the first minimum along axis (the first NaN if any).
+
+    `%1 = tir.argmin %0 {axis = 1, keepdims = false} : i64[2]`
+    """
+
+    NAME = "tir.argmin"
+
+
+class AxisOp(Operation):
+    """An op along one axis whose result has x's type."""
+
+    OPERANDS = ("x",)
+    ATTRS = {"axis": A.INT}
+
+    def infer_types(self) -> Sequence[TensorType]:
+        normalize_axes([self.axis], self.x.rank, self.NAME)
+        return (self.x.type,)
+
+
+class CumSum(AxisOp):
+    """Running sum along axis, in x's dtype. `%1 = tir.cumsum %0 {axis = 0} : f32[4]`"""
+
+    NAME = "tir.cumsum"
+
+
+class CumProd(AxisOp):
+    """Running product along axis, in x's dtype. `%1 = tir.cumprod %0 {axis = 0} : f32[4]`"""
+
+    NAME = "tir.cumprod"
+
+
+class Sort(AxisOp):
+    """Ascending sort along axis (NaN last, as numpy). `%1 = tir.sort %0 {axis = 0} : f32[4]`"""
+
+    NAME = "tir.sort"
+
+
+class Argsort(AxisOp):
+    """Indices that sort x ascending along axis (ties in index order; NaN last).
+
+    `%1 = tir.argsort %0 {axis = 0} : i64[4]`
+    """
+
+    NAME = "tir.argsort"
+
+    def infer_types(self) -> Sequence[TensorType]:
+        return (super().infer_types()[0].with_dtype("int64"),)
+
+
+class Softmax(Operation):
+    """exp(x - max) / sum(exp(x - max)) over ``axes``.
+
+    `%1 = tir.softmax %0 {axes = [1]} : f32[2, 3]`
+    """
+
+    NAME = "tir.softmax"
+    OPERANDS = ("x",)
+    ATTRS = {"axes": A.INTS}
+
+    def infer_types(self) -> Sequence[TensorType]:
+        normalize_axes(self.axes, self.x.rank, self.NAME)
+        if self.x.dtype not in ("float16", "float32", "float64"):
+            raise IRError(f"{self.NAME} takes floats, got {self.x.dtype}")
+        return (self.x.type,)
+
+
+class LogSoftmax(Softmax):
+    """x - max - log(sum(exp(x - max))) over ``axes``.
+
+    `%1 = tir.log_softmax %0 {axes = [1]} : f32[2, 3]`
+    """
+
+    NAME = "tir.log_softmax"
+
+
+__all__ = [
+    name
+    for name, value in list(globals().items())
+    if isinstance(value, type)
+    and issubclass(value, Operation)
+    and value.__module__ == __name__
+    and "NAME" in value.__dict__
+]
