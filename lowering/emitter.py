@@ -16,7 +16,7 @@ from ir.core import Module, Return, Value
 from ir.diagnostics import CompileError, UnsupportedOp, UnsupportedOpError
 from ir.printer import op_to_text
 from ir.types import TensorType
-from lowering import elementwise, linalg, reduction, shape, tensor  # noqa: F401
+from lowering import elementwise, indexing, linalg, reduction, shape, tensor  # noqa: F401
 from lowering.context import LoweringContext, LoweringUnsupported, onnx_dtype, onnx_shape
 from lowering.registry import LOWERINGS
 

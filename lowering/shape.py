@@ -1,4 +1,4 @@
-"""Lowering of shape, joining, slicing and gathering ops."""
+"""Lowering of shape, joining and constant-pattern ops."""
 
 from __future__ import annotations
 
@@ -59,36 +59,6 @@ def lower_range(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     index = ctx.op("Range", ctx.constant(0, "int64"), count, ctx.constant(1, "int64"))
     delta = ctx.op("Sub", ctx.op("Add", start, step), start)
     return ctx.op("Add", start, ctx.op("Mul", ctx.cast(index, dtype), delta))
-
-
-@lowers(ops.Slice)
-def lower_slice(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    x, starts, stops, steps = args
-    return ctx.op("Slice", x, starts, stops, ctx.axes(op.attributes["axes"]), steps)
-
-
-@lowers(ops.Gather)
-def lower_gather(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("Gather", *args, axis=op.attributes["axis"])
-
-
-@lowers(ops.GatherND)
-def lower_gather_nd(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("GatherND", *args)
-
-
-@lowers(ops.ScatterND)
-def lower_scatter_nd(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    reduction = op.attributes["reduction"]
-    if op.result.dtype == "float16" and reduction == "add":
-        # float32 accumulation would round once where numpy rounds after every add.
-        raise LoweringUnsupported("ONNX Runtime has no float16 ScatterND kernel with add")
-    return ctx.op("ScatterND", *args, reduction=reduction)
-
-
-@lowers(ops.GatherElements)
-def lower_gather_elements(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("GatherElements", *args, axis=op.attributes["axis"])
 
 
 @lowers(ops.Eye)

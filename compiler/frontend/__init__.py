@@ -1,6 +1,14 @@
 """The PyTensor frontend: FunctionGraph → IR, one small rule per PyTensor op class."""
 
-from compiler.frontend import elemwise, graphs, tensor_ops  # noqa: F401  (registers the rules)
+from compiler.frontend import (  # noqa: F401  (each module registers its rules)
+    elemwise,
+    graphs,
+    indexing,
+    linalg,
+    reductions,
+    shape_ops,
+    tensor_ops,
+)
 from compiler.frontend.importer import (
     FrontendOptions,
     Importer,

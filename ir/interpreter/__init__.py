@@ -94,6 +94,7 @@ def _check_shape(value: Value, array: np.ndarray) -> None:
 # The per-family implementations register themselves on import.
 from ir.interpreter import (  # noqa: E402, F401
     elementwise,
+    indexing,
     linalg,
     reduction,
     shape,

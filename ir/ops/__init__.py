@@ -1,6 +1,7 @@
 """The ``tir`` dialect: every op class, registered by name in ``ir.core.OP_REGISTRY``."""
 
 from ir.ops.elementwise import *  # noqa: F403
+from ir.ops.indexing import *  # noqa: F403
 from ir.ops.linalg import *  # noqa: F403
 from ir.ops.reduction import *  # noqa: F403
 from ir.ops.shape import *  # noqa: F403

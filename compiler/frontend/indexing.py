@@ -1,0 +1,3 @@
+"""Frontend rules: indexing (PyTensor ops → IR)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Frontend rules: linalg (PyTensor ops → IR)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Frontend rules: reductions (PyTensor ops → IR)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Frontend rules: shape ops (PyTensor ops → IR)."""
+
+from __future__ import annotations
