@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ir import attributes as A
 from ir.core import IRError, Operation
-from ir.ops.shape import _static_ints, _vector_length
+from ir.ops.shape import static_ints, vector_length
 from ir.ops.tensor import normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType
 
@@ -29,9 +29,9 @@ class Slice(Operation):
     def infer_types(self) -> Sequence[TensorType]:
         axes = normalize_axes(self.axes, self.x.rank, self.NAME)
         for v, what in ((self.starts, "starts"), (self.stops, "stops"), (self.steps, "steps")):
-            if _vector_length(self, v, what) != len(axes):
+            if vector_length(self, v, what) != len(axes):
                 raise IRError(f"tir.slice: {what} needs one entry per axis")
-        starts, stops, steps = (_static_ints(v) for v in (self.starts, self.stops, self.steps))
+        starts, stops, steps = (static_ints(v) for v in (self.starts, self.stops, self.steps))
         if steps is not None and 0 in steps:
             raise IRError("tir.slice: a step is 0")
         dims = list(self.x.shape)

@@ -17,7 +17,7 @@ from ir.ops.tensor import constant_array, normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType, broadcast_shapes
 
 
-def _vector_length(op: Operation, value: Value, what: str) -> int:
+def vector_length(op: Operation, value: Value, what: str) -> int:
     if value.rank != 1 or not isinstance(value.shape[0], int):
         raise IRError(f"{op.NAME}: {what} must be a vector of static length, got {value.type}")
     if value.dtype != "int64":
@@ -25,7 +25,7 @@ def _vector_length(op: Operation, value: Value, what: str) -> int:
     return value.shape[0]
 
 
-def _static_ints(value: Value) -> list[int] | None:
+def static_ints(value: Value) -> list[int] | None:
     data = constant_array(value)
     return None if data is None else [int(v) for v in data.reshape(-1)]
 
@@ -62,8 +62,8 @@ class Reshape(Operation):
     OPERANDS = ("x", "shape")
 
     def infer_types(self) -> Sequence[TensorType]:
-        n = _vector_length(self, self.shape, "the shape")
-        values = _static_ints(self.shape)
+        n = vector_length(self, self.shape, "the shape")
+        values = static_ints(self.shape)
         if values is None:
             return (self.x.type.with_shape([UNKNOWN] * n),)
         if sum(v == -1 for v in values) > 1 or any(v < -1 for v in values):
@@ -93,8 +93,8 @@ class Expand(Operation):
     OPERANDS = ("x", "shape")
 
     def infer_types(self) -> Sequence[TensorType]:
-        n = _vector_length(self, self.shape, "the shape")
-        values = _static_ints(self.shape)
+        n = vector_length(self, self.shape, "the shape")
+        values = static_ints(self.shape)
         if values is not None:
             try:
                 return (self.x.type.with_shape(broadcast_shapes(self.x.shape, values)),)
@@ -144,9 +144,9 @@ class Split(Operation):
     NUM_RESULTS = None
 
     def infer_types(self) -> Sequence[TensorType]:
-        n = _vector_length(self, self.sizes, "the sizes")
+        n = vector_length(self, self.sizes, "the sizes")
         (axis,) = normalize_axes([self.axis], self.x.rank, self.NAME)
-        sizes = _static_ints(self.sizes)
+        sizes = static_ints(self.sizes)
         if sizes is not None:
             total = self.x.shape[axis]
             if any(s < 0 for s in sizes) or (isinstance(total, int) and sum(sizes) != total):
