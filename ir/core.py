@@ -128,8 +128,12 @@ class Operation:
     PURE: ClassVar[bool] = True
     #: The attribute printed inline right after the op name (constants: ``tir.constant dense<1>``).
     INLINE_ATTR: ClassVar[str | None] = None
+    #: How many regions (nested blocks ending in ``yield``) the op holds.
+    NUM_REGIONS: ClassVar[int] = 0
 
-    __slots__ = ("attributes", "location", "next", "operands", "parent", "prev", "results")
+    __slots__ = (
+        "attributes", "location", "next", "operands", "parent", "prev", "regions", "results",
+    )  # fmt: skip
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -153,10 +157,18 @@ class Operation:
         attributes: Mapping[str, Any] | None = None,
         result_types: Sequence[TensorType] | None = None,
         location: Any = None,
+        regions: Sequence[Block] = (),
     ) -> None:
         self.operands: list[Value] = []
         self.attributes: dict[str, Any] = self._check_attributes(attributes or {})
-        self.parent: Function | None = None
+        if len(regions) != self.NUM_REGIONS:
+            raise IRError(f"{self.NAME}: expected {self.NUM_REGIONS} regions, got {len(regions)}")
+        self.regions: list[Block] = list(regions)
+        for region in self.regions:
+            if region.owner is not None:
+                raise IRError(f"{self.NAME}: a region already belongs to {region.owner.NAME}")
+            region.owner = self
+        self.parent: Block | None = None
         self.prev: Operation | None = None
         self.next: Operation | None = None
         self.location = location
@@ -228,8 +240,12 @@ class Operation:
         self.operands[index] = value
 
     def drop_operand_uses(self) -> None:
+        """Forget this op's uses of its operands (and those of every op in its regions)."""
         for index, value in enumerate(self.operands):
             value._uses.pop(Use(self, index), None)
+        for region in self.regions:
+            for op in region.ops:
+                op.drop_operand_uses()
 
     def __repr__(self) -> str:
         return f"<{self.NAME} {', '.join(str(r.type) for r in self.results)}>"
@@ -267,15 +283,31 @@ class Return(Operation):
         return ()
 
 
-class Function:
-    """One typed SSA function: named arguments, operations in order, ending with ``return``."""
+class Yield(Operation):
+    """Ends a region: its operands are the region's results. `yield %3`"""
 
-    def __init__(self, name: str = "main", args: Sequence[Value] = ()) -> None:
-        self.name = name
-        self.args: list[Value] = list(args)
+    NAME = "yield"
+    OPERANDS = ("*values",)
+    NUM_RESULTS = 0
+    PURE = False
+
+    def infer_types(self) -> Sequence[TensorType]:
+        return ()
+
+
+class Block:
+    """Operations in order, in an intrusive linked list: a function body or an op's region.
+
+    A region (a block owned by an op) ends with ``yield`` and may read values defined before
+    its op in the enclosing blocks.
+    """
+
+    def __init__(self) -> None:
         self.first: Operation | None = None
         self.last: Operation | None = None
         self._count = 0
+        #: The op this block is a region of (None for a function body).
+        self.owner: Operation | None = None
 
     # -- iteration ----------------------------------------------------------------------------
 
@@ -289,27 +321,15 @@ class Function:
             op = nxt
 
     def __len__(self) -> int:
-        """Number of operations, ``return`` included."""
+        """Number of operations in this block (nested regions not counted), terminator included."""
         return self._count
 
     @property
-    def num_ops(self) -> int:
-        """Number of operations, ``return`` excluded."""
-        return self._count - (1 if isinstance(self.last, Return) else 0)
-
-    @property
-    def terminator(self) -> Return:
-        if not isinstance(self.last, Return):
-            raise IRError(f"function @{self.name} does not end with return")
-        return self.last
-
-    @property
-    def outputs(self) -> tuple[Value, ...]:
-        return tuple(self.terminator.operands)
-
-    @property
-    def output_names(self) -> list[str]:
-        return self.terminator.names
+    def yielded(self) -> tuple[Value, ...]:
+        """The values a region yields."""
+        if not isinstance(self.last, Yield):
+            raise IRError("a region must end with yield")
+        return tuple(self.last.operands)
 
     # -- mutation -----------------------------------------------------------------------------
 
@@ -328,7 +348,7 @@ class Function:
         return op
 
     def erase(self, op: Operation) -> None:
-        """Remove ``op``; its results must have no uses left."""
+        """Remove ``op`` (and its regions); its results must have no uses left."""
         self._check_owned(op)
         for r in op.results:
             if r.has_uses:
@@ -361,7 +381,51 @@ class Function:
 
     def _check_owned(self, op: Operation) -> None:
         if op.parent is not self:
-            raise IRError(f"{op.NAME} is not in function @{self.name}")
+            raise IRError(f"{op.NAME} is not in this block")
+
+
+class Function(Block):
+    """One typed SSA function: named arguments, operations in order, ending with ``return``."""
+
+    def __init__(self, name: str = "main", args: Sequence[Value] = ()) -> None:
+        super().__init__()
+        self.name = name
+        self.args: list[Value] = list(args)
+
+    @property
+    def num_ops(self) -> int:
+        """Number of operations, ``return`` excluded (nested regions not counted)."""
+        return self._count - (1 if isinstance(self.last, Return) else 0)
+
+    @property
+    def terminator(self) -> Return:
+        if not isinstance(self.last, Return):
+            raise IRError(f"function @{self.name} does not end with return")
+        return self.last
+
+    @property
+    def outputs(self) -> tuple[Value, ...]:
+        return tuple(self.terminator.operands)
+
+    @property
+    def output_names(self) -> list[str]:
+        return self.terminator.names
+
+
+def walk(block: Block) -> Iterator[Operation]:
+    """Every op in ``block`` and, after each op, the ops of its regions (pre-order)."""
+    for op in block.ops:
+        yield op
+        for region in op.regions:
+            yield from walk(region)
+
+
+def blocks(block: Block) -> Iterator[Block]:
+    """``block`` and every region nested in it, innermost first (post-order)."""
+    for op in block.ops:
+        for region in op.regions:
+            yield from blocks(region)
+    yield block
 
 
 class Module:
