@@ -138,7 +138,7 @@ def test_list_anchor_in_other_function_raises() -> None:
         other.insert_after(a, _neg(x, "b"))
     with pytest.raises(IRError, match="not in this block"):
         other.erase(a)
-    with pytest.raises(IRError, match="not in this blockmain"):
+    with pytest.raises(IRError, match="not in this block"):
         func.erase(_neg(x, "detached"))
     assert len(func) == 1 and len(other) == 0
 
