@@ -58,6 +58,8 @@ class CompileOptions:
     dim_names: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     #: Keep shared variables as model inputs instead of weights inside the model.
     shared_as_inputs: bool = False
+    #: Assert/CheckAndRaise: "drop" (pass the value through, with a warning) or "refuse".
+    assert_policy: str = "drop"
     #: Write each ONNX node's PyTensor origin into its metadata.
     provenance: bool = True
     #: Run ``onnx.checker.check_model(full_check=True)`` on the model ``to_onnx`` returns.
@@ -281,7 +283,11 @@ class Compiler:
         start = time.perf_counter()
         importer = Importer(
             fgraph,
-            FrontendOptions(dim_names=opts.dim_names, shared_as_inputs=opts.shared_as_inputs),
+            FrontendOptions(
+                dim_names=opts.dim_names,
+                shared_as_inputs=opts.shared_as_inputs,
+                assert_policy=opts.assert_policy,
+            ),
         )
         module = importer.run()
         args = set(module.func.args)

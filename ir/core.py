@@ -364,6 +364,24 @@ class Block:
             op.next.prev = op.prev
         op.parent = op.prev = op.next = None
         self._count -= 1
+        for region in op.regions:  # ops inside are gone too
+            for inner in walk(region):
+                inner.parent = None
+
+    def detach(self, op: Operation) -> Operation:
+        """Unlink ``op`` keeping its operands and uses, to insert it elsewhere."""
+        self._check_owned(op)
+        if op.prev is None:
+            self.first = op.next
+        else:
+            op.prev.next = op.next
+        if op.next is None:
+            self.last = op.prev
+        else:
+            op.next.prev = op.prev
+        op.parent = op.prev = op.next = None
+        self._count -= 1
+        return op
 
     def _link(self, op: Operation, prev: Operation | None, nxt: Operation | None) -> None:
         if op.parent is not None:
@@ -436,4 +454,5 @@ class Module:
         self.doc = doc
 
     def __len__(self) -> int:
-        return self.func.num_ops
+        """Number of ops, those in regions included (terminators excluded)."""
+        return sum(1 for op in walk(self.func) if not isinstance(op, Return | Yield))

@@ -15,7 +15,7 @@ from typing import Any
 import ir.ops  # noqa: F401  (registers the op classes)
 from ir import attributes as A
 from ir import dtypes
-from ir.core import OP_REGISTRY, Function, IRError, Module, Operation, Return, Value
+from ir.core import OP_REGISTRY, Block, Function, IRError, Module, Operation, Return, Value, Yield
 from ir.types import TensorType
 
 
@@ -154,6 +154,10 @@ class _Parser:
         name_tok = self.expect_kind("ident", "an op name")
         if name_tok.text == "return":
             return self._parse_return(result_tokens, name_tok)
+        if name_tok.text == "yield":
+            if result_tokens:
+                raise self._error_at(name_tok.pos, "yield has no results")
+            return Yield(self._parse_operands())
         cls = OP_REGISTRY.get(name_tok.text)
         if cls is None:
             raise self._error_at(name_tok.pos, f"unknown op {name_tok.text!r}")
@@ -181,6 +185,9 @@ class _Parser:
             raise self._error_at(
                 name_tok.pos, f"{len(result_tokens)} results but {len(types)} result types"
             )
+        regions: list[Block] = []
+        while self.accept("{"):
+            regions.append(self._parse_region())
         for key, value in attrs.items():
             if isinstance(value, _Dense):
                 if len(types) != 1:
@@ -190,7 +197,7 @@ class _Parser:
                 except ValueError as e:
                     raise self._error_at(name_tok.pos, str(e)) from None
         try:
-            op = cls(operands, attrs, result_types=types)
+            op = cls(operands, attrs, result_types=types, regions=regions)
             op.infer_types()  # bad attributes and operands fail here, with a location
         except IRError as e:
             raise self._error_at(name_tok.pos, str(e)) from None
@@ -198,6 +205,19 @@ class _Parser:
             result.name = self._value_name(tok.text)
             self._define(tok, result)
         return op
+
+    def _parse_region(self) -> Block:
+        """The ops of a region up to its ``yield``, and the closing brace."""
+        region = Block()
+        while not self.at("}"):
+            op = self.parse_op()
+            region.append(op)
+            if isinstance(op, Yield):
+                break
+        close = self.expect("}")
+        if not isinstance(region.last, Yield):
+            raise self._error_at(close.pos, "a region must end with yield")
+        return region
 
     def _parse_return(self, result_tokens: list[Token], name_tok: Token) -> Return:
         if result_tokens:

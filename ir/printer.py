@@ -16,7 +16,7 @@ import json
 import re
 
 from ir.attributes import format_attr, format_dense
-from ir.core import Function, Module, Operation, Return, Value
+from ir.core import Block, Function, Module, Operation, Return, Value, Yield
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -66,18 +66,34 @@ def print_function(func: Function, *, elide_constants_above: int | None = None) 
     namer = Namer()
     args = ", ".join(f"{namer.define(a)}: {a.type}" for a in func.args)
     lines = [f"func @{func.name}({args}) {{"]
-    for op in func.ops:
-        lines.append("  " + print_op(op, namer, elide_constants_above))
+    _print_block(func, namer, "  ", lines, elide_constants_above)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _print_block(
+    block: Block, namer: Namer, indent: str, lines: list[str], elide: int | None
+) -> None:
+    for op in block.ops:
+        head = indent + print_op(op, namer, elide)
+        if not op.regions:
+            lines.append(head)
+            continue
+        # Regions follow the op: `%r = tir.if %c : f32[2] {` ... `} {` ... `}`.
+        for index, region in enumerate(op.regions):
+            lines.append((head if index == 0 else indent + "}") + " {")
+            _print_block(region, namer, indent + "  ", lines, elide)
+        lines.append(indent + "}")
+
+
 def print_op(op: Operation, namer: Namer, elide_constants_above: int | None = None) -> str:
-    """One op as a line of text (without indentation)."""
+    """One op as a line of text (without indentation or regions)."""
     operands = ", ".join(namer.ref(v) for v in op.operands)
     if isinstance(op, Return):
         names = ", ".join(json.dumps(n) for n in op.names)
         return f"return {operands} : {names}" if operands else "return"
+    if isinstance(op, Yield):
+        return f"yield {operands}" if operands else "yield"
     parts = []
     if op.results:
         parts.append(", ".join(namer.define(r) for r in op.results) + " =")

@@ -6,7 +6,7 @@ frontend); every other difference is an error.
 
 from __future__ import annotations
 
-from ir.core import Function, IRError, Module, Operation, Return, Use, Value
+from ir.core import Block, Function, IRError, Module, Operation, Return, Use, Value, Yield
 from ir.printer import op_to_text
 from ir.types import UNKNOWN, TensorType
 
@@ -32,23 +32,35 @@ def verify_function(func: Function) -> None:
     if len({a.name for a in func.args}) != len(func.args):
         raise VerificationError("function argument names must be unique")
 
-    count, prev = 0, None
-    for op in func.ops:
-        count += 1
-        if op.parent is not func or op.prev is not prev:
-            raise VerificationError(f"broken op list at {op_to_text(op)}")
-        if isinstance(op, Return) and op is not func.last:
-            raise VerificationError("return must be the last op")
-        _verify_op(op, defined)
-        defined.update(op.results)
-        prev = op
-    if prev is not func.last or count != len(func):
-        raise VerificationError("broken op list: last op or op count is wrong")
+    _verify_block(func, defined, Return)
     if not isinstance(func.last, Return):
         raise VerificationError(f"function @{func.name} must end with return")
     names = func.terminator.names
     if len(set(names)) != len(names) or not all(names):
         raise VerificationError(f"output names must be unique and non-empty: {names}")
+
+
+def _verify_block(block: Block, defined: set[Value], terminator: type[Operation]) -> None:
+    """Ops in order, each reading only values defined before it here or in enclosing blocks;
+    the block ends with ``terminator`` and has it nowhere else."""
+    count, prev = 0, None
+    for op in block.ops:
+        count += 1
+        if op.parent is not block or op.prev is not prev:
+            raise VerificationError(f"broken op list at {op_to_text(op)}")
+        if isinstance(op, Return | Yield) and (op is not block.last or type(op) is not terminator):
+            raise VerificationError(f"{op.NAME} must be the last op of its block only")
+        _verify_op(op, defined)
+        for region in op.regions:
+            if region.owner is not op:
+                raise VerificationError(f"a region of `{op_to_text(op)}` has a wrong owner")
+            _verify_block(region, set(defined), Yield)  # region values stay inside
+        defined.update(op.results)
+        prev = op
+    if prev is not block.last or count != len(block):
+        raise VerificationError("broken op list: last op or op count is wrong")
+    if terminator is Yield and not isinstance(block.last, Yield):
+        raise VerificationError("a region must end with yield")
 
 
 def _verify_op(op: Operation, defined: set[Value]) -> None:
@@ -86,9 +98,13 @@ def _is_live(use: Use, value: Value) -> bool:
 
 
 def refines(stored: TensorType, inferred: TensorType) -> bool:
-    """True when ``stored`` is ``inferred`` with some unknown (``?``) dims made precise."""
+    """True when the stored type is compatible with the inferred one: same dtype and rank, and
+    each dim equal or unknown ("?") on either side. A stored dim may be more precise (the
+    frontend knows PyTensor's static shape) or less (a pass made an operand constant)."""
     return (
         stored.dtype == inferred.dtype
         and stored.rank == inferred.rank
-        and all(s == i or i == UNKNOWN for s, i in zip(stored.shape, inferred.shape, strict=True))
+        and all(
+            s == i or UNKNOWN in (s, i) for s, i in zip(stored.shape, inferred.shape, strict=True)
+        )
     )

@@ -7,13 +7,13 @@ model inputs and outputs keep their names exactly, and no other value may take t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import onnx_ir as oir
 
-from ir.core import Value
+from ir.core import Block, Value
 from ir.types import UNKNOWN, TensorType
 from lowering.ort_kernels import ORT_KERNELS
 
@@ -64,6 +64,8 @@ class LoweringContext:
         self._cached_constants: dict[tuple[str, tuple[int, ...], bytes], oir.Value] = {}
         #: Provenance written into each node's metadata (set by the emitter per IR op).
         self.origin: str | None = None
+        #: Lowers the ops of a block into ``nodes`` (set by the emitter).
+        self.lower_block: Callable[[Block], None] = lambda block: None
 
     # -- names --------------------------------------------------------------------------------
 
@@ -148,6 +150,26 @@ class LoweringContext:
         self._cached_constants[key] = value
         return value
 
+    def subgraph(self, block: Block, name: str) -> oir.Graph:
+        """The ONNX graph of a region: no inputs (outer values are read by name), its nodes,
+        and the yielded values as outputs. Constants made inside stay inside."""
+        saved = self.nodes, dict(self._cached_constants)
+        self.nodes = []
+        try:
+            self.lower_block(block)
+            outputs: list[oir.Value] = []
+            made_here = {id(o) for node in self.nodes for o in node.outputs}
+            for ir_value in block.yielded:
+                value = self.values[ir_value]
+                if id(value) not in made_here or any(value is o for o in outputs):
+                    value = self.op("Identity", value)  # a subgraph output is its own value
+                value.type = oir.TensorType(onnx_dtype(ir_value.dtype))
+                value.shape = onnx_shape(ir_value.type)
+                outputs.append(value)
+            return oir.Graph([], outputs, nodes=self.nodes, name=self.fresh_name(name))
+        finally:
+            self.nodes, self._cached_constants = saved
+
     def is_shared_constant(self, value: oir.Value) -> bool:
         """True for the small constants ``constant`` hands out to several users."""
         return any(v is value for v in self._cached_constants.values())
@@ -174,7 +196,10 @@ class LoweringContext:
         ``extra`` inputs (axes, shapes) follow the data inputs and are never cast.
         """
         supported = ORT_KERNELS.get(kernel_key or op_type, frozenset())
-        if dtype in supported:
+        # float16 always computes in float32 between explicit casts: ORT runs float16 through
+        # float32 itself but drops its casts between consecutive ops, rounding a whole chain
+        # once where numpy rounds after every op.
+        if dtype in supported and dtype != "float16":
             return self.op(op_type, *inputs, *extra, **attributes)
         wide = next((w for w in WIDER[dtype] if w in supported), None)
         if wide is None:

@@ -12,11 +12,20 @@ from dataclasses import dataclass
 import onnx
 import onnx_ir as oir
 
-from ir.core import Module, Return, Value
+from ir.core import Block, Module, Return, Value, Yield
 from ir.diagnostics import CompileError, UnsupportedOp, UnsupportedOpError
 from ir.printer import op_to_text
 from ir.types import TensorType
-from lowering import elementwise, indexing, linalg, reduction, shape, tensor  # noqa: F401
+from lowering import (  # noqa: F401  (each module registers its rules)
+    control,
+    elementwise,
+    indexing,
+    linalg,
+    misc,
+    reduction,
+    shape,
+    tensor,
+)
 from lowering.context import LoweringContext, LoweringUnsupported, onnx_dtype, onnx_shape
 from lowering.registry import LOWERINGS
 
@@ -63,25 +72,8 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
         ctx.values[arg] = value
         inputs.append(value)
     problems: list[UnsupportedOp] = []
-    for op in func.ops:
-        if isinstance(op, Return):
-            continue
-        rule = LOWERINGS.get(type(op))
-        ctx.origin = op.location.origin if options.provenance and op.location else None
-        first_new_node = len(ctx.nodes)
-        try:
-            if rule is None:
-                raise LoweringUnsupported(f"{op.NAME} has no lowering to ONNX")
-            outs = rule(op, ctx, [ctx.values[v] for v in op.operands])
-        except LoweringUnsupported as e:
-            problems.append(_describe(op, str(e)))
-            outs = [oir.Value(name=ctx.fresh_name()) for _ in op.results]
-        outs = [outs] if isinstance(outs, oir.Value) else list(outs)
-        made_here = {id(o) for node in ctx.nodes[first_new_node:] for o in node.outputs}
-        for result, value in zip(op.results, outs, strict=True):
-            if id(value) in made_here and not ctx.is_shared_constant(value):
-                _annotate(ctx, value, result)
-            ctx.values[result] = value
+    ctx.lower_block = lambda block: _lower_block(ctx, block, options, problems)
+    ctx.lower_block(func)
     if problems:
         raise UnsupportedOpError(problems)
     outputs = _outputs(ctx, func.terminator)
@@ -100,6 +92,32 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
         producer_name=PRODUCER_NAME,
         producer_version=PRODUCER_VERSION,
     )
+
+
+def _lower_block(
+    ctx: LoweringContext, block: Block, options: EmitOptions, problems: list[UnsupportedOp]
+) -> None:
+    """Lower every op of ``block`` (terminators excepted) into ``ctx.nodes``; ops that cannot
+    be lowered are added to ``problems`` and get placeholder values."""
+    for op in block.ops:
+        if isinstance(op, Return | Yield):
+            continue
+        rule = LOWERINGS.get(type(op))
+        ctx.origin = op.location.origin if options.provenance and op.location else None
+        first_new_node = len(ctx.nodes)
+        try:
+            if rule is None:
+                raise LoweringUnsupported(f"{op.NAME} has no lowering to ONNX")
+            outs = rule(op, ctx, [ctx.values[v] for v in op.operands])
+        except LoweringUnsupported as e:
+            problems.append(_describe(op, str(e)))
+            outs = [oir.Value(name=ctx.fresh_name()) for _ in op.results]
+        outs = [outs] if isinstance(outs, oir.Value) else list(outs)
+        made_here = {id(o) for node in ctx.nodes[first_new_node:] for o in node.outputs}
+        for result, value in zip(op.results, outs, strict=True):
+            if id(value) in made_here and not ctx.is_shared_constant(value):
+                _annotate(ctx, value, result)
+            ctx.values[result] = value
 
 
 def emit_model(module: Module, options: EmitOptions | None = None) -> onnx.ModelProto:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import onnx_ir as oir
 
 from ir import ops
@@ -31,6 +32,12 @@ def lower_reshape(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 @lowers(ops.Expand)
 def lower_expand(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    target = constant_array(op.operands[1])
+    if target is not None and 0 in target and op.result.type.is_static:
+        # ORT 1.31's optimizer drops an Expand of a size-1 dim to a constant 0 (the result
+        # keeps size 1). The result is empty: expand a 0-d zero to its shape instead.
+        zero = ctx.constant(np.zeros((), dtype=op.result.dtype), op.result.dtype)
+        return ctx.op("Expand", zero, ctx.constant(list(op.result.shape), "int64"))
     return ctx.op("Expand", *args)
 
 
@@ -47,18 +54,33 @@ def lower_split(op: Operation, ctx: LoweringContext, args: list[V]) -> list[V]:
 @lowers(ops.Range)
 def lower_range(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     """Integers: ONNX Range (exact). Floats: numpy's arange, which ONNX Runtime's Range is not
-    (it adds the step repeatedly): length = ceil((stop - start) / step) in float64, then
-    start + i * delta with delta = (start + step) - start, as numpy fills it."""
+    (it adds the step repeatedly). numpy takes the length ceil((stop - start) / step) in
+    float64, stores start and start + step (each rounded once to the dtype), and fills the rest
+    with start + i * delta, delta = second - first, computed in the dtype (float16: in float32,
+    then rounded). The first two values are written as such: start + 1 * delta is not always
+    start + step, and 0 * an infinite delta is NaN."""
     dtype = op.result.dtype
     if dtype not in ("float16", "float32", "float64"):
         return ctx.kernel("Range", args, dtype)
-    start, step = args[0], args[2]
+    calc = "float32" if dtype == "float16" else dtype
     wide_start, wide_stop, wide_step = (ctx.cast(v, "float64") for v in args)
     count = ctx.op("Ceil", ctx.op("Div", ctx.op("Sub", wide_stop, wide_start), wide_step))
-    count = ctx.op("Max", ctx.cast(count, "int64"), ctx.constant(0, "int64"))
-    index = ctx.op("Range", ctx.constant(0, "int64"), count, ctx.constant(1, "int64"))
-    delta = ctx.op("Sub", ctx.op("Add", start, step), start)
-    return ctx.op("Add", start, ctx.op("Mul", ctx.cast(index, dtype), delta))
+    count = ctx.cast(count, "int64")
+    zero = ctx.constant(0, "int64")
+    # Where, not Max: ONNX Runtime's int64 Max is wrong from 2**31 up.
+    count = ctx.op("Where", ctx.op("Less", count, zero), zero, count)
+    start, step = (v if calc == dtype else ctx.cast(v, calc) for v in (args[0], args[2]))
+    second = ctx.op("Add", start, step)
+    if calc != dtype:
+        second = ctx.cast(ctx.cast(second, dtype), calc)  # rounded to the dtype once
+    delta = ctx.op("Sub", second, start)
+    index = ctx.op("Range", ctx.constant(2, "int64"), count, ctx.constant(1, "int64"))
+    rest = ctx.op("Add", start, ctx.op("Mul", ctx.cast(index, calc), delta))
+    first_two = [ctx.op("Unsqueeze", v, ctx.axes([0])) for v in (start, second)]
+    values = ctx.op("Concat", *first_two, rest, axis=0)
+    ends = ctx.op("Unsqueeze", count, ctx.axes([0]))
+    values = ctx.op("Slice", values, ctx.axes([0]), ends, ctx.axes([0]))
+    return values if calc == dtype else ctx.cast(values, dtype)
 
 
 @lowers(ops.Eye)

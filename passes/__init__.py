@@ -12,6 +12,7 @@ from passes.dce import DeadCodeElimination
 from passes.fuse_silu import FuseSiLU
 from passes.lower_dimshuffle import LowerDimShuffle
 from passes.pass_manager import Pass, PassFailure, PassManager, PassStats
+from passes.sink_into_regions import SinkIntoRegions
 from passes.unify_casts import UnifyCasts
 
 PASSES: dict[str, type[Pass]] = {
@@ -23,6 +24,7 @@ PASSES: dict[str, type[Pass]] = {
         Canonicalize,
         CommonSubexpressionElimination,
         FuseSiLU,
+        SinkIntoRegions,
         DeadCodeElimination,
     )
 }
@@ -35,6 +37,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
     "canonicalize",
     "cse",
     "fuse-silu",
+    "sink-into-regions",
     "dce",
 )
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ir import ops
 from ir.attributes import DenseElements
-from ir.core import Module, Operation
+from ir.core import Module, Operation, walk
 from ir.interpreter import IMPLS, evaluate_op
 from ir.ops.tensor import constant_array
 from passes.pass_manager import Pass
@@ -23,6 +23,8 @@ def fold(op: Operation) -> list[np.ndarray] | None:
     """The results of ``op`` computed now, or None if it is not foldable."""
     if not op.PURE or isinstance(op, ops.Constant) or type(op) not in IMPLS or not op.results:
         return None
+    if isinstance(op, ops.Shape) and op.x.type.is_static:  # the shape is known, not the data
+        return [np.array(op.x.shape, dtype=np.int64)]
     args = [constant_array(v) for v in op.operands]
     if any(a is None for a in args):
         return None
@@ -49,18 +51,17 @@ class ConstantFold(Pass):
     NAME = "constant-fold"
 
     def run(self, module: Module) -> bool:
-        func = module.func
         folded = 0
-        for op in func.ops:
+        for op in list(walk(module.func)):
             results = fold(op)
             if results is None:
                 continue
             for old, array in zip(op.results, results, strict=True):
                 const = ops.Constant([], {"value": DenseElements(array)}, location=op.location)
-                func.insert_before(op, const)
+                op.parent.insert_before(op, const)
                 const.result.name = old.name or _inherited_name(op, array)
                 old.replace_all_uses_with(const.result)
-            func.erase(op)
+            op.parent.erase(op)
             folded += 1
         self.count("ops-folded", folded)
         return folded > 0

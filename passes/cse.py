@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from ir import ops
-from ir.core import Module, Operation
+from ir.core import Block, Module, Operation, blocks
 from ir.dtypes import FLOAT_DTYPES
 from ir.ops.elementwise import COMMUTATIVE
 from passes.pass_manager import Pass
@@ -42,11 +42,17 @@ class CommonSubexpressionElimination(Pass):
     NAME = "cse"
 
     def run(self, module: Module) -> bool:
-        func = module.func
+        merged = 0
+        for block in blocks(module.func):  # each block on its own
+            merged += self._run_block(block)
+        self.count("ops-merged", merged)
+        return merged > 0
+
+    def _run_block(self, block: Block) -> int:
         seen: dict[Hashable, Operation] = {}
         merged = 0
-        for op in func.ops:
-            if not op.PURE or not op.results:
+        for op in block.ops:
+            if not op.PURE or not op.results or op.regions:
                 continue
             key = op_key(op)
             first = seen.get(key)
@@ -55,7 +61,6 @@ class CommonSubexpressionElimination(Pass):
                 continue
             for old, new in zip(op.results, first.results, strict=True):
                 old.replace_all_uses_with(new)
-            func.erase(op)
+            block.erase(op)
             merged += 1
-        self.count("ops-merged", merged)
-        return merged > 0
+        return merged

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ir.core import Module
+from ir.core import Module, blocks
 from passes.pass_manager import Pass
 
 
@@ -12,14 +12,14 @@ class DeadCodeElimination(Pass):
     NAME = "dce"
 
     def run(self, module: Module) -> bool:
-        func = module.func
-        op = func.last
         removed = 0
-        while op is not None:
-            prev = op.prev
-            if op.PURE and op.results and not any(r.has_uses for r in op.results):
-                func.erase(op)
-                removed += 1
-            op = prev
+        for block in blocks(module.func):  # regions first: their uses keep outer values alive
+            op = block.last
+            while op is not None:
+                prev = op.prev
+                if op.PURE and op.results and not any(r.has_uses for r in op.results):
+                    block.erase(op)
+                    removed += 1
+                op = prev
         self.count("ops-erased", removed)
         return removed > 0

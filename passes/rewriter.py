@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ir.core import Function, IRError, Operation, Value
+from ir.core import Function, IRError, Operation, Value, walk
 from ir.types import TensorType
 
 RewriteFn = Callable[[Any, "Rewriter"], bool]
@@ -54,9 +54,9 @@ class Rewriter:
 
     def insert(self, op: Operation) -> Operation:
         """Insert ``op`` before the op being rewritten."""
-        if self.root is None:
-            raise IRError("Rewriter.insert needs a root op")
-        self.func.insert_before(self.root, op)
+        if self.root is None or self.root.parent is None:
+            raise IRError("Rewriter.insert needs a root op in a block")
+        self.root.parent.insert_before(self.root, op)
         self._notify(op)
         return op
 
@@ -92,7 +92,9 @@ class Rewriter:
 
     def erase_op(self, op: Operation) -> None:
         producers = [v.owner for v in op.operands if v.owner is not None]
-        self.func.erase(op)
+        if op.parent is None:
+            raise IRError(f"{op.NAME} is not in a block")
+        op.parent.erase(op)
         for producer in producers:
             self._notify(producer)
 
@@ -148,7 +150,7 @@ def apply_patterns(
             queued.add(op)
             worklist.append(op)
 
-    for op in func.ops:
+    for op in walk(func):
         push(op)
     rewriter = Rewriter(func, on_change=push)
     budget = max_rewrites if max_rewrites is not None else 8 * len(func) + 1000
@@ -156,7 +158,7 @@ def apply_patterns(
     while worklist:
         op = worklist.popleft()
         queued.discard(op)
-        if op.parent is not func:
+        if op.parent is None:
             continue  # erased meanwhile
         if op.PURE and op.results and not any(r.has_uses for r in op.results):
             rewriter.erase_op(op)
@@ -167,7 +169,7 @@ def apply_patterns(
             if p.fn(op, rewriter):
                 hits[p.name] += 1
                 total += 1
-                if op.parent is func:
+                if op.parent is not None:
                     push(op)
                 break
         rewriter.root = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ir import ops
 from ir.attributes import DenseElements
-from ir.core import Function, Module, Operation, Value
+from ir.core import Function, Module, Operation, Value, walk
 from ir.ops.tensor import constant_array
 from passes.pass_manager import Pass
 
@@ -27,7 +27,7 @@ class UnifyCasts(Pass):
         func = module.func
         self._cache: dict[tuple[Value, str], Value] = {}
         changed = False
-        for op in func.ops:
+        for op in list(walk(func)):
             if not isinstance(op, ops.Elementwise) or op.is_homogeneous():
                 continue
             for index, (value, dtype) in enumerate(
@@ -54,7 +54,7 @@ class UnifyCasts(Pass):
             new_op = ops.Cast([value], {"to": dtype}, location=location)
             self.count("casts-inserted")
         if value.owner is not None:
-            func.insert_after(value.owner, new_op)
+            value.owner.parent.insert_after(value.owner, new_op)
         elif func.first is not None:
             func.insert_before(func.first, new_op)
         else:

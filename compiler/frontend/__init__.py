@@ -1,6 +1,7 @@
 """The PyTensor frontend: FunctionGraph → IR, one small rule per PyTensor op class."""
 
 from compiler.frontend import (  # noqa: F401  (each module registers its rules)
+    control,
     elemwise,
     graphs,
     indexing,

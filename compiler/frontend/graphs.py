@@ -1,15 +1,258 @@
-"""Ops that carry an inner graph: OpFromGraph (and its subclasses without a rule of their own)
-is inlined."""
+"""Ops that wrap other ops or graphs, checks, and the op families refused on purpose.
+
+OpFromGraph (and its subclasses without a rule of their own) is inlined; Pad maps to tir.pad
+where ONNX's mode is numpy's and is inlined otherwise; Blockwise applies its core op's rule when
+that rule is already batched over leading axes; Assert/CheckAndRaise is dropped or refused
+(``FrontendOptions.assert_policy``); Scan, random variables and sparse ops are refused.
+"""
 
 from __future__ import annotations
 
-from pytensor.compile.builders import OpFromGraph
-from pytensor.graph.basic import Apply
+import functools
+import importlib
+import inspect
+import os
+import warnings
+from collections.abc import Callable, Sequence
 
-from compiler.frontend.importer import Importer, import_op
+import numpy as np
+import pytensor
+from pytensor.compile.builders import OpFromGraph
+from pytensor.graph.basic import Apply, Constant
+from pytensor.graph.op import Op
+from pytensor.raise_op import CheckAndRaise
+from pytensor.scan.op import Scan
+from pytensor.tensor.blockwise import Blockwise
+from pytensor.tensor.pad import Pad
+from pytensor.tensor.random.op import RNGConsumerOp
+
+from compiler.frontend.elemwise import import_elemwise
+from compiler.frontend.importer import Importer, Unsupported, import_op, location_of
+from ir import ops
 from ir.core import Value
+
+Rule = Callable[[Op, Apply, Importer], Sequence[Value]]
+
+# -- inner graphs --------------------------------------------------------------------------------
 
 
 @import_op.register(OpFromGraph)
 def import_op_from_graph(op: OpFromGraph, node: Apply, imp: Importer) -> list[Value]:
     return imp.inline(op.fgraph, [imp.value(v) for v in node.inputs])
+
+
+# -- refusals ------------------------------------------------------------------------------------
+
+#: Op classes refused on purpose, with the reason (looked up along the op's class hierarchy).
+REFUSED: dict[type, str] = {}
+
+
+def refusal_reason(op: Op) -> str | None:
+    """Why ``op`` is refused on purpose, or None."""
+    for cls in type(op).__mro__:
+        if cls in REFUSED:
+            return REFUSED[cls]
+    return None
+
+
+def refuse(reason: str, *op_classes: type) -> None:
+    """Register ``op_classes`` as refused: their nodes are reported with ``reason``."""
+    for cls in op_classes:
+        REFUSED[cls] = reason
+        import_op.register(cls)(_import_refused)
+
+
+def _import_refused(op: Op, node: Apply, imp: Importer) -> list[Value]:
+    raise Unsupported(f"{type(op).__name__}: {refusal_reason(op)}")
+
+
+#: The importer may call it on nodes downstream of another refused op: it reads no input.
+_import_refused.refuses = True  # type: ignore[attr-defined]
+
+
+refuse("loops (Scan) need IR regions, which the compiler does not have yet", Scan)
+refuse(
+    "random variables are not supported: ONNX's Random* ops cannot reproduce PyTensor's "
+    "generator streams",
+    RNGConsumerOp,
+)
+
+
+def _sparse_op_classes() -> list[type]:
+    classes: dict[type, None] = {}
+    for name in ("basic", "math", "linalg", "rewriting"):
+        module = importlib.import_module(f"pytensor.sparse.{name}")
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Op)
+                and value.__module__.startswith("pytensor.sparse")
+            ):
+                classes[value] = None
+    return list(classes)
+
+
+refuse("sparse tensors have no ONNX representation here", *_sparse_op_classes())
+
+
+# -- Blockwise -----------------------------------------------------------------------------------
+
+#: Rules whose translation already broadcasts over leading (batch) axes like numpy: a Blockwise
+#: of their op is the same rule applied to the batched inputs. Other families add theirs.
+BATCHED_RULES: set[Callable[..., Sequence[Value]]] = {import_elemwise}
+
+
+def batched(rule: Rule) -> Rule:
+    """Mark an import rule as batch-transparent (see ``BATCHED_RULES``)."""
+    BATCHED_RULES.add(rule)
+    return rule
+
+
+@import_op.register(Blockwise)
+def import_blockwise(op: Blockwise, node: Apply, imp: Importer) -> Sequence[Value]:
+    """Blockwise pads every input to the same number of batch axes (make_node) and maps its
+    core op over them; for a batch-transparent rule that is what the rule computes already."""
+    core = op.core_op
+    rule = import_op.dispatch(type(core))
+    if rule in BATCHED_RULES:
+        return rule(core, node, imp)
+    reason = refusal_reason(core)
+    if reason is not None:
+        raise Unsupported(f"Blockwise of {type(core).__name__}: {reason}")
+    raise Unsupported(
+        f"Blockwise of {core} (signature {op.signature}): the translation of "
+        f"{type(core).__name__} is not defined over batch axes"
+    )
+
+
+# -- Pad -----------------------------------------------------------------------------------------
+
+
+@import_op.register(Pad)
+def import_pad(op: Pad, node: Apply, imp: Importer) -> list[Value]:
+    """tir.pad when ONNX Pad computes numpy's result: constant, edge and reflect with static
+    widths >= 0 (reflect only below static axis sizes: numpy folds wider widths periodically);
+    otherwise PyTensor's own padding graph, inlined.
+
+    PyTensor builds the padded array in its output dtype (floatX for constant and edge modes,
+    even for integer inputs), so the input and the fill values are converted to it first.
+    """
+    direct = _pad_directly(op, node, imp)
+    if direct is not None:
+        return [direct]
+    return import_op_from_graph(op, node, imp)
+
+
+def _pad_directly(op: Pad, node: Apply, imp: Importer) -> Value | None:
+    mode = op.pad_mode
+    widths = op.static_pad_width
+    if mode not in ("constant", "edge", "reflect") or widths is None:
+        return None
+    if mode == "reflect" and op.reflect_type not in (None, "even"):
+        return None
+    x_var = node.inputs[0]
+    rank = x_var.type.ndim
+    if len(widths) != rank or any(w < 0 for pair in widths for w in pair):
+        return None
+    for (before, after), size in zip(widths, x_var.type.shape, strict=True):
+        if not (before or after):
+            continue
+        if mode == "reflect" and (size is None or max(before, after) >= size):
+            return None
+        if mode == "edge" and size == 0:  # numpy raises; PyTensor's graph reads its zeros
+            return None
+    dtype = node.outputs[0].type.dtype
+    x = _converted(imp, imp.value(x_var), dtype)
+    if mode != "constant":
+        return _emit_pad(imp, x, None, mode, widths)
+    fills = _fill_values(imp, node.inputs[2], rank, dtype)
+    if fills is None:
+        return None
+    if len({id(v) for pair in fills for v in pair}) == 1:
+        return _emit_pad(imp, x, fills[0][0], mode, widths)
+    # numpy fills axis after axis over the whole padded array (later axes own the corners):
+    # the same as padding one axis side at a time, in order.
+    for axis, ((before, after), (first, last)) in enumerate(zip(widths, fills, strict=True)):
+        sides = [(before, 0), (0, after)] if first is not last else [(before, after)]
+        for side, value in zip(sides, (first, last), strict=False):
+            if any(side):
+                one_axis = [(0, 0)] * rank
+                one_axis[axis] = side
+                x = _emit_pad(imp, x, value, mode, one_axis)
+    return x
+
+
+def _emit_pad(imp: Importer, x: Value, value: Value | None, mode: str, widths) -> Value:
+    pads = [int(w[0]) for w in widths] + [int(w[1]) for w in widths]
+    operands = [x] if value is None else [x, value]
+    return imp.emit(ops.Pad, operands, {"mode": mode, "pads": pads})
+
+
+def _fill_values(imp: Importer, var, rank: int, dtype: str) -> list[list[Value]] | None:
+    """The (before, after) fill value of each axis in ``dtype``: from a scalar, or from a
+    constant that broadcasts to (rank, 2) as numpy's ``constant_values``; None for other
+    symbolic values. Equal constants are one value."""
+    if var.type.ndim == 0 and not isinstance(var, Constant):
+        value = _converted(imp, imp.value(var), dtype)
+        return [[value, value] for _ in range(rank)]
+    if not isinstance(var, Constant):
+        return None
+    data = np.asarray(var.data)
+    try:
+        table = np.broadcast_to(data, (rank, 2))
+    except ValueError:
+        return None
+    return [[imp.constant(np.asarray(v, dtype=data.dtype).astype(dtype)) for v in row]
+            for row in table]  # fmt: skip
+
+
+def _converted(imp: Importer, value: Value, dtype: str) -> Value:
+    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
+
+
+# -- checks --------------------------------------------------------------------------------------
+
+
+_PYTENSOR_DIR = os.path.dirname(pytensor.__file__) + os.sep
+#: Frames the warning is not attributed to: the compiler's own and functools' dispatch.
+_NOT_USER_CODE = (
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+    functools.__file__,
+)
+
+
+class AssertDroppedWarning(UserWarning):
+    """An Assert/CheckAndRaise was dropped: the model does not check its conditions."""
+
+
+@import_op.register(CheckAndRaise)
+def import_check_and_raise(op: CheckAndRaise, node: Apply, imp: Importer) -> list[Value]:
+    """ONNX cannot raise. ``assert_policy="drop"``: the value passes through unchecked, with an
+    ``AssertDroppedWarning``; ``"refuse"``: the node is reported as unsupported."""
+    if imp.options.assert_policy == "refuse":
+        raise Unsupported(
+            f"{type(op).__name__} checks conditions at run time and ONNX cannot raise "
+            f"(assert_policy='refuse'; 'drop' passes the value through unchecked)"
+        )
+    user_frames = [f for f in location_of(node).trace if not f[0].startswith(_PYTENSOR_DIR)]
+    where = ""
+    if user_frames:
+        file, line, _, code = user_frames[-1]
+        where = f" (created at {file}:{line}: {code})"
+    warnings.warn(
+        f"{op} dropped: the model returns its value without checking "
+        f"{len(node.inputs) - 1} condition(s){where}",
+        AssertDroppedWarning,
+        skip_file_prefixes=_NOT_USER_CODE,
+    )
+    return [imp.value(node.inputs[0])]
+
+
+__all__ = [
+    "BATCHED_RULES",
+    "REFUSED",
+    "AssertDroppedWarning",
+    "batched",
+    "refusal_reason",
+    "refuse",
+]

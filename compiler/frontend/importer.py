@@ -22,7 +22,7 @@ from pytensor.tensor.type import TensorType as PtTensorType
 from compiler.errors import UnsupportedOp, UnsupportedOpError
 from ir import dtypes, ops
 from ir.attributes import DenseElements
-from ir.core import Function, Location, Module, Operation, Return, Value
+from ir.core import Block, Function, Location, Module, Operation, Return, Value
 from ir.types import UNKNOWN, Dim, TensorType, is_symbol_name
 
 
@@ -37,10 +37,17 @@ class FrontendOptions:
     ``dim_names`` names the unknown dims of inputs: ``{"x": {0: "batch"}}``; dims with the
     same name are the same size. Unnamed unknown dims get ``<input>_<axis>``.
     ``shared_as_inputs`` keeps shared variables as model inputs instead of weights.
+    ``assert_policy`` says what becomes of Assert/CheckAndRaise: ``"drop"`` (the value passes
+    through unchecked, with a warning) or ``"refuse"`` (reported as unsupported).
     """
 
     dim_names: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     shared_as_inputs: bool = False
+    assert_policy: str = "drop"
+
+    def __post_init__(self) -> None:
+        if self.assert_policy not in ("drop", "refuse"):
+            raise ValueError(f"assert_policy is 'drop' or 'refuse', not {self.assert_policy!r}")
 
 
 @functools.singledispatch
@@ -101,15 +108,15 @@ class Importer:
         raw_names = [v.name for v in self.fgraph.inputs]
         names = _unique_names(raw_names, "input")
         for var, name in zip(self.fgraph.inputs, names, strict=True):
-            if isinstance(var, SharedVariable) and not self.options.shared_as_inputs:
-                data = np.asarray(var.get_value(borrow=True))
-                self.values[var] = self.constant(data, name=name)
-                continue
-            if isinstance(var, Constant):
-                self.values[var] = self.constant(np.asarray(var.data), name=name)
-                continue
             try:
-                type_ = self.ir_type(var.type)
+                type_ = self.ir_type(var.type)  # e.g. a shared random generator is not
+                if isinstance(var, SharedVariable) and not self.options.shared_as_inputs:
+                    data = np.asarray(var.get_value(borrow=True))
+                    self.values[var] = self.constant(data, name=name)
+                    continue
+                if isinstance(var, Constant):
+                    self.values[var] = self.constant(np.asarray(var.data), name=name)
+                    continue
             except Unsupported as e:
                 self.unsupported.append(UnsupportedOp("graph input", str(e), output=name))
                 self.values[var] = placeholder = Value(TensorType("float32", ()), name=name)
@@ -146,7 +153,14 @@ class Importer:
             origin = f"{parent.origin} > {node.op}"
             self._location = Location(origin, parent.variable, parent.trace)
         if any(self.values.get(v) in self._placeholders for v in node.inputs):
-            # Downstream of an op already reported: its outputs stay placeholders too.
+            # Downstream of an op already reported: its outputs stay placeholders too, and
+            # only a missing rule is worth reporting (the rule cannot run on placeholders).
+            rule = import_op.dispatch(type(node.op))
+            if rule is import_op.dispatch(object) or getattr(rule, "refuses", False):
+                try:
+                    rule(node.op, node, self)
+                except Unsupported as e:
+                    self._report(node, str(e))
             for var in node.outputs:
                 self._placeholders.add(value := Value(self._placeholder_type(var)))
                 self.values[var] = value
@@ -163,20 +177,23 @@ class Importer:
             for var, value in zip(node.outputs, outs, strict=True):
                 self.values[var] = self._reconcile(node, var, value)
         except Unsupported as e:
-            self.unsupported.append(
-                UnsupportedOp(
-                    op=str(node.op),
-                    reason=str(e),
-                    output=node.outputs[0].name,
-                    input_types=tuple(str(v.type) for v in node.inputs),
-                    location=self._location,
-                )
-            )
+            self._report(node, str(e))
             for var in node.outputs:
                 self._placeholders.add(value := Value(self._placeholder_type(var)))
                 self.values[var] = value
         finally:
             self._location = parent
+
+    def _report(self, node: Apply, reason: str) -> None:
+        self.unsupported.append(
+            UnsupportedOp(
+                op=str(node.op),
+                reason=reason,
+                output=node.outputs[0].name,
+                input_types=tuple(str(v.type) for v in node.inputs),
+                location=self._location,
+            )
+        )
 
     def _reconcile(self, node: Apply, var: Variable, value: Value) -> Value:
         """Check an IR value against PyTensor's type; take the static dims PyTensor knows."""
@@ -230,7 +247,9 @@ class Importer:
             raise Unsupported(f"type {pt_type} is not a tensor type")
         if pt_type.dtype not in dtypes.DTYPES:
             raise Unsupported(f"dtype {pt_type.dtype} has no ONNX equivalent here")
-        return TensorType(pt_type.dtype, tuple(UNKNOWN if d is None else d for d in pt_type.shape))
+        # (PyTensor can give a static -1, e.g. from split_dims(x, (k, -1)): unknown here.)
+        dims = tuple(UNKNOWN if d is None or d < 0 else d for d in pt_type.shape)
+        return TensorType(pt_type.dtype, dims)
 
     def inline(self, inner: FunctionGraph, inputs: Sequence[Value]) -> list[Value]:
         """Import the nodes of an inner graph (an OpFromGraph's) applied to ``inputs``; returns
@@ -262,8 +281,10 @@ class Importer:
         cls: type[Operation],
         operands: Sequence[Value],
         attributes: Mapping[str, Any] | None = None,
+        regions: Sequence[Block] = (),
     ) -> Operation:
-        return self.func.append(cls(operands, attributes, location=self._location))
+        op = cls(operands, attributes, location=self._location, regions=regions)
+        return self.func.append(op)
 
     def constant(self, data: np.ndarray, name: str | None = None) -> Value:
         """A ``tir.constant``; unnamed equal constants are shared."""

@@ -1,3 +1,227 @@
-"""Frontend rules: reductions (PyTensor ops → IR)."""
+"""Frontend rules: reductions, arg-reductions, scans, sorting and the softmax family.
+
+PyTensor's accumulator dtypes become explicit casts around the IR reduction (a float32 Sum
+accumulates in float64: cast, reduce, cast back), exactly as ``CAReduce.perform`` computes.
+"""
 
 from __future__ import annotations
+
+import math
+
+import numpy as np
+from pytensor.graph.basic import Apply
+from pytensor.scalar import basic as ps
+from pytensor.tensor.elemwise import CAReduce
+from pytensor.tensor.extra_ops import CumOp
+from pytensor.tensor.math import Argmax, ProdWithoutZeros
+from pytensor.tensor.sort import ArgSortOp, SortOp
+from pytensor.tensor.special import LogSoftmax, LogSumExp, Softmax
+
+from compiler.frontend.graphs import import_op_from_graph
+from compiler.frontend.importer import Importer, Unsupported, import_op
+from ir import dtypes, ops
+from ir.core import Value
+
+#: CAReduce scalar ops that are one IR reduction.
+_REDUCTIONS: dict[type, type[ops.Reduce]] = {
+    ps.Add: ops.ReduceSum,
+    ps.Mul: ops.ReduceProd,
+    ps.Maximum: ops.ReduceMax,
+    ps.Minimum: ops.ReduceMin,
+    ps.AND: ops.ReduceAll,
+    ps.OR: ops.ReduceAny,
+}
+
+#: ArgSortOp kinds whose order of equal elements numpy defines (index order).
+_STABLE_KINDS = ("stable", "mergesort")
+
+
+def _cast(imp: Importer, value: Value, dtype: str) -> Value:
+    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
+
+
+def _axes(axis: tuple[int, ...] | None, rank: int) -> list[int]:
+    return list(range(rank)) if axis is None else [a % rank for a in axis] if rank else []
+
+
+@import_op.register(CAReduce)
+def import_careduce(op: CAReduce, node: Apply, imp: Importer) -> list[Value]:
+    """Sum, Prod, Max, Min, All, Any (and a bare CAReduce of those scalar ops):
+    ``cast(reduce(cast(x, acc)), out)`` with PyTensor's accumulator dtype ``acc``."""
+    ir_cls = _REDUCTIONS.get(type(op.scalar_op))
+    if ir_cls is None:
+        raise Unsupported(
+            f"reduction with scalar op {op.scalar_op} has no ONNX equivalent "
+            "(supported: add, mul, maximum, minimum, and, or)"
+        )
+    x = imp.value(node.inputs[0])
+    out_dtype = node.outputs[0].type.dtype
+    # CAReduce.perform: np.array(x, dtype=acc).reduce(dtype=acc), then the output dtype.
+    acc = op.acc_dtype or out_dtype
+    if ir_cls in (ops.ReduceAll, ops.ReduceAny) and acc != "bool":
+        raise Unsupported(f"bitwise {op.scalar_op} reduction of {acc} has no ONNX equivalent")
+    reduced = imp.emit(
+        ir_cls, [_cast(imp, x, acc)], {"axes": _axes(op.axis, x.rank), "keepdims": False}
+    )
+    return [_cast(imp, reduced, out_dtype)]
+
+
+@import_op.register(ProdWithoutZeros)
+def import_prod_without_zeros(op: ProdWithoutZeros, node: Apply, imp: Importer) -> list[Value]:
+    """The product of the nonzero elements (in prod's gradient). A group of zeros only gives
+    the last of them (MulWithoutZeros returns its other operand for a 0), the last in C order
+    over the reduced axes: its sign is that zero's; an empty group gives +0."""
+    x = imp.value(node.inputs[0])
+    out_dtype = node.outputs[0].type.dtype
+    v = _cast(imp, x, op.acc_dtype or out_dtype)
+    axes = _axes(op.axis, v.rank)
+    if not axes:
+        return [_cast(imp, v, out_dtype)]
+    reduce = {"axes": axes, "keepdims": False}
+    zero = imp.constant(np.zeros((), v.dtype))
+    nonzero = imp.emit(ops.Ne, [v, zero])
+    ones = imp.emit(ops.Where, [nonzero, v, imp.constant(np.ones((), v.dtype))])
+    product = imp.emit(ops.ReduceProd, [ones], reduce)
+    fallback = zero
+    if v.dtype in dtypes.FLOAT_DTYPES:
+        kept = [a for a in range(v.rank) if a not in axes]
+        flat = _flatten_trailing(imp, v, kept, axes)
+        bounds = [_i64(imp, [b]) for b in (-1, np.iinfo(np.int64).max, 1)]
+        last = imp.emit(ops.Slice, [flat, *bounds], {"axes": [len(kept)]})
+        # The last element, or -inf if there is none.
+        last = imp.emit(ops.ReduceMax, [last], {"axes": [len(kept)], "keepdims": False})
+        fallback = imp.emit(ops.Where, [imp.emit(ops.IsInf, [last]), zero, last])
+    any_nonzero = imp.emit(ops.ReduceAny, [nonzero], reduce)
+    return [_cast(imp, imp.emit(ops.Where, [any_nonzero, product, fallback]), out_dtype)]
+
+
+# -- argmax ---------------------------------------------------------------------------------------
+
+
+def _i64(imp: Importer, values: list[int]) -> Value:
+    return imp.constant(np.asarray(values, dtype="int64"))
+
+
+def _flatten_trailing(imp: Importer, x: Value, kept: list[int], reduced: list[int]) -> Value:
+    """x with the ``kept`` axes first (in order) and the ``reduced`` ones merged into one last
+    axis in C order (as PyTensor's Argmax.perform transposes and reshapes)."""
+    perm = kept + reduced
+    if perm != list(range(x.rank)):
+        x = imp.emit(ops.Transpose, [x], {"perm": perm})
+    if len(reduced) == 1:
+        return x
+    dims = x.shape
+    shape_of: Value | None = None
+
+    def runtime_dims(positions: list[int]) -> Value:
+        nonlocal shape_of
+        if shape_of is None:
+            shape_of = imp.emit(ops.Shape, [x])
+        return imp.emit(ops.Gather, [shape_of, _i64(imp, positions)], {"axis": 0})
+
+    pieces: list[Value] = []
+    static: list[int] = []
+    for i in range(len(kept)):
+        if isinstance(dims[i], int):
+            static.append(dims[i])
+            continue
+        if static:
+            pieces.append(_i64(imp, static))
+            static = []
+        pieces.append(runtime_dims([i]))
+    tail = dims[len(kept) :]
+    if all(isinstance(d, int) for d in tail):
+        static.append(math.prod(tail))  # type: ignore[arg-type]
+    else:
+        if static:
+            pieces.append(_i64(imp, static))
+            static = []
+        sizes = runtime_dims(list(range(len(kept), x.rank)))
+        pieces.append(imp.emit(ops.ReduceProd, [sizes], {"axes": [0], "keepdims": True}))
+    if static:
+        pieces.append(_i64(imp, static))
+    shape = pieces[0] if len(pieces) == 1 else imp.emit(ops.Concat, pieces, {"axis": 0})
+    return imp.emit(ops.Reshape, [x, shape])
+
+
+@import_op.register(Argmax)
+def import_argmax(op: Argmax, node: Apply, imp: Importer) -> list[Value]:
+    """Argmax over several axes is the argmax of those axes merged in C order (PyTensor's
+    definition); axis None is every axis."""
+    x = imp.value(node.inputs[0])
+    reduced = sorted(set(_axes(op.axis, x.rank)))
+    kept = [a for a in range(x.rank) if a not in reduced]
+    if not reduced:
+        # Nothing to choose from: index 0 everywhere.
+        zero = imp.constant(np.zeros((), dtype="int64"))
+        if x.rank == 0:
+            return [zero]
+        return [imp.emit(ops.Expand, [zero, imp.emit(ops.Shape, [x])])]
+    if len(reduced) == 1:
+        return [imp.emit(ops.ArgMax, [x], {"axis": reduced[0], "keepdims": False})]
+    flat = _flatten_trailing(imp, x, kept, reduced)
+    return [imp.emit(ops.ArgMax, [flat], {"axis": len(kept), "keepdims": False})]
+
+
+# -- scans and sorting ----------------------------------------------------------------------------
+
+
+@import_op.register(CumOp)
+def import_cumop(op: CumOp, node: Apply, imp: Importer) -> list[Value]:
+    """Cumsum/Cumprod in the input's dtype (the output type; integers wrap as PyTensor's C
+    implementation does)."""
+    cls = ops.CumSum if op.mode == "add" else ops.CumProd
+    return [imp.emit(cls, [imp.value(node.inputs[0])], {"axis": op.axis})]
+
+
+@import_op.register(SortOp)
+def import_sort(op: SortOp, node: Apply, imp: Importer) -> list[Value]:
+    """Any kind: the sorted values are the same numbers whatever the algorithm (only the order
+    of -0.0 and 0.0 is numpy's choice for unstable kinds; tir.sort keeps index order)."""
+    return [imp.emit(ops.Sort, [imp.value(node.inputs[0])], {"axis": op.axis})]
+
+
+@import_op.register(ArgSortOp)
+def import_argsort(op: ArgSortOp, node: Apply, imp: Importer) -> list[Value]:
+    if op.kind not in _STABLE_KINDS:
+        raise Unsupported(
+            f"argsort with kind={op.kind!r}: numpy orders equal elements unpredictably for this "
+            "kind (its SIMD sorts are not stable), so no model can reproduce the indices; use "
+            "kind='stable' (ties in index order)"
+        )
+    return [imp.emit(ops.Argsort, [imp.value(node.inputs[0])], {"axis": op.axis})]
+
+
+# -- the softmax family (OpFromGraph subclasses mapped directly) ---------------------------------
+
+
+def _direct(node: Apply) -> bool:
+    """The IR op says what the inner graph computes: a float input and an output of its dtype.
+    (Integer inputs compute x - max(x) in the integer dtype; float16 LogSumExp is float32, its
+    0.0 constant upcasts it: the inner graph says how.)"""
+    dtype = node.inputs[0].type.dtype
+    return dtype in dtypes.FLOAT_DTYPES and node.outputs[0].type.dtype == dtype
+
+
+@import_op.register(Softmax)
+@import_op.register(LogSoftmax)
+def import_softmax(op: Softmax | LogSoftmax, node: Apply, imp: Importer) -> list[Value]:
+    if not _direct(node):
+        return import_op_from_graph(op, node, imp)
+    x = imp.value(node.inputs[0])
+    axes = _axes(op.axis, x.rank)
+    if not axes:
+        # Over no axes PyTensor rewrites x - max(x) = x - x to 0 (NaN and inf included):
+        # softmax is 1 and log_softmax 0 everywhere, and so are they here.
+        fill = 1 if isinstance(op, Softmax) else 0
+        return [imp.emit(ops.Second, [x, imp.constant(np.asarray(fill, dtype=x.dtype))])]
+    cls = ops.Softmax if isinstance(op, Softmax) else ops.LogSoftmax
+    return [imp.emit(cls, [x], {"axes": axes})]
+
+
+@import_op.register(LogSumExp)
+def import_logsumexp(op: LogSumExp, node: Apply, imp: Importer) -> list[Value]:
+    if not _direct(node):
+        return import_op_from_graph(op, node, imp)
+    x = imp.value(node.inputs[0])
+    return [imp.emit(ops.LogSumExp, [x], {"axes": _axes(op.axis, x.rank), "keepdims": False})]

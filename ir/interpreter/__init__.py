@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-import ir.ops  # noqa: F401  (every op class is registered before evaluation)
-from ir.core import Function, IRError, Module, Operation, Return, Value
+import ir.ops
+from ir.core import Block, Function, IRError, Module, Operation, Return, Value, Yield
 
 Impl = Callable[[Operation, list[np.ndarray]], np.ndarray | Sequence[np.ndarray]]
 IMPLS: dict[type[Operation], Impl] = {}
@@ -54,14 +54,37 @@ def run_function(
             raise InterpreterError(f"input {arg.name} must be {arg.dtype}, got {array.dtype}")
         _check_shape(arg, array)
         env[arg] = array
-    for op in func.ops:
-        if isinstance(op, Return):
+    return run_block(func, env)
+
+
+def run_block(block: Block, env: dict[Value, np.ndarray]) -> list[np.ndarray]:
+    """Evaluate a block's ops (adding their results to ``env``); return what it returns or
+    yields. An op with regions evaluates them through its entry in ``REGION_IMPLS``."""
+    for op in block.ops:
+        if isinstance(op, Return | Yield):
             return [env[v] for v in op.operands]
-        for result, array in zip(
-            op.results, evaluate_op(op, [env[v] for v in op.operands]), strict=True
-        ):
+        args = [env[v] for v in op.operands]
+        if op.regions:
+            region_impl = REGION_IMPLS.get(type(op))
+            if region_impl is None:
+                raise InterpreterError(f"no interpreter implementation for {op.NAME}")
+            outs = region_impl(op, args, env)
+            for result, array in zip(op.results, outs, strict=True):
+                _check_shape(result, array)
+        else:
+            outs = evaluate_op(op, args)
+        for result, array in zip(op.results, outs, strict=True):
             env[result] = array
-    raise InterpreterError("function has no return")
+    raise InterpreterError("block has no terminator")
+
+
+RegionImpl = Callable[[Operation, list[np.ndarray], dict[Value, np.ndarray]], list[np.ndarray]]
+REGION_IMPLS: dict[type[Operation], RegionImpl] = {}
+
+
+def _if(op: Operation, args: list[np.ndarray], env: dict[Value, np.ndarray]) -> list[np.ndarray]:
+    (cond,) = args
+    return run_block(op.regions[0 if bool(cond) else 1], env)
 
 
 def evaluate_op(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
@@ -91,11 +114,14 @@ def _check_shape(value: Value, array: np.ndarray) -> None:
         raise InterpreterError(f"{value!r}: run-time shape {array.shape} does not match its type")
 
 
+REGION_IMPLS[ir.ops.If] = _if
+
 # The per-family implementations register themselves on import.
 from ir.interpreter import (  # noqa: E402, F401
     elementwise,
     indexing,
     linalg,
+    misc,
     reduction,
     shape,
     tensor,

@@ -6,7 +6,7 @@ import numpy as np
 
 from ir import ops
 from ir.core import Operation
-from ir.interpreter import implements
+from ir.interpreter import InterpreterError, implements
 
 
 @implements(ops.Slice)
@@ -35,16 +35,72 @@ def _gather_nd(op: Operation, args: list[np.ndarray]) -> np.ndarray:
     )
 
 
+def _scatter(out: np.ndarray, where: tuple[np.ndarray, ...], updates: np.ndarray,
+             reduction: str, *, unique: bool = False) -> np.ndarray:  # fmt: skip
+    """Write ``updates`` into ``out`` (a copy) at the coordinate arrays ``where`` (one per axis
+    of out, broadcast with ``updates``), in C order: the last write to a target wins."""
+    shape = np.broadcast_shapes(updates.shape, *(w.shape for w in where))
+    where = tuple(np.broadcast_to(w, shape).reshape(-1) for w in where)
+    updates = np.broadcast_to(updates, shape).reshape(-1)
+    flat = (
+        np.ravel_multi_index(where, out.shape, mode="raise")
+        if out.ndim
+        else np.zeros(updates.shape, dtype=np.intp)
+    )
+    view = out.reshape(-1)
+    if unique and len(np.unique(flat)) != len(flat):
+        raise InterpreterError("tir.scatter_elements: unique = true, but a target repeats")
+    if reduction == "add":
+        np.add.at(view, flat, updates)
+    elif reduction == "max":
+        np.maximum.at(view, flat, updates)
+    else:
+        # The last of repeated targets wins: keep each target's last occurrence only.
+        _, last = np.unique(flat[::-1], return_index=True)
+        keep = len(flat) - 1 - last
+        view[flat[keep]] = updates[keep]
+    return view.reshape(out.shape)
+
+
+def _normalized(indices: np.ndarray, dim: int) -> np.ndarray:
+    if ((indices < -dim) | (indices >= dim)).any():
+        raise InterpreterError(f"index out of bounds for a dim of size {dim}")
+    return np.where(indices < 0, indices + dim, indices)
+
+
 @implements(ops.ScatterND)
 def _scatter_nd(op: Operation, args: list[np.ndarray]) -> np.ndarray:
     x, indices, updates = args
-    out = x.copy()
-    where = tuple(np.moveaxis(indices, -1, 0))
-    if op.attributes["reduction"] == "add":
-        np.add.at(out, where, updates)
-    else:
-        out[where] = updates  # numpy: the last of repeated indices wins
-    return out
+    k = indices.shape[-1]
+    where = tuple(_normalized(indices[..., i], x.shape[i]) for i in range(k))
+    # Each index tuple addresses a slice x[t] of shape x.shape[k:]: one coordinate array per
+    # trailing axis, broadcast against the tuples.
+    batch = indices.ndim - 1
+    trailing = tuple(
+        np.arange(d).reshape((1,) * (batch + j) + (d,) + (1,) * (x.ndim - k - j - 1))
+        for j, d in enumerate(x.shape[k:])
+    )
+    lead = tuple(w.reshape(w.shape + (1,) * (x.ndim - k)) for w in where)
+    return _scatter(x.copy(), lead + trailing, updates, op.attributes["reduction"])
+
+
+@implements(ops.ScatterElements)
+def _scatter_elements(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+    x, indices, updates = args
+    axis = op.attributes["axis"] % x.ndim
+    if updates.shape != indices.shape:
+        raise InterpreterError("tir.scatter_elements: updates and indices differ in shape")
+    where = list(np.indices(indices.shape, sparse=True))
+    where[axis] = _normalized(indices, x.shape[axis])
+    return _scatter(
+        x.copy(), tuple(where), updates, op.attributes["reduction"], unique=op.attributes["unique"]
+    )
+
+
+@implements(ops.NonZero)
+def _nonzero(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+    (x,) = args
+    return np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)
 
 
 @implements(ops.GatherElements)

@@ -43,7 +43,9 @@ def _split(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
 
 @implements(ops.Range)
 def _range(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-    start, stop, step = (a[()] for a in args)
+    # As PyTensor: numpy computes the length from the Python values of the bounds (numpy
+    # scalars would make it compute in their dtype).
+    start, stop, step = (a.item() for a in args)
     return np.arange(start, stop, step, dtype=args[0].dtype)
 
 

@@ -78,9 +78,11 @@ class GatherND(Operation):
 
 
 class ScatterND(Operation):
-    """A copy of x with ``updates`` written at ``indices`` (as tir.gather_nd addresses them);
-    ``reduction = "add"`` accumulates (repeated indices add up), ``"none"`` overwrites (the
-    last of repeated indices wins). `%3 = tir.scatter_nd %0, %1, %2 {reduction = "add"} : f32[8]`
+    """A copy of x with ``updates`` written at ``indices`` (as tir.gather_nd addresses them),
+    in the C order of the index tuples; ``reduction = "add"`` accumulates (repeated indices add
+    up, in that order), ``"none"`` overwrites (the last of repeated indices wins).
+
+    `%3 = tir.scatter_nd %0, %1, %2 {reduction = "add"} : f32[8]`
     """
 
     NAME = "tir.scatter_nd"
@@ -115,6 +117,55 @@ class GatherElements(Operation):
             raise IRError("tir.gather_elements: indices must be i64 of the rank of x")
         normalize_axes([self.axis], self.x.rank, self.NAME)
         return (self.x.type.with_shape(self.indices.shape),)
+
+
+class ScatterElements(Operation):
+    """A copy of x with ``updates[i]`` written at ``i`` with its ``axis`` coordinate replaced
+    by ``indices[i]`` (negative ones count from the end), in the C order of ``i``: the inverse
+    of tir.gather_elements. ``reduction = "none"`` overwrites (the last of repeated targets
+    wins), ``"add"`` accumulates in that order, ``"max"`` keeps the largest. ``unique`` states
+    that no target repeats (the producer guarantees it; the interpreter checks it).
+
+    `%3 = tir.scatter_elements %0, %1, %2 {axis = 0, reduction = "none", unique = false} : f32[8]`
+    """
+
+    NAME = "tir.scatter_elements"
+    OPERANDS = ("x", "indices", "updates")
+    ATTRS = {"axis": A.INT, "reduction": A.STR, "unique": A.BOOL}
+
+    def infer_types(self) -> Sequence[TensorType]:
+        if self.reduction not in ("none", "add", "max"):
+            raise IRError(
+                f"tir.scatter_elements: reduction must be none, add or max, not {self.reduction}"
+            )
+        if self.indices.dtype != "int64" or self.indices.rank != self.x.rank:
+            raise IRError("tir.scatter_elements: indices must be i64 of the rank of x")
+        if self.x.rank == 0:
+            raise IRError("tir.scatter_elements: x must have rank 1 or more")
+        if self.updates.dtype != self.x.dtype or self.updates.rank != self.indices.rank:
+            raise IRError("tir.scatter_elements: updates need the dtype of x, rank of indices")
+        for i, (u, d) in enumerate(zip(self.updates.shape, self.indices.shape, strict=True)):
+            if isinstance(u, int) and isinstance(d, int) and u != d:
+                raise IRError(f"tir.scatter_elements: updates and indices differ on axis {i}")
+        normalize_axes([self.axis], self.x.rank, self.NAME)
+        return (self.x.type,)
+
+
+class NonZero(Operation):
+    """numpy.nonzero(x) stacked into one i64 matrix: row i holds the axis-i coordinates of the
+    nonzero elements, in C order. x has rank 1 or more; the column count is data-dependent.
+
+    `%1 = tir.nonzero %0 : i64[2, ?]`
+    """
+
+    NAME = "tir.nonzero"
+    OPERANDS = ("x",)
+
+    def infer_types(self) -> Sequence[TensorType]:
+        if self.x.rank == 0:
+            raise IRError("tir.nonzero: x must have rank 1 or more")
+        size = self.x.type.size
+        return (TensorType("int64", (self.x.rank, 0 if size == 0 else UNKNOWN)),)
 
 
 __all__ = [

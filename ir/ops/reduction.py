@@ -14,6 +14,15 @@ from ir.core import IRError, Operation
 from ir.ops.tensor import normalize_axes
 from ir.types import TensorType
 
+#: The dtype PyTensor sums in for a float dtype (CAReduce's default ``acc_dtype``).
+_ACCUMULATORS = {"float16": "float32", "float32": "float64"}
+
+
+def accumulator_dtype(dtype: str) -> str:
+    """The dtype PyTensor accumulates a sum of ``dtype`` floats in (float16 → float32,
+    float32 → float64); the softmax family's sums use it."""
+    return _ACCUMULATORS.get(dtype, dtype)
+
 
 class Reduce(Operation):
     """Shared machinery: reduce over ``axes`` (empty: none), keeping them as size 1 if
@@ -39,7 +48,8 @@ class Reduce(Operation):
 
 
 class ReduceSum(Reduce):
-    """Sum over axes, in x's dtype (integers wrap).
+    """Sum over axes, in x's dtype: integers wrap, bool is logical or; an empty sum is 0, and
+    a float sum is never -0.0 (numpy's starts from +0.0).
 
     `%1 = tir.reduce_sum %0 {axes = [1], keepdims = false} : f32[2]`
     """
@@ -48,7 +58,8 @@ class ReduceSum(Reduce):
 
 
 class ReduceProd(Reduce):
-    """Product over axes, in x's dtype.
+    """Product over axes, in x's dtype: integers wrap, bool is logical and; an empty
+    product is 1.
 
     `%1 = tir.reduce_prod %0 {axes = [1], keepdims = false} : f32[2]`
     """
@@ -57,7 +68,8 @@ class ReduceProd(Reduce):
 
 
 class ReduceMax(Reduce):
-    """Maximum over axes; NaN if any element is NaN.
+    """Maximum over axes; NaN if any element is NaN. An empty maximum is the lowest value
+    (-inf, the dtype's minimum, False), as PyTensor's ``Max{initial}``.
 
     `%1 = tir.reduce_max %0 {axes = [0], keepdims = false} : f32[3]`
     """
@@ -66,7 +78,8 @@ class ReduceMax(Reduce):
 
 
 class ReduceMin(Reduce):
-    """Minimum over axes; NaN if any element is NaN.
+    """Minimum over axes; NaN if any element is NaN. An empty minimum is the highest value
+    (inf, the dtype's maximum, True), as PyTensor's ``Min{initial}``.
 
     `%1 = tir.reduce_min %0 {axes = [0], keepdims = false} : f32[3]`
     """
@@ -75,7 +88,7 @@ class ReduceMin(Reduce):
 
 
 class ReduceAll(Reduce):
-    """Logical and over axes (bool).
+    """Logical and over axes (bool); an empty one is True.
 
     `%1 = tir.reduce_all %0 {axes = [0], keepdims = false} : bool[3]`
     """
@@ -85,7 +98,7 @@ class ReduceAll(Reduce):
 
 
 class ReduceAny(Reduce):
-    """Logical or over axes (bool).
+    """Logical or over axes (bool); an empty one is False.
 
     `%1 = tir.reduce_any %0 {axes = [0], keepdims = false} : bool[3]`
     """
@@ -95,7 +108,10 @@ class ReduceAny(Reduce):
 
 
 class LogSumExp(Reduce):
-    """log(sum(exp(x))) over axes, computed stably (max-shifted).
+    """log(sum(exp(x))) over axes, as PyTensor's LogSumExp computes it:
+    ``log(s) + m`` with ``m = max(x)`` (NaN if any element is NaN, -inf if empty; an infinite
+    m is taken as 0) and ``s = sum(exp(x - m))`` accumulated in ``accumulator_dtype`` (float16
+    in float32, float32 in float64), then rounded to x's dtype.
 
     `%1 = tir.logsumexp %0 {axes = [1], keepdims = false} : f32[2]`
     """
@@ -118,7 +134,8 @@ class ArgReduce(Operation):
 
 
 class ArgMax(ArgReduce):
-    """Index of the first maximum along axis (the first NaN if any).
+    """Index of the first maximum along axis (the first NaN if any); an empty axis has no
+    answer (PyTensor raises).
 
     `%1 = tir.argmax %0 {axis = 1, keepdims = false} : i64[2]`
     """
@@ -127,7 +144,8 @@ class ArgMax(ArgReduce):
 
 
 class ArgMin(ArgReduce):
-    """Index of the first minimum along axis (the first NaN if any).
+    """Index of the first minimum along axis (the first NaN if any); an empty axis has no
+    answer (PyTensor raises).
 
     `%1 = tir.argmin %0 {axis = 1, keepdims = false} : i64[2]`
     """
@@ -147,25 +165,38 @@ class AxisOp(Operation):
 
 
 class CumSum(AxisOp):
-    """Running sum along axis, in x's dtype. `%1 = tir.cumsum %0 {axis = 0} : f32[4]`"""
+    """Running sum along axis in x's dtype, left to right, rounding after every addition
+    (numpy's order); integers wrap, bool is a running or.
+
+    `%1 = tir.cumsum %0 {axis = 0} : f32[4]`
+    """
 
     NAME = "tir.cumsum"
 
 
 class CumProd(AxisOp):
-    """Running product along axis, in x's dtype. `%1 = tir.cumprod %0 {axis = 0} : f32[4]`"""
+    """Running product along axis in x's dtype, left to right, rounding after every
+    multiplication (numpy's order); integers wrap, bool is a running and.
+
+    `%1 = tir.cumprod %0 {axis = 0} : f32[4]`
+    """
 
     NAME = "tir.cumprod"
 
 
 class Sort(AxisOp):
-    """Ascending sort along axis (NaN last, as numpy). `%1 = tir.sort %0 {axis = 0} : f32[4]`"""
+    """Stable ascending sort along axis: NaN last, equal elements (-0.0 and 0.0 included) in
+    index order, as numpy's ``kind="stable"``.
+
+    `%1 = tir.sort %0 {axis = 0} : f32[4]`
+    """
 
     NAME = "tir.sort"
 
 
 class Argsort(AxisOp):
-    """Indices that sort x ascending along axis (ties in index order; NaN last).
+    """Indices of the stable ascending sort of x along axis (ties in index order; NaN last
+    in index order), as numpy's ``argsort(kind="stable")``.
 
     `%1 = tir.argsort %0 {axis = 0} : i64[4]`
     """
@@ -177,7 +208,9 @@ class Argsort(AxisOp):
 
 
 class Softmax(Operation):
-    """exp(x - max) / sum(exp(x - max)) over ``axes``.
+    """``e / s`` over ``axes``, as PyTensor's Softmax computes it: ``e = exp(x - max(x))``
+    and ``s = sum(e)`` accumulated in ``accumulator_dtype`` (float16 in float32, float32 in
+    float64), then rounded to x's dtype. No axes: every element on its own.
 
     `%1 = tir.softmax %0 {axes = [1]} : f32[2, 3]`
     """
@@ -194,7 +227,7 @@ class Softmax(Operation):
 
 
 class LogSoftmax(Softmax):
-    """x - max - log(sum(exp(x - max))) over ``axes``.
+    """``(x - max(x)) - log(s)`` over ``axes``, with ``s`` as in ``tir.softmax``.
 
     `%1 = tir.log_softmax %0 {axes = [1]} : f32[2, 3]`
     """

@@ -1,7 +1,14 @@
 """Shape computation, reshaping, joining and constant-pattern ops.
 
 Shape-like operands (target shapes, slice bounds, split sizes) are ``i64`` vectors, constant or
-computed at run time; static result dims are inferred where those operands are constants.
+computed at run time; ``infer_types`` takes static result dims from the constant ones.
+
+``refined_types`` knows more: the entries of a shape vector that are dims of other values
+(``tir.shape``, picked and joined by gather, slice, unsqueeze and concat), so
+`reshape x, concat(shape(y)[0:1], [12])` is `[y_0, 12]`. The frontend stores those types (a
+stored type may refine the inferred one); ``infer_types`` stays with constants, so that a pass
+that simplifies a shape computation cannot make the inferred type more precise than the stored
+one (the verifier would reject that).
 """
 
 from __future__ import annotations
@@ -9,12 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from ir import attributes as A
 from ir.core import IRError, Operation, Value
 from ir.ops.tensor import constant_array, normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType, broadcast_shapes
+
+#: How far ``shape_entries`` follows a chain of shape computations.
+_MAX_DEPTH = 12
 
 
 def vector_length(op: Operation, value: Value, what: str) -> int:
@@ -28,6 +36,101 @@ def vector_length(op: Operation, value: Value, what: str) -> int:
 def static_ints(value: Value) -> list[int] | None:
     data = constant_array(value)
     return None if data is None else [int(v) for v in data.reshape(-1)]
+
+
+def shape_entries(value: Value, symbolic: bool = True, depth: int = 0) -> list[Dim] | None:
+    """What is known of each entry of an integer vector of static length: an int (its value),
+    a symbol (the run-time size of a dim of that name), or ``?``; None if not such a vector.
+
+    Follows only ops whose entries are exact copies (shape, concat, gather and slice with
+    constant indices, unsqueeze / dimshuffle / reshape of a scalar to one entry), so a pass
+    that folds part of the chain can make the entries more precise, never different. With
+    ``symbolic=False``, only constants count.
+    """
+    if value.rank != 1 or not isinstance(value.shape[0], int):
+        return None
+    n = value.shape[0]
+    data = constant_array(value)
+    if data is not None:
+        return [int(v) for v in data]
+    op = value.owner
+    unknown: list[Dim] = [UNKNOWN] * n
+    if not symbolic or not isinstance(op, Operation) or depth > _MAX_DEPTH:
+        return unknown
+    name = op.NAME
+    if name == "tir.shape":
+        return list(op.operands[0].shape)
+    if name == "tir.concat" and all(v.rank == 1 for v in op.operands):
+        out: list[Dim] = []
+        for v in op.operands:
+            part = shape_entries(v, True, depth + 1)
+            if part is None:
+                return unknown
+            out.extend(part)
+        return out if len(out) == n else unknown
+    if _is_integer_widening(op):
+        part = shape_entries(op.operands[0], True, depth + 1)
+        return unknown if part is None else part
+    if name in ("tir.unsqueeze", "tir.dimshuffle", "tir.reshape") and op.operands[0].rank == 0:
+        return [scalar_entry(op.operands[0], True, depth + 1)] if n == 1 else unknown
+    if name == "tir.gather" and op.attributes.get("axis") == 0:
+        source, indices = op.operands
+        entries, picks = shape_entries(source, True, depth + 1), constant_array(indices)
+        if entries is not None and picks is not None and picks.ndim == 1:
+            return [_pick(entries, int(i)) for i in picks]
+        return unknown
+    if name == "tir.slice" and list(op.attributes.get("axes", ())) in ([0], [-1]):
+        source = op.operands[0]
+        entries = shape_entries(source, True, depth + 1)
+        bounds = [static_ints(v) for v in op.operands[1:]]
+        if entries is not None and all(b is not None for b in bounds):
+            (start,), (stop,), (step,) = bounds  # type: ignore[misc]
+            picked = entries[slice(start, stop, step)]
+            return picked if len(picked) == n else unknown
+    return unknown
+
+
+def _pick(entries: Sequence[Dim], index: int) -> Dim:
+    return entries[index] if -len(entries) <= index < len(entries) else UNKNOWN
+
+
+def scalar_entry(value: Value, symbolic: bool = True, depth: int = 0) -> Dim:
+    """What is known of a 0-d integer value: its int value, a dim symbol, or ``?``."""
+    if value.rank != 0:
+        return UNKNOWN
+    data = constant_array(value)
+    if data is not None:
+        return int(data) if data.dtype.kind in "iub" else UNKNOWN
+    op = value.owner
+    if not symbolic or not isinstance(op, Operation) or depth > _MAX_DEPTH:
+        return UNKNOWN
+    if op.NAME == "tir.gather" and op.attributes.get("axis") == 0:
+        source, index = op.operands
+        entries, pick = shape_entries(source, True, depth + 1), constant_array(index)
+        if entries is not None and pick is not None and pick.ndim == 0:
+            return _pick(entries, int(pick))
+    if _is_integer_widening(op):
+        return scalar_entry(op.operands[0], True, depth + 1)
+    if op.NAME == "tir.mul" and value.dtype == "int64":
+        # A product of sizes: ints multiply; one symbol times 1 is the symbol.
+        factors = [scalar_entry(v, True, depth + 1) for v in op.operands]
+        product = math.prod(f for f in factors if isinstance(f, int))
+        symbols = [f for f in factors if not isinstance(f, int)]
+        if not symbols:
+            return product
+        if len(symbols) == 1 and product == 1 and symbols[0] != UNKNOWN:
+            return symbols[0]
+    return UNKNOWN
+
+
+def _is_integer_widening(op: Operation) -> bool:
+    """A cast to i64 from a smaller integer dtype (or one whose values here are sizes): the
+    entries keep their values."""
+    return (
+        op.NAME == "tir.cast"
+        and op.attributes.get("to") == "int64"
+        and op.operands[0].dtype in ("int8", "int16", "int32", "uint8", "uint16", "uint32")
+    )
 
 
 def _merge_dims(op: Operation, dims: Sequence[Dim]) -> Dim:
@@ -62,25 +165,54 @@ class Reshape(Operation):
     OPERANDS = ("x", "shape")
 
     def infer_types(self) -> Sequence[TensorType]:
-        n = vector_length(self, self.shape, "the shape")
-        values = static_ints(self.shape)
-        if values is None:
-            return (self.x.type.with_shape([UNKNOWN] * n),)
-        if sum(v == -1 for v in values) > 1 or any(v < -1 for v in values):
-            raise IRError(f"tir.reshape: bad target shape {values}")
-        dims: list[Dim] = [v for v in values]
-        if -1 in values:
-            known = math.prod(v for v in values if v != -1)
-            size = self.x.type.size
-            if size is None:
-                dims[values.index(-1)] = UNKNOWN
-            elif known == 0 or size % known:
-                raise IRError(f"tir.reshape: cannot reshape {self.x.type} to {values}")
+        return self._types(symbolic=False)
+
+    def refined_types(self) -> Sequence[TensorType]:
+        return self._types(symbolic=True)
+
+    def _types(self, symbolic: bool) -> Sequence[TensorType]:
+        vector_length(self, self.shape, "the shape")
+        entries = shape_entries(self.shape, symbolic)
+        assert entries is not None
+        values = [e for e in entries if isinstance(e, int)]
+        if values.count(-1) > 1 or any(v < -1 for v in values):
+            raise IRError(f"tir.reshape: bad target shape {entries}")
+        dims: list[Dim] = list(entries)
+        size = self.x.type.size
+        if -1 in entries:
+            at = entries.index(-1)
+            known = [e for i, e in enumerate(entries) if i != at]
+            if size is None and symbolic:
+                dims[at] = _minus_one_by_symbols(self.x.shape, known)
+            elif size is None or not all(isinstance(e, int) for e in known):
+                dims[at] = UNKNOWN
+            elif math.prod(known) == 0 or size % math.prod(known):  # type: ignore[arg-type]
+                raise IRError(f"tir.reshape: cannot reshape {self.x.type} to {entries}")
             else:
-                dims[values.index(-1)] = size // known
-        elif self.x.type.size is not None and math.prod(values) != self.x.type.size:
-            raise IRError(f"tir.reshape: cannot reshape {self.x.type} to {values}")
+                dims[at] = size // math.prod(known)  # type: ignore[arg-type]
+        elif size is not None and len(values) == len(entries) and math.prod(values) != size:
+            raise IRError(f"tir.reshape: cannot reshape {self.x.type} to {entries}")
         return (self.x.type.with_shape(dims),)
+
+
+def _minus_one_by_symbols(shape: Sequence[Dim], known: Sequence[Dim]) -> Dim:
+    """The -1 entry of a reshape target when x's size is symbolic: the symbols of the other
+    entries cancel against x's (`[batch, 3, 4]` to `[batch, -1]` gives 12). Exact: a symbol
+    that is 0 at run time makes a -1 ambiguous, which numpy and ONNX Runtime reject."""
+    rest = list(shape)
+    for entry in known:
+        if isinstance(entry, int):
+            continue
+        if entry == UNKNOWN or entry not in rest:
+            return UNKNOWN
+        rest.remove(entry)
+    if not all(isinstance(d, int) for d in rest):
+        return UNKNOWN
+    size = math.prod(rest)  # type: ignore[arg-type]
+    divisor = math.prod(e for e in known if isinstance(e, int))
+    if divisor == 0 or size % divisor:
+        return UNKNOWN
+    return size // divisor
 
 
 class Expand(Operation):
@@ -93,18 +225,23 @@ class Expand(Operation):
     OPERANDS = ("x", "shape")
 
     def infer_types(self) -> Sequence[TensorType]:
-        n = vector_length(self, self.shape, "the shape")
-        values = static_ints(self.shape)
-        if values is not None:
-            try:
-                return (self.x.type.with_shape(broadcast_shapes(self.x.shape, values)),)
-            except ValueError as e:
-                raise IRError(f"tir.expand: {e}") from None
-        rank = max(n, self.x.rank)
-        padded = (1,) * (rank - self.x.rank) + self.x.shape
-        # A static x dim other than 1 is the result dim; the rest depends on the shape values.
-        dims = [d if isinstance(d, int) and d != 1 else UNKNOWN for d in padded]
-        return (self.x.type.with_shape(dims),)
+        return self._types(symbolic=False)
+
+    def refined_types(self) -> Sequence[TensorType]:
+        return self._types(symbolic=True)
+
+    def _types(self, symbolic: bool) -> Sequence[TensorType]:
+        vector_length(self, self.shape, "the shape")
+        entries = shape_entries(self.shape, symbolic)
+        assert entries is not None
+        if any(isinstance(e, int) and e < 0 for e in entries):
+            raise IRError(f"tir.expand: negative size in {entries}")
+        # An unknown entry leaves a static x dim other than 1 as the result dim (the entry
+        # must be 1 or equal), and anything else unknown: broadcast_dim says exactly that.
+        try:
+            return (self.x.type.with_shape(broadcast_shapes(self.x.shape, entries)),)
+        except ValueError as e:
+            raise IRError(f"tir.expand: {e}") from None
 
 
 class Concat(Operation):
@@ -157,7 +294,9 @@ class Split(Operation):
 
 
 class Range(Operation):
-    """numpy.arange(start, stop, step): start + i * step for i < ceil((stop - start) / step).
+    """numpy.arange(start, stop, step) on the Python values of the bounds, in their dtype:
+    ceil((stop - start) / step) elements (computed as Python numbers), the first two start and
+    start + step, the others start + i * (second - first) (as numpy fills them).
 
     `%3 = tir.range %0, %1, %2 : i64[5]`
     """
@@ -172,10 +311,13 @@ class Range(Operation):
         values = [constant_array(v) for v in operands]
         length: Dim = UNKNOWN
         if all(v is not None for v in values):
-            start, stop, step = (v[()] for v in values)  # type: ignore[index]
+            start, stop, step = (v.item() for v in values)  # type: ignore[union-attr]
             if step == 0:
                 raise IRError("tir.range: step is 0")
-            length = len(np.arange(start, stop, step))
+            span = (stop - start) / step
+            if not math.isfinite(span):
+                raise IRError(f"tir.range: arange({start}, {stop}, {step}) has no finite length")
+            length = max(math.ceil(span), 0)
         return (TensorType(self.start.dtype, (length,)),)
 
 
@@ -190,9 +332,17 @@ class Eye(Operation):
     ATTRS = {"k": A.INT, "dtype": A.DTYPE}
 
     def infer_types(self) -> Sequence[TensorType]:
+        return self._types(symbolic=False)
+
+    def refined_types(self) -> Sequence[TensorType]:
+        return self._types(symbolic=True)
+
+    def _types(self, symbolic: bool) -> Sequence[TensorType]:
         if any(v.rank != 0 or v.dtype != "int64" for v in (self.n, self.m)):
             raise IRError("tir.eye: n and m must be i64 scalars")
-        dims = [UNKNOWN if (c := constant_array(v)) is None else int(c) for v in (self.n, self.m)]
+        dims = [scalar_entry(v, symbolic) for v in (self.n, self.m)]
+        if any(isinstance(d, int) and d < 0 for d in dims):
+            raise IRError(f"tir.eye: negative size in {dims}")
         return (TensorType(self.dtype, tuple(dims)),)
 
 

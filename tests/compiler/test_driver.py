@@ -60,7 +60,7 @@ def test_dumps_parse_back_to_same_text(tmp_path: Path) -> None:
     for name, text in result.dumps.items():
         assert print_module(parse_module(text)) == text
         assert (tmp_path / f"{name}.tir").read_text() == text
-    assert result.dumps["07-dce"] == print_module(result.module)
+    assert result.dumps[f"{len(DEFAULT_PIPELINE):02d}-dce"] == print_module(result.module)
 
 
 def test_stop_after_leaves_module_at_that_stage() -> None:
