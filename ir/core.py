@@ -354,16 +354,7 @@ class Block:
             if r.has_uses:
                 raise IRError(f"cannot erase {op.NAME}: result {r.index} still has uses")
         op.drop_operand_uses()
-        if op.prev is None:
-            self.first = op.next
-        else:
-            op.prev.next = op.next
-        if op.next is None:
-            self.last = op.prev
-        else:
-            op.next.prev = op.prev
-        op.parent = op.prev = op.next = None
-        self._count -= 1
+        self.detach(op)
         for region in op.regions:  # ops inside are gone too
             for inner in walk(region):
                 inner.parent = None
@@ -385,7 +376,7 @@ class Block:
 
     def _link(self, op: Operation, prev: Operation | None, nxt: Operation | None) -> None:
         if op.parent is not None:
-            raise IRError(f"{op.NAME} is already in a function")
+            raise IRError(f"{op.NAME} is already in a block")
         op.parent, op.prev, op.next = self, prev, nxt
         if prev is None:
             self.first = op

@@ -95,18 +95,9 @@ def transpose_of_transpose(op: ops.Transpose, rw: Rewriter) -> bool:
     return True
 
 
-@pattern(ops.Squeeze)
-def squeeze_nothing(op: ops.Squeeze, rw: Rewriter) -> bool:
-    """`tir.squeeze %x {axes = []}` → `%x`."""
-    if op.axes:
-        return False
-    rw.replace_op(op, [op.x])
-    return True
-
-
-@pattern(ops.Unsqueeze)
-def unsqueeze_nothing(op: ops.Unsqueeze, rw: Rewriter) -> bool:
-    """`tir.unsqueeze %x {axes = []}` → `%x`."""
+@pattern((ops.Squeeze, ops.Unsqueeze))
+def squeeze_or_unsqueeze_nothing(op: ops.Squeeze | ops.Unsqueeze, rw: Rewriter) -> bool:
+    """`tir.squeeze %x {axes = []}` or `tir.unsqueeze %x {axes = []}` → `%x`."""
     if op.axes:
         return False
     rw.replace_op(op, [op.x])
@@ -194,8 +185,7 @@ PATTERNS: tuple[Pattern, ...] = (
     cast_of_lossless_cast,
     transpose_identity,
     transpose_of_transpose,
-    squeeze_nothing,
-    unsqueeze_nothing,
+    squeeze_or_unsqueeze_nothing,
     neg_of_neg,
     mul_by_one,
     add_zero,

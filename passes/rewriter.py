@@ -21,7 +21,7 @@ RewriteFn = Callable[[Any, "Rewriter"], bool]
 
 @dataclass(frozen=True)
 class Pattern:
-    root: type[Operation]
+    root: type[Operation] | tuple[type[Operation], ...]
     fn: RewriteFn
     name: str
 
@@ -31,8 +31,10 @@ class Pattern:
         return (self.fn.__doc__ or self.name).strip().splitlines()[0]
 
 
-def pattern(root: type[Operation]) -> Callable[[RewriteFn], Pattern]:
-    """Declare a rewrite of ops of class ``root`` (and its subclasses)."""
+def pattern(
+    root: type[Operation] | tuple[type[Operation], ...],
+) -> Callable[[RewriteFn], Pattern]:
+    """Declare a rewrite of ops of class ``root`` (a class or a tuple; subclasses too)."""
 
     def wrap(fn: RewriteFn) -> Pattern:
         return Pattern(root, fn, fn.__name__)

@@ -121,9 +121,9 @@ def test_list_insert_op_already_in_a_function_raises() -> None:
     x = _x()
     func, other = Function("main", [x]), Function("other")
     a = func.append(_neg(x, "a"))
-    with pytest.raises(IRError, match=r"tir\.neg is already in a function"):
+    with pytest.raises(IRError, match=r"tir\.neg is already in a block"):
         func.append(a)
-    with pytest.raises(IRError, match="already in a function"):
+    with pytest.raises(IRError, match="already in a block"):
         other.append(a)
     assert len(func) == 1 and len(other) == 0
 
