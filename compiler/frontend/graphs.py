@@ -70,7 +70,7 @@ def _import_refused(op: Op, node: Apply, imp: Importer) -> list[Value]:
 _import_refused.refuses = True  # type: ignore[attr-defined]
 
 
-refuse("loops (Scan) need IR regions, which the compiler does not have yet", Scan)
+refuse("loops (Scan) are not translated yet (they would become ONNX Loop)", Scan)
 refuse(
     "random variables are not supported: ONNX's Random* ops cannot reproduce PyTensor's "
     "generator streams",
