@@ -154,7 +154,30 @@ class Shape(Operation):
         return (TensorType("int64", (self.x.rank,)),)
 
 
-class Reshape(Operation):
+class _ToShape(Operation):
+    """An op of x and a target shape vector: its type follows the target's entries, known
+    from constants (``infer_types``) or also traced through shape computations
+    (``refined_types``, which the frontend stores)."""
+
+    OPERANDS = ("x", "shape")
+
+    def infer_types(self) -> Sequence[TensorType]:
+        return self._types(self._entries(symbolic=False), symbolic=False)
+
+    def refined_types(self) -> Sequence[TensorType]:
+        return self._types(self._entries(symbolic=True), symbolic=True)
+
+    def _entries(self, symbolic: bool) -> list[Dim]:
+        vector_length(self, self.shape, "the shape")
+        entries = shape_entries(self.shape, symbolic)
+        assert entries is not None
+        return list(entries)
+
+    def _types(self, entries: list[Dim], symbolic: bool) -> Sequence[TensorType]:
+        raise NotImplementedError
+
+
+class Reshape(_ToShape):
     """x with the given shape (same elements in C order); one entry may be -1 (inferred).
 
     A 0 entry means size 0 (PyTensor's meaning, ONNX's ``allowzero=1``).
@@ -162,18 +185,8 @@ class Reshape(Operation):
     """
 
     NAME = "tir.reshape"
-    OPERANDS = ("x", "shape")
 
-    def infer_types(self) -> Sequence[TensorType]:
-        return self._types(symbolic=False)
-
-    def refined_types(self) -> Sequence[TensorType]:
-        return self._types(symbolic=True)
-
-    def _types(self, symbolic: bool) -> Sequence[TensorType]:
-        vector_length(self, self.shape, "the shape")
-        entries = shape_entries(self.shape, symbolic)
-        assert entries is not None
+    def _types(self, entries: list[Dim], symbolic: bool) -> Sequence[TensorType]:
         values = [e for e in entries if isinstance(e, int)]
         if values.count(-1) > 1 or any(v < -1 for v in values):
             raise IRError(f"tir.reshape: bad target shape {entries}")
@@ -215,25 +228,15 @@ def _minus_one_by_symbols(shape: Sequence[Dim], known: Sequence[Dim]) -> Dim:
     return size // divisor
 
 
-class Expand(Operation):
+class Expand(_ToShape):
     """x broadcast with a shape (numpy broadcasting of both).
 
     `%2 = tir.expand %0, %1 : f32[2, 3]`
     """
 
     NAME = "tir.expand"
-    OPERANDS = ("x", "shape")
 
-    def infer_types(self) -> Sequence[TensorType]:
-        return self._types(symbolic=False)
-
-    def refined_types(self) -> Sequence[TensorType]:
-        return self._types(symbolic=True)
-
-    def _types(self, symbolic: bool) -> Sequence[TensorType]:
-        vector_length(self, self.shape, "the shape")
-        entries = shape_entries(self.shape, symbolic)
-        assert entries is not None
+    def _types(self, entries: list[Dim], symbolic: bool) -> Sequence[TensorType]:
         if any(isinstance(e, int) and e < 0 for e in entries):
             raise IRError(f"tir.expand: negative size in {entries}")
         # An unknown entry leaves a static x dim other than 1 as the result dim (the entry
@@ -349,5 +352,8 @@ class Eye(Operation):
 __all__ = [
     name
     for name, value in list(globals().items())
-    if isinstance(value, type) and issubclass(value, Operation) and value.__module__ == __name__
+    if isinstance(value, type)
+    and issubclass(value, Operation)
+    and value.__module__ == __name__
+    and not name.startswith("_")
 ]
