@@ -254,6 +254,18 @@ class Operation:
 OP_REGISTRY: dict[str, type[Operation]] = {}
 
 
+def exported_ops(namespace: Mapping[str, Any], module: str) -> list[str]:
+    """The public op classes a module of ``ir.ops`` defines: its ``__all__``."""
+    return [
+        name
+        for name, value in namespace.items()
+        if isinstance(value, type)
+        and issubclass(value, Operation)
+        and value.__module__ == module
+        and not name.startswith("_")
+    ]
+
+
 def _define(cls: type, name: str, prop: property) -> None:
     if name in cls.__dict__ or hasattr(Operation, name):
         raise TypeError(f"{cls.__name__}: accessor {name!r} clashes with an existing attribute")

@@ -72,18 +72,18 @@ class Pool2D(Op):
         self.ceil_mode = bool(ceil_mode)
         self.count_include_pad = bool(count_include_pad)
 
+    def _out_size(self, axis, size):
+        return _pool_out_size(
+            size,
+            self.kernel_size[axis],
+            self.stride[axis],
+            self.dilation[axis],
+            *self.padding[axis],
+            self.ceil_mode,
+        )
+
     def _out_hw(self, h, w):
-        return [
-            _pool_out_size(
-                size,
-                self.kernel_size[a],
-                self.stride[a],
-                self.dilation[a],
-                *self.padding[a],
-                self.ceil_mode,
-            )
-            for a, size in enumerate((h, w))
-        ]
+        return [self._out_size(a, size) for a, size in enumerate((h, w))]
 
     def make_node(self, x):
         x = as_4d(x, f"{self.mode}_pool2d input")
@@ -100,18 +100,7 @@ class Pool2D(Op):
                     f"{self.mode}_pool2d: effective kernel size {eff} (axis {a + 2}) is larger "
                     f"than the padded input size {padded}"
                 )
-            out_hw.append(
-                int(
-                    _pool_out_size(
-                        size,
-                        self.kernel_size[a],
-                        self.stride[a],
-                        self.dilation[a],
-                        *self.padding[a],
-                        self.ceil_mode,
-                    )
-                )
-            )
+            out_hw.append(int(self._out_size(a, size)))
         if x.type.dtype.startswith(("int", "uint")) and self.mode == "avg":
             raise TypeError("avg_pool2d requires a floating-point input")
         out = TensorType(x.type.dtype, shape=(n, c, *out_hw))()

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ir import attributes as A
 from ir import dtypes
-from ir.core import IRError, Operation
+from ir.core import IRError, Operation, exported_ops
 from ir.types import TensorType, broadcast_shapes
 
 
@@ -381,8 +381,4 @@ COMMUTATIVE: tuple[type[Elementwise], ...] = (
 )  # fmt: skip
 
 
-__all__ = [
-    name
-    for name, value in list(globals().items())
-    if isinstance(value, type) and issubclass(value, Operation) and value.__module__ == __name__
-]
+__all__ = exported_ops(globals(), __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ir import attributes as A
-from ir.core import IRError, Operation
+from ir.core import IRError, Operation, exported_ops
 from ir.ops.shape import static_ints, vector_length
 from ir.ops.tensor import normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType
@@ -168,8 +168,4 @@ class NonZero(Operation):
         return (TensorType("int64", (self.x.rank, 0 if size == 0 else UNKNOWN)),)
 
 
-__all__ = [
-    name
-    for name, value in list(globals().items())
-    if isinstance(value, type) and issubclass(value, Operation) and value.__module__ == __name__
-]
+__all__ = exported_ops(globals(), __name__)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from ir import attributes as A
-from ir.core import IRError, Operation
+from ir.core import IRError, Operation, exported_ops
 from ir.ops.tensor import normalize_axes
 from ir.types import TensorType
 
@@ -235,11 +235,4 @@ class LogSoftmax(Softmax):
     NAME = "tir.log_softmax"
 
 
-__all__ = [
-    name
-    for name, value in list(globals().items())
-    if isinstance(value, type)
-    and issubclass(value, Operation)
-    and value.__module__ == __name__
-    and "NAME" in value.__dict__
-]
+__all__ = exported_ops(globals(), __name__)

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 
 from ir import attributes as A
-from ir.core import IRError, Operation, Value
+from ir.core import IRError, Operation, Value, exported_ops
 from ir.ops.tensor import constant_array, normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType, broadcast_shapes
 
@@ -349,11 +349,4 @@ class Eye(Operation):
         return (TensorType(self.dtype, tuple(dims)),)
 
 
-__all__ = [
-    name
-    for name, value in list(globals().items())
-    if isinstance(value, type)
-    and issubclass(value, Operation)
-    and value.__module__ == __name__
-    and not name.startswith("_")
-]
+__all__ = exported_ops(globals(), __name__)

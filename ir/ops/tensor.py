@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ir import attributes as A
-from ir.core import IRError, Operation, Value
+from ir.core import IRError, Operation, Value, exported_ops
 from ir.types import TensorType
 
 
@@ -118,8 +118,4 @@ class Unsqueeze(Operation):
         return (self.x.type.with_shape(1 if i in axes else next(dims) for i in range(out_rank)),)
 
 
-__all__ = [
-    name
-    for name, value in list(globals().items())
-    if isinstance(value, type) and issubclass(value, Operation) and value.__module__ == __name__
-]
+__all__ = exported_ops(globals(), __name__)
