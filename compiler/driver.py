@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,12 +21,15 @@ from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Variable
 from pytensor.graph.fg import FunctionGraph
 
-from compiler.errors import CompileError
+from compiler.errors import CompileError, InvalidGraphError, OptionError
+from compiler.external_data import PROTOBUF_LIMIT, with_external_data
+from compiler.files import staged_files
 from compiler.frontend import FrontendOptions, Importer
 from compiler.verify import VerifyReport, compare_outputs, run_pytensor
 from ir.core import Module
-from ir.verifier import verify_module
-from lowering.emitter import EmitOptions, check_emit_options, lower_module
+from ir.diagnostics import verify_with_context
+from ir.types import is_symbol_name
+from lowering.emitter import EmitOptions, check_emit_options, io_names, lower_module
 from passes import DEFAULT_PIPELINE, PassManager, PassStats, make_passes
 from passes.pass_manager import ALL, FolderDump, Instrumentation, IRPrinter, StageRecorder
 
@@ -52,7 +57,9 @@ class CompileOptions:
     dump_dir: str | os.PathLike[str] | None = None
     #: Keep every stage's IR text in ``CompileResult.dumps``.
     keep_dumps: bool = False
-    #: Run the IR verifier after every pass (the input and the final IR are always verified).
+    #: Run the IR verifier on the frontend's IR, after every pass and on the final IR. Off by
+    #: default: it re-infers every type, as much work again as building the IR (ONNX's checker
+    #: still checks the model, see ``check_model``).
     verify_each_pass: bool = False
     #: Names of unknown input dims: ``{"x": {0: "batch"}}``.
     dim_names: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
@@ -77,6 +84,9 @@ class CompileStats:
 
     frontend_seconds: float = 0.0
     passes: list[PassStats] = field(default_factory=list)
+    #: The IR verifier on the frontend's IR and the final IR, when asked (``verify_each_pass``;
+    #: the verification after each pass is in that pass's time).
+    verify_seconds: float = 0.0
     lowering_seconds: float | None = None
     serialization_seconds: float | None = None
     ir_ops_in: int = 0
@@ -93,6 +103,8 @@ class CompileStats:
         for p in self.passes:
             hits = ", ".join(f"{k}={v}" for k, v in p.counters.items() if v)
             rows.append((p.name, p.seconds, f"{p.op_delta:+d}", hits))
+        if self.verify_seconds:
+            rows.append(("verify", self.verify_seconds, "", "frontend and final IR"))
         if self.lowering_seconds is not None:
             rows.append(("lowering", self.lowering_seconds, "", f"{self.onnx_nodes} nodes"))
         if self.serialization_seconds is not None:
@@ -102,6 +114,28 @@ class CompileStats:
         for name, seconds, delta, notes in rows:
             lines.append(f"{name:<{width}}  {seconds * 1e3:9.2f}  {delta:>6}  {notes}")
         return "\n".join(lines)
+
+
+def _cyclic_gc_paused[**P, R](method: Callable[P, R]) -> Callable[P, R]:
+    """Run ``method`` with Python's cyclic garbage collector paused.
+
+    A compile allocates objects that live until it ends, and every full collection meanwhile
+    traverses all of them and the PyTensor graph for nothing: on a 100k-node graph the
+    collector took most of the compile time. The little cyclic garbage a compile leaves
+    (erased ops) is freed once the collector runs again.
+    """
+
+    @functools.wraps(method)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not gc.isenabled():
+            return method(*args, **kwargs)
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 class CompileResult:
@@ -126,10 +160,12 @@ class CompileResult:
         self.dumps = dumps
         self._model: onnx.ModelProto | None = None
         self._bytes: bytes | None = None
+        self._byte_size: tuple[onnx.ModelProto, int] | None = None
         self._session: Any = None
 
     # -- ONNX ---------------------------------------------------------------------------------
 
+    @_cyclic_gc_paused
     def to_onnx(self) -> onnx.ModelProto:
         """The ONNX model (lowered once, then cached). Do not modify it in place."""
         if self._model is None:
@@ -140,7 +176,9 @@ class CompileResult:
             start = time.perf_counter()
             proto = oir.serde.serialize_model(model)
             self.stats.serialization_seconds = time.perf_counter() - start
-            if self.options.check_model:
+            # The checker serializes the model: one past protobuf's limit is checked from
+            # its files when saved.
+            if self.options.check_model and not self._past_protobuf_limit(proto):
                 onnx.checker.check_model(proto, full_check=True)
             self._model = proto
         return self._model
@@ -148,24 +186,46 @@ class CompileResult:
     def to_bytes(self) -> bytes:
         """The serialized model (deterministic: the same graph gives the same bytes)."""
         if self._bytes is None:
-            self._bytes = self.to_onnx().SerializeToString(deterministic=True)
+            model = self.to_onnx()
+            if self._past_protobuf_limit(model):
+                raise CompileError(
+                    f"the model is {model.ByteSize()} bytes, past protobuf's 2 GB limit: it has "
+                    "no single-buffer form; save(path) writes it with external data"
+                )
+            self._bytes = model.SerializeToString(deterministic=True)
         return self._bytes
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model to ``path`` atomically: on failure no partial file is left and an
-        existing file is untouched."""
-        data = self.to_bytes()
+    def save(
+        self, path: str | os.PathLike[str], *, external_data_threshold: int = PROTOBUF_LIMIT
+    ) -> Path:
+        """Write the model to ``path`` atomically.
+
+        A model larger than ``external_data_threshold`` bytes (and always one past protobuf's
+        2 GB limit) keeps its large weights in ``<path>.data`` next to it (ONNX external
+        data); a stale data file of an earlier save is removed otherwise. Either way, on
+        failure no partial file is left and the existing files are untouched."""
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
+        model = self.to_onnx()
+        external = model.ByteSize() > min(external_data_threshold, PROTOBUF_LIMIT)
+        data_name = f"{path.name}.data"
+        with staged_files(path.parent) as stage:
+            if external:
+                with stage.open(data_name) as f:
+                    model = with_external_data(model, f, location=data_name)
+            data = model.SerializeToString(deterministic=True) if external else self.to_bytes()
+            with stage.open(path.name) as f:
                 f.write(data)
-            os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; a plain write obeys umask
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            if self.options.check_model and self._past_protobuf_limit(self.to_onnx()):
+                onnx.checker.check_model(str(stage.path(path.name)), full_check=True)
+        if not external:
+            (path.parent / data_name).unlink(missing_ok=True)
         return path
+
+    def _past_protobuf_limit(self, model: onnx.ModelProto) -> bool:
+        # ByteSize() serializes the model: remember it, as to_onnx and to_bytes both ask.
+        if self._byte_size is None or self._byte_size[0] is not model:
+            self._byte_size = (model, model.ByteSize())
+        return self._byte_size[1] > PROTOBUF_LIMIT
 
     def _emit_options(self) -> EmitOptions:
         return EmitOptions(
@@ -178,20 +238,30 @@ class CompileResult:
 
     @property
     def input_names(self) -> list[str]:
-        return [a.name for a in self.module.func.args]
+        """The model's input names (the IR's, made C identifiers: see ``io_names``)."""
+        return list(self._io_names[0])
 
     @property
     def output_names(self) -> list[str]:
-        return list(self.module.func.output_names)
+        """The model's output names (the IR's, made C identifiers: see ``io_names``)."""
+        return list(self._io_names[1])
+
+    @functools.cached_property
+    def _io_names(self) -> tuple[list[str], list[str]]:
+        return io_names(self.module.func)
 
     def session(self) -> Any:
         """The ONNX Runtime session of the model (created once)."""
         if self._session is None:
             import onnxruntime as ort
 
-            self._session = ort.InferenceSession(
-                self.to_bytes(), providers=["CPUExecutionProvider"]
-            )
+            providers = ["CPUExecutionProvider"]
+            if not self._past_protobuf_limit(self.to_onnx()):
+                self._session = ort.InferenceSession(self.to_bytes(), providers=providers)
+            else:  # ONNX Runtime reads the weights from the files when the session is made
+                with tempfile.TemporaryDirectory() as folder:
+                    path = self.save(Path(folder) / "model.onnx")
+                    self._session = ort.InferenceSession(str(path), providers=providers)
         return self._session
 
     def run(self, *arrays: Any, **named: Any) -> list[np.ndarray]:
@@ -209,10 +279,12 @@ class CompileResult:
         if len(arrays) > len(names):
             raise CompileError(f"the model takes {len(names)} inputs, got {len(arrays)}")
         feeds = dict(zip(names, arrays, strict=False))
+        # The IR's names are accepted too (they differ where a name had to be sanitized).
+        aliases = {a.name: n for a, n in zip(self.module.func.args, names, strict=True)}
         for key, value in named.items():
-            if key not in names:
+            if aliases.get(key, key) not in names:
                 raise CompileError(f"the model has no input {key!r}; inputs: {names}")
-            feeds[key] = value
+            feeds[aliases.get(key, key)] = value
         shared = self._shared_inputs()
         for name in names:
             if name not in feeds and name in shared:
@@ -220,7 +292,7 @@ class CompileResult:
         missing = [n for n in names if n not in feeds]
         if missing:
             raise CompileError(f"missing model inputs {missing}")
-        types = {a.name: a.type for a in self.module.func.args}
+        types = {n: a.type for a, n in zip(self.module.func.args, names, strict=True)}
         return {k: np.asarray(v, dtype=types[k].dtype) for k, v in feeds.items()}
 
     def _shared_inputs(self) -> dict[str, SharedVariable]:
@@ -248,29 +320,28 @@ class CompileResult:
         return compare_outputs(self.output_names, ours, reference, rtol=rtol, atol=atol)
 
 
-def _default_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 class Compiler:
     """``Compiler(options).compile(fgraph)`` → ``CompileResult``."""
 
     def __init__(self, options: CompileOptions | None = None, **overrides: Any) -> None:
         options = options or CompileOptions()
         self.options = dataclasses.replace(options, **overrides) if overrides else options
-        make_passes(self.options.pipeline)  # unknown pass names fail here, not mid-compile
+        try:
+            make_passes(self.options.pipeline)  # unknown pass names fail here, not mid-compile
+        except ValueError as e:
+            raise OptionError(str(e)) from None
         check_emit_options(EmitOptions(self.options.opset, self.options.ir_version))
+        _check_dim_names(self.options.dim_names)
         if (
             self.options.stop_after is not None
             and self.options.stop_after not in self.options.pipeline
         ):
-            raise CompileError(
+            raise OptionError(
                 f"stop_after={self.options.stop_after!r} is not in the pipeline "
                 f"{list(self.options.pipeline)}"
             )
 
+    @_cyclic_gc_paused
     def compile(self, fgraph: FunctionGraph) -> CompileResult:
         """Translate and optimize ``fgraph`` (left unmodified); lowering to ONNX happens in
         ``CompileResult.to_onnx``."""
@@ -278,6 +349,8 @@ class Compiler:
             raise CompileError(
                 f"Compiler.compile takes a pytensor FunctionGraph, got {type(fgraph).__name__}"
             )
+        if not fgraph.outputs:
+            raise InvalidGraphError("the graph has no outputs: an ONNX model needs at least one")
         opts = self.options
         stats = CompileStats()
         start = time.perf_counter()
@@ -293,8 +366,8 @@ class Compiler:
         args = set(module.func.args)
         input_vars = [v for v in fgraph.inputs if importer.values.get(v) in args]
         module.doc = f"Compiled from a PyTensor FunctionGraph by {__package__}"
-        verify_module(module)
         stats.frontend_seconds = time.perf_counter() - start
+        self._verify(module, "the frontend", stats)
         stats.ir_ops_in = len(module)
 
         recorder = StageRecorder() if opts.keep_dumps else None
@@ -304,10 +377,17 @@ class Compiler:
             instrumentations=self._instrumentations(recorder),
         )
         stats.passes = manager.run(module)
-        verify_module(module)
+        self._verify(module, "the passes", stats)
         stats.ir_ops_out = len(module)
         dumps = recorder.stages if recorder else {}
         return CompileResult(fgraph, input_vars, module, opts, stats, dumps)
+
+    def _verify(self, module: Module, stage: str, stats: CompileStats) -> None:
+        """Verify the IR ``stage`` made, when asked to (``verify_each_pass``)."""
+        if self.options.verify_each_pass:
+            start = time.perf_counter()
+            verify_with_context(module, stage)
+            stats.verify_seconds += time.perf_counter() - start
 
     def _pipeline(self) -> tuple[str, ...]:
         pipeline = self.options.pipeline
@@ -333,3 +413,14 @@ class Compiler:
         if recorder is not None:
             out.append(recorder)
         return out
+
+
+def _check_dim_names(dim_names: Mapping[str, Mapping[int, str]]) -> None:
+    """Every dim name must be an identifier (ONNX's ``dim_param``, the IR's symbol)."""
+    for input_name, dims in dim_names.items():
+        for axis, name in dims.items():
+            if not isinstance(name, str) or not is_symbol_name(name):
+                raise OptionError(
+                    f"dim name {name!r} for {input_name}:{axis} is not an identifier "
+                    "(letters, digits and '_', not starting with a digit)"
+                )

@@ -62,19 +62,33 @@ def print_module(module: Module, *, elide_constants_above: int | None = None) ->
     return print_function(module.func, elide_constants_above=elide_constants_above)
 
 
-def print_function(func: Function, *, elide_constants_above: int | None = None) -> str:
+def print_function(
+    func: Function,
+    *,
+    elide_constants_above: int | None = None,
+    op_lines: dict[Operation, int] | None = None,
+) -> str:
+    """The function as text. ``op_lines``, when given, is filled with each op's line index
+    (0-based), so that diagnostics can point at an op in the printed text."""
     namer = Namer()
     args = ", ".join(f"{namer.define(a)}: {a.type}" for a in func.args)
     lines = [f"func @{func.name}({args}) {{"]
-    _print_block(func, namer, "  ", lines, elide_constants_above)
+    _print_block(func, namer, "  ", lines, elide_constants_above, op_lines)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _print_block(
-    block: Block, namer: Namer, indent: str, lines: list[str], elide: int | None
+    block: Block,
+    namer: Namer,
+    indent: str,
+    lines: list[str],
+    elide: int | None,
+    op_lines: dict[Operation, int] | None = None,
 ) -> None:
     for op in block.ops:
+        if op_lines is not None:
+            op_lines[op] = len(lines)
         head = indent + print_op(op, namer, elide)
         if not op.regions:
             lines.append(head)
@@ -82,7 +96,7 @@ def _print_block(
         # Regions follow the op: `%r = tir.if %c : f32[2] {` ... `} {` ... `}`.
         for index, region in enumerate(op.regions):
             lines.append((head if index == 0 else indent + "}") + " {")
-            _print_block(region, namer, indent + "  ", lines, elide)
+            _print_block(region, namer, indent + "  ", lines, elide, op_lines)
         lines.append(indent + "}")
 
 

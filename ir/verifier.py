@@ -12,7 +12,10 @@ from ir.types import UNKNOWN, TensorType
 
 
 class VerificationError(IRError):
-    """The module breaks an invariant; the message names the op."""
+    """The module breaks an invariant; the message names the op, ``.op`` is it (when one is
+    to blame), for diagnostics that mark it in the printed IR."""
+
+    op: Operation | None = None
 
 
 def verify_module(module: Module) -> None:
@@ -50,7 +53,11 @@ def _verify_block(block: Block, defined: set[Value], terminator: type[Operation]
             raise VerificationError(f"broken op list at {op_to_text(op)}")
         if isinstance(op, Return | Yield) and (op is not block.last or type(op) is not terminator):
             raise VerificationError(f"{op.NAME} must be the last op of its block only")
-        _verify_op(op, defined)
+        try:
+            _verify_op(op, defined)
+        except VerificationError as e:
+            e.op = op
+            raise
         for region in op.regions:
             if region.owner is not op:
                 raise VerificationError(f"a region of `{op_to_text(op)}` has a wrong owner")
@@ -82,8 +89,9 @@ def _verify_op(op: Operation, defined: set[Value]) -> None:
     except IRError as e:
         raise VerificationError(f"`{op_to_text(op)}`: {e}") from None
     stored = tuple(r.type for r in op.results)
-    if len(inferred) != len(stored) or not all(
-        refines(s, i) for s, i in zip(stored, inferred, strict=True)
+    if inferred != stored and (
+        len(inferred) != len(stored)
+        or not all(refines(s, i) for s, i in zip(stored, inferred, strict=True))
     ):
         raise VerificationError(
             f"`{op_to_text(op)}`: result types {[str(t) for t in stored]} do not match "

@@ -7,13 +7,15 @@ module always serializes to the same bytes.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import onnx
 import onnx_ir as oir
 
-from ir.core import Block, Module, Return, Value, Yield
-from ir.diagnostics import CompileError, UnsupportedOp, UnsupportedOpError
+from ir.core import Block, Function, Module, Return, Value, Yield
+from ir.diagnostics import OptionError, UnsupportedOp, UnsupportedOpError
 from ir.printer import op_to_text
 from ir.types import TensorType
 from lowering import (  # noqa: F401  (each module registers its rules)
@@ -22,6 +24,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     indexing,
     linalg,
     misc,
+    nn,
     reduction,
     shape,
     tensor,
@@ -47,12 +50,12 @@ class EmitOptions:
 
 def check_emit_options(options: EmitOptions) -> None:
     if options.opset not in SUPPORTED_OPSETS:
-        raise CompileError(
+        raise OptionError(
             f"opset {options.opset} is not supported: the emitter writes opset "
             f"{', '.join(map(str, SUPPORTED_OPSETS))}"
         )
     if options.ir_version not in SUPPORTED_IR_VERSIONS:
-        raise CompileError(
+        raise OptionError(
             f"ir_version {options.ir_version} is not supported: opset 18 needs at least 8 and "
             f"ONNX Runtime loads at most {SUPPORTED_IR_VERSIONS[-1]}"
         )
@@ -64,11 +67,16 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
     options = options or EmitOptions()
     check_emit_options(options)
     func = module.func
-    ctx = LoweringContext(reserved_names=[a.name for a in func.args] + func.output_names)
+    input_names, output_names = io_names(func)
+    ctx = LoweringContext(reserved_names=input_names + output_names)
     inputs = []
-    for arg in func.args:
-        value = oir.Value(name=arg.name, type=oir.TensorType(onnx_dtype(arg.dtype)),
-                          shape=onnx_shape(arg.type))  # fmt: skip
+    for arg, name in zip(func.args, input_names, strict=True):
+        value = oir.Value(
+            name=name,
+            type=oir.TensorType(onnx_dtype(arg.dtype)),
+            shape=onnx_shape(arg.type),
+            doc_string=_renamed_note(arg.name, name),
+        )
         ctx.values[arg] = value
         inputs.append(value)
     problems: list[UnsupportedOp] = []
@@ -76,7 +84,7 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
     ctx.lower_block(func)
     if problems:
         raise UnsupportedOpError(problems)
-    outputs = _outputs(ctx, func.terminator)
+    outputs = _outputs(ctx, func.terminator, output_names)
     graph = oir.Graph(
         inputs,
         outputs,
@@ -137,12 +145,13 @@ def _set_type(value: oir.Value, type_: TensorType) -> None:
     value.shape = onnx_shape(type_)
 
 
-def _outputs(ctx: LoweringContext, ret: Return) -> list[oir.Value]:
-    """Graph outputs named as the IR says. A value that is a graph input, an initializer, or
-    already an output is passed through an Identity node so that it can take the name."""
+def _outputs(ctx: LoweringContext, ret: Return, names: Sequence[str]) -> list[oir.Value]:
+    """Graph outputs named ``names`` (the IR's, see ``io_names``). A value that is a graph
+    input, an initializer, or already an output is passed through an Identity node so that it
+    can take the name."""
     outputs: list[oir.Value] = []
     claimed: set[int] = set()
-    for ir_value, name in zip(ret.operands, ret.names, strict=True):
+    for ir_value, ir_name, name in zip(ret.operands, ret.names, names, strict=True):
         value = ctx.values[ir_value]
         reusable = (
             value.producer() is not None
@@ -153,10 +162,48 @@ def _outputs(ctx: LoweringContext, ret: Return) -> list[oir.Value]:
             ctx.origin = None
             value = ctx.op("Identity", value)
         value.name = name
+        value.doc_string = _renamed_note(ir_name, name)
         _set_type(value, ir_value.type)
         claimed.add(id(value))
         outputs.append(value)
     return outputs
+
+
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NOT_IDENTIFIER_CHAR = re.compile(r"[^A-Za-z0-9_]")
+
+
+def io_names(func: Function) -> tuple[list[str], list[str]]:
+    """The model's input and output names: the IR's, made C identifiers (the names ONNX's
+    spec asks for, and the only ones every tool and language binding takes as they are).
+
+    Deterministic: every other character becomes ``_`` and a leading digit gets a ``_`` in
+    front; a name that is taken already (inputs come first, then outputs) or that another
+    input or output has as it is gets ``_1``, ``_2``... Unique identifiers are kept exactly."""
+    raw = [a.name or "input" for a in func.args] + func.output_names
+    kept = {n for n in raw if _C_IDENTIFIER.match(n)}
+    taken: set[str] = set()
+    names: list[str] = []
+    for name in raw:
+        base = name if name in kept else _identifier(name)
+        candidate, k = base, 0
+        while candidate in taken or (candidate != name and candidate in kept):
+            k += 1
+            candidate = f"{base}_{k}"
+        taken.add(candidate)
+        names.append(candidate)
+    return names[: len(func.args)], names[len(func.args) :]
+
+
+def _identifier(name: str) -> str:
+    """``name`` with each character a C identifier cannot hold replaced by ``_``."""
+    name = _NOT_IDENTIFIER_CHAR.sub("_", name)
+    return name if name and not name[0].isdigit() else f"_{name}"
+
+
+def _renamed_note(ir_name: str | None, name: str) -> str | None:
+    """The doc string of a model input or output whose name had to change."""
+    return None if ir_name in (None, name) else f"PyTensor name: {ir_name!r}"
 
 
 def _describe(op, reason: str) -> UnsupportedOp:
@@ -170,4 +217,4 @@ def _describe(op, reason: str) -> UnsupportedOp:
     )
 
 
-__all__ = ["EmitOptions", "emit_model", "lower_module"]
+__all__ = ["EmitOptions", "emit_model", "io_names", "lower_module"]

@@ -1,0 +1,137 @@
+"""A PyTensor linker and mode that compile functions to ONNX and run them in ONNX Runtime.
+
+    import compiler.mode  # registers the mode "ONNX" and the linker "onnx"
+
+    f = pytensor.function([x], y, mode="ONNX")  # or mode=compiler.mode.ONNX_MODE
+    f(x_value)  # runs the compiled model in ONNX Runtime
+    compiled_result(f).save("f.onnx")
+
+Like PyTensor's JAX and Numba backends, ``ONNXLinker`` turns the whole (rewritten)
+FunctionGraph into one thunk. Shared variables are model inputs, so every call reads their
+current values, and ``updates=`` work: PyTensor appends the new values as extra outputs and
+stores them back after each call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from copy import copy
+from typing import Any
+
+import numpy as np
+from pytensor.compile.mode import Mode, predefined_linkers, predefined_modes, register_linker
+from pytensor.compile.mode import register_mode as register_pytensor_mode
+from pytensor.graph.fg import FunctionGraph
+from pytensor.graph.rewriting.db import RewriteDatabaseQuery
+from pytensor.link.basic import JITLinker
+
+from compiler.driver import CompileOptions, Compiler, CompileResult
+
+#: PyTensor rewrites the mode leaves out: C-only and BLAS ops (ONNX has MatMul), inplace
+#: ops (ONNX Runtime plans its own memory), and fusion into Composite ops (the compiler
+#: expands them again; ONNX Runtime fuses on its own).
+EXCLUDED_REWRITES = (
+    "cxx_only",
+    "BlasOpt",
+    "local_careduce_fusion",
+    "scan_reduce_trace_prealloc",
+    "inplace",
+    "fusion",
+)
+
+
+class ONNXLinker(JITLinker):
+    """Compiles the FunctionGraph with ``Compiler(options)`` and runs it in ONNX Runtime.
+
+    Shared variables always become model inputs (``shared_as_inputs``), whatever
+    ``options`` say: their values change between calls."""
+
+    required_rewrites = ("minimum_compile",)
+    incompatible_rewrites = EXCLUDED_REWRITES
+
+    def __init__(
+        self,
+        options: CompileOptions | None = None,
+        *,
+        allow_gc: bool | None = None,
+        schedule: Callable | None = None,
+    ) -> None:
+        options = options or CompileOptions()
+        self.options = dataclasses.replace(options, shared_as_inputs=True)
+        #: The compiled graph, once ``make_thunk`` ran (see ``compiled_result``).
+        self.result: CompileResult | None = None
+        super().__init__(allow_gc=allow_gc, schedule=schedule)
+
+    def accept(self, fgraph: FunctionGraph, no_recycling=None, profile=None) -> ONNXLinker:
+        """Bind to ``fgraph``; a linker bound to another graph binds a copy (options kept)."""
+        if self.fgraph is not None and self.fgraph is not fgraph:
+            fresh = copy(self)
+            fresh.fgraph, fresh.result = None, None
+            return fresh.accept(fgraph, no_recycling, profile)
+        return super().accept(fgraph, no_recycling, profile)
+
+    def fgraph_convert(self, fgraph: FunctionGraph, **kwargs: Any) -> Callable[..., Any]:
+        """Compile ``fgraph``; return a function of its inputs (in order) giving its outputs."""
+        if not fgraph.outputs:  # nothing to compute (no outputs, no updates): no model
+            return lambda *values: None
+        self.result = result = Compiler(self.options).compile(fgraph)
+        result.session()  # build the model and the session now, not on the first call
+        position = {var: i for i, var in enumerate(fgraph.inputs)}
+        order = [position[var] for var in result.input_vars]
+        names, output_names = result.input_names, result.output_names
+        dtypes = [np.dtype(a.dtype) for a in result.module.func.args]
+        run = result.session().run
+
+        def run_model(*values: Any) -> list[np.ndarray]:
+            feeds = {
+                name: np.asarray(values[i], dtype=dtype)
+                for name, i, dtype in zip(names, order, dtypes, strict=True)
+            }
+            return run(output_names, feeds)
+
+        return run_model
+
+    def jit_compile(self, fn: Callable) -> Callable:
+        return fn  # ONNX Runtime compiled the model when the session was made
+
+    def create_thunk_inputs(self, storage_map: dict) -> list[list[Any]]:
+        return [storage_map[var] for var in self.fgraph.inputs]
+
+
+def onnx_mode(options: CompileOptions | None = None, **overrides: Any) -> Mode:
+    """A PyTensor mode compiling through this compiler, with the given compile options."""
+    options = dataclasses.replace(options or CompileOptions(), **overrides)
+    return Mode(
+        linker=ONNXLinker(options),
+        optimizer=RewriteDatabaseQuery(include=["fast_run"], exclude=list(EXCLUDED_REWRITES)),
+    )
+
+
+#: The mode with the default compile options; also registered as ``mode="ONNX"``.
+ONNX_MODE = onnx_mode()
+
+
+def compiled_result(function: Any) -> CompileResult:
+    """The ``CompileResult`` behind a ``pytensor.function`` compiled in an ONNX mode (to save
+    the model, look at its IR or stats)."""
+    linker = getattr(getattr(function, "maker", None), "linker", None)
+    if not isinstance(linker, ONNXLinker) or linker.result is None:
+        raise TypeError("not a pytensor function compiled with an ONNX mode")
+    return linker.result
+
+
+def register_mode(name: str = "ONNX", linker_name: str = "onnx") -> None:
+    """Make ``mode=name`` and ``linker=linker_name`` work in PyTensor (once per process)."""
+    if name not in predefined_modes:
+        register_pytensor_mode(name, ONNX_MODE)
+    if linker_name not in predefined_linkers:
+        register_linker(linker_name, ONNXLinker())
+
+
+register_mode()
+
+__all__ = [
+    "EXCLUDED_REWRITES", "ONNXLinker", "ONNX_MODE", "compiled_result", "onnx_mode",
+    "register_mode",
+]  # fmt: skip
