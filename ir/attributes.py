@@ -25,7 +25,7 @@ class DenseElements:
 
     def __init__(self, array: np.ndarray) -> None:
         array = np.asarray(array)
-        dtypes.check_dtype(str(array.dtype))
+        dtypes.check_dtype(dtypes.name_of(array.dtype))
         if array.flags.writeable or not array.flags.c_contiguous:
             array = np.array(array, order="C", copy=True)
             array.flags.writeable = False
@@ -39,7 +39,7 @@ class DenseElements:
 
     @property
     def dtype(self) -> str:
-        return str(self._array.dtype)
+        return dtypes.name_of(self._array.dtype)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -116,6 +116,12 @@ def _ints(v: Any) -> tuple[int, ...]:
     return tuple(_int(x) for x in v)
 
 
+def _floats(v: Any) -> tuple[float, ...]:
+    if not isinstance(v, tuple | list):
+        raise TypeError(f"expected a list of floats, got {v!r}")
+    return tuple(_float(x) for x in v)
+
+
 def _dtype(v: Any) -> str:
     if isinstance(v, DTypeWord):
         v = v.dtype
@@ -141,6 +147,7 @@ FLOAT = AttrKind("float", _float)
 BOOL = AttrKind("bool", _bool)
 STR = AttrKind("str", _str)
 INTS = AttrKind("ints", _ints)
+FLOATS = AttrKind("floats", _floats)
 DTYPE = AttrKind("dtype", _dtype)
 DENSE = AttrKind("dense", _dense)
 #: A DimShuffle order: input axes and "x" (a new broadcastable axis).

@@ -297,13 +297,29 @@ def lower_logsumexp(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return out if keepdims else _squeeze(ctx, out, axes)
 
 
+#: The longest axis ONNX Runtime's Softmax sums within float tolerance of PyTensor's float64
+#: accumulation: it adds float32 in 8 lanes, losing at most about n / 8 float32 ulps
+#: (measured: 3.7e-6 relative at 512 on the worst input, 3e-5 at 4097).
+SOFTMAX_AXIS_LIMIT = 512
+
+
 def _softmax(log: bool):
     def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-        """(x - m) / s or (x - m) - log(s) with m = max(x): PyTensor's graph. (ORT's ReduceMax
-        skips NaN where PyTensor's is NaN; the NaN makes s NaN, and every result, in both.)"""
+        """softmax: ONNX Softmax over one static axis of at most ``SOFTMAX_AXIS_LIMIT``
+        float32 or float64 elements (ORT agrees with PyTensor to float rounding there, NaN and
+        infinities included).
+
+        Otherwise, and for log_softmax (whose results near 0 ORT gets with a relative error
+        of 6%), PyTensor's own graph: (x - m) / s or (x - m) - log(s) with m = max(x) and s
+        accumulated in float64 for float32. (ORT's ReduceMax skips NaN where PyTensor's is
+        NaN; the NaN makes s NaN, and every result, in both.)"""
         (x,) = args
         dtype = op.x.dtype
         axes = sorted(a % op.x.rank for a in op.attributes["axes"]) if op.x.rank else []
+        if not log and len(axes) == 1 and dtype in ("float32", "float64"):
+            length = op.x.shape[axes[0]]
+            if isinstance(length, int) and length <= SOFTMAX_AXIS_LIMIT:
+                return ctx.op("Softmax", x, axis=axes[0])
         m = _reduce(ctx, "ReduceMax", x, dtype, axes, True)
         shifted = _arith(ctx, "Sub", x, m, dtype=dtype)
         e, total = _sum_of_exp(ctx, shifted, dtype, axes)

@@ -35,7 +35,7 @@ NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 CUBIC_A = -0.75
 
 
-def _original_coords(n_out, n_in, scale, ctm):
+def original_coords(n_out, n_in, scale, ctm):
     x = np.arange(n_out, dtype=np.float64)
     length = scale * n_in  # "length_resized" as a float, as in the ONNX reference
     if ctm == "half_pixel":
@@ -74,7 +74,7 @@ def _cubic_coeffs(r, a=CUBIC_A):
 
 def axis_indices(n_out, n_in, scale, mode, ctm, nearest_mode):
     """(idx, weights) with idx, weights of shape (n_out, taps) for one axis."""
-    xo = _original_coords(n_out, n_in, scale, ctm)
+    xo = original_coords(n_out, n_in, scale, ctm)
     base = np.floor(xo)
     r = xo - base
     base = base.astype(np.int64)
@@ -99,11 +99,38 @@ def axis_indices(n_out, n_in, scale, mode, ctm, nearest_mode):
     return np.clip(idx, 0, n_in - 1), w
 
 
-def _matrix(n_out, n_in, scale, mode, ctm):
+def interpolation_matrix(n_out, n_in, scale, mode, ctm):
     idx, w = axis_indices(n_out, n_in, scale, mode, ctm, None)
     m = np.zeros((n_out, n_in))
     np.add.at(m, (np.repeat(np.arange(n_out), idx.shape[1]), idx.ravel()), w.ravel())
     return m
+
+
+def resize2d_numpy(x, scales, sizes, mode, ctm, nearest_mode):
+    """ONNX Resize of the last two axes of an NCHW array by ``scales`` or to ``sizes``
+    (exactly one is not None): the reference :class:`Resize2D.perform` and the compiler's
+    interpreter share."""
+    x = np.asarray(x)
+    h, w = x.shape[2:]
+    if sizes is not None:
+        (oh, ow), (sh, sw) = sizes, (sizes[0] / h, sizes[1] / w)
+    else:
+        (sh, sw) = scales
+        oh, ow = math.floor(h * sh), math.floor(w * sw)
+    if mode == "nearest":
+        ih, _ = axis_indices(oh, h, sh, "nearest", ctm, nearest_mode)
+        iw, _ = axis_indices(ow, w, sw, "nearest", ctm, nearest_mode)
+        return np.ascontiguousarray(x[:, :, ih[:, 0][:, None], iw[:, 0][None, :]])
+    mh = interpolation_matrix(oh, h, sh, mode, ctm)
+    mw = interpolation_matrix(ow, w, sw, mode, ctm)
+    ct = np.float64 if x.dtype.kind != "f" else x.dtype
+    y = np.einsum(
+        "nchw,Hh,Ww->ncHW", x.astype(ct, copy=False), mh.astype(ct), mw.astype(ct), optimize=True
+    )
+    if x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype)
+        y = np.clip(np.rint(y), info.min, info.max)
+    return np.ascontiguousarray(y).astype(x.dtype, copy=False)
 
 
 class Resize2D(Op):
@@ -146,35 +173,10 @@ class Resize2D(Op):
         return Apply(self, [x], [out])
 
     def perform(self, node, inputs, output_storage):
-        x = np.asarray(inputs[0])
-        h, w = x.shape[2:]
-        oh, ow = self._out(h, w)
-        if self.scales is not None:
-            sh, sw = self.scales
-        else:
-            sh, sw = oh / h, ow / w
-        ctm = self.coordinate_transformation_mode
-        if self.mode == "nearest":
-            ih, _ = axis_indices(oh, h, sh, "nearest", ctm, self.nearest_mode)
-            iw, _ = axis_indices(ow, w, sw, "nearest", ctm, self.nearest_mode)
-            y = x[:, :, ih[:, 0][:, None], iw[:, 0][None, :]]
-        else:
-            mh = _matrix(oh, h, sh, self.mode, ctm)
-            mw = _matrix(ow, w, sw, self.mode, ctm)
-            ct = np.float64 if x.dtype.kind != "f" else x.dtype
-            y = np.einsum(
-                "nchw,Hh,Ww->ncHW",
-                x.astype(ct, copy=False),
-                mh.astype(ct),
-                mw.astype(ct),
-                optimize=True,
-            )
-            if x.dtype.kind in "iu":
-                info = np.iinfo(x.dtype)
-                y = np.clip(np.rint(y), info.min, info.max)
-        output_storage[0][0] = np.ascontiguousarray(y).astype(
-            node.outputs[0].type.dtype, copy=False
-        )
+        output_storage[0][0] = resize2d_numpy(
+            inputs[0], self.scales, self.sizes, self.mode,
+            self.coordinate_transformation_mode, self.nearest_mode,
+        ).astype(node.outputs[0].type.dtype, copy=False)  # fmt: skip
 
     def infer_shape(self, node, input_shapes):
         n, c, h, w = input_shapes[0]

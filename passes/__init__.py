@@ -9,10 +9,14 @@ from passes.canonicalize import Canonicalize
 from passes.constant_fold import ConstantFold
 from passes.cse import CommonSubexpressionElimination
 from passes.dce import DeadCodeElimination
+from passes.flip_conv_kernels import FlipConvKernels
+from passes.fold_batch_norm import FoldBatchNorm
+from passes.fold_pad_into_conv import FoldPadIntoConv
 from passes.fuse_silu import FuseSiLU
 from passes.lower_dimshuffle import LowerDimShuffle
 from passes.pass_manager import Pass, PassFailure, PassManager, PassStats
 from passes.sink_into_regions import SinkIntoRegions
+from passes.slices_to_split import SlicesToSplit
 from passes.unify_casts import UnifyCasts
 
 PASSES: dict[str, type[Pass]] = {
@@ -22,7 +26,11 @@ PASSES: dict[str, type[Pass]] = {
         UnifyCasts,
         ConstantFold,
         Canonicalize,
+        FoldPadIntoConv,
+        FlipConvKernels,
+        FoldBatchNorm,
         CommonSubexpressionElimination,
+        SlicesToSplit,
         FuseSiLU,
         SinkIntoRegions,
         DeadCodeElimination,
@@ -35,7 +43,11 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
     "unify-casts",
     "constant-fold",
     "canonicalize",
+    "fold-pad-into-conv",
+    "flip-conv-kernels",
+    "fold-batch-norm",
     "cse",
+    "slices-to-split",
     "fuse-silu",
     "sink-into-regions",
     "dce",

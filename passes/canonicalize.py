@@ -9,11 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from ir import ops
-from ir.core import Module, Value
+from ir.core import Value
 from ir.ops.tensor import constant_array
 from passes.cse import commutes_exactly
-from passes.pass_manager import Pass
-from passes.rewriter import Pattern, Rewriter, apply_patterns, pattern
+from passes.rewriter import Pattern, PatternPass, Rewriter, pattern
 
 
 def _splat(value: Value) -> float | int | bool | None:
@@ -195,12 +194,8 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 
-class Canonicalize(Pass):
+class Canonicalize(PatternPass):
     """Apply every canonicalization pattern to a fixed point."""
 
     NAME = "canonicalize"
-
-    def run(self, module: Module) -> bool:
-        hits = apply_patterns(module.func, PATTERNS)
-        self.counters.update({k: v for k, v in hits.items() if v})
-        return any(hits.values())
+    PATTERNS = PATTERNS

@@ -7,9 +7,8 @@ computed twice, since opset 18 has no SiLU and the emitter writes Sigmoid + Mul 
 from __future__ import annotations
 
 from ir import ops
-from ir.core import Module, Value
-from passes.pass_manager import Pass
-from passes.rewriter import Rewriter, apply_patterns, pattern
+from ir.core import Value
+from passes.rewriter import PatternPass, Rewriter, pattern
 
 
 def _sigmoid_of(value: Value, x: Value) -> bool:
@@ -38,12 +37,8 @@ def fuse_silu(op: ops.Mul, rw: Rewriter) -> bool:
     return True
 
 
-class FuseSiLU(Pass):
+class FuseSiLU(PatternPass):
     """Fuse `x * sigmoid(x)` into `tir.silu`."""
 
     NAME = "fuse-silu"
-
-    def run(self, module: Module) -> bool:
-        hits = apply_patterns(module.func, [fuse_silu])
-        self.counters.update(hits)
-        return any(hits.values())
+    PATTERNS = (fuse_silu,)

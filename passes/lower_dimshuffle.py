@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from ir import ops
-from ir.core import Module
-from passes.pass_manager import Pass
-from passes.rewriter import Rewriter, apply_patterns, pattern
+from passes.rewriter import PatternPass, Rewriter, pattern
 
 
 @pattern(ops.DimShuffle)
@@ -29,12 +27,8 @@ def lower_dimshuffle(op: ops.DimShuffle, rw: Rewriter) -> bool:
     return True
 
 
-class LowerDimShuffle(Pass):
+class LowerDimShuffle(PatternPass):
     """Every `tir.dimshuffle` becomes the ONNX-shaped ops Squeeze/Transpose/Unsqueeze."""
 
     NAME = "lower-dimshuffle"
-
-    def run(self, module: Module) -> bool:
-        hits = apply_patterns(module.func, [lower_dimshuffle])
-        self.counters.update(hits)
-        return any(hits.values())
+    PATTERNS = (lower_dimshuffle,)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from ir.core import Function, IRError, Operation, Value, walk
+from ir.core import Function, IRError, Module, Operation, Value, walk
 from ir.types import TensorType
+from passes.pass_manager import Pass
 
 RewriteFn = Callable[[Any, "Rewriter"], bool]
 
@@ -144,16 +145,14 @@ def apply_patterns(
     pset = patterns if isinstance(patterns, PatternSet) else PatternSet(patterns)
     hits = {p.name: 0 for p in pset.patterns}
     hits[DEAD_OPS] = 0
-    queued: set[Operation] = set()
-    worklist: deque[Operation] = deque()
+    worklist: deque[Operation] = deque(walk(func))
+    queued: set[Operation] = set(worklist)
 
     def push(op: Operation) -> None:
         if op not in queued:
             queued.add(op)
             worklist.append(op)
 
-    for op in walk(func):
-        push(op)
     rewriter = Rewriter(func, on_change=push)
     budget = max_rewrites if max_rewrites is not None else 8 * len(func) + 1000
     total = 0
@@ -162,22 +161,44 @@ def apply_patterns(
         queued.discard(op)
         if op.parent is None:
             continue  # erased meanwhile
-        if op.PURE and op.results and not any(r.has_uses for r in op.results):
+        if _is_dead(op):
             rewriter.erase_op(op)
             hits[DEAD_OPS] += 1
             continue
         for p in pset.for_op(op):
             rewriter.root = op
-            if p.fn(op, rewriter):
-                hits[p.name] += 1
-                total += 1
-                if op.parent is not None:
-                    push(op)
-                break
-        rewriter.root = None
-        if total > budget:
-            top = sorted(hits.items(), key=lambda kv: -kv[1])[:3]
-            raise ConvergenceError(
-                f"patterns did not converge after {total} rewrites; most applied: {top}"
-            )
+            applied = p.fn(op, rewriter)
+            rewriter.root = None
+            if not applied:
+                continue
+            hits[p.name] += 1
+            total += 1
+            if total > budget:
+                top = sorted(hits.items(), key=lambda kv: -kv[1])[:3]
+                raise ConvergenceError(
+                    f"patterns did not converge after {total} rewrites; most applied: {top}"
+                )
+            if op.parent is not None:
+                push(op)
+            break
     return hits
+
+
+def _is_dead(op: Operation) -> bool:
+    """A pure op with results, none of which is read."""
+    if not op.PURE or not op.results:
+        return False
+    if len(op.results) == 1:  # the common case, without a generator
+        return not op.results[0].has_uses
+    return not any(result.has_uses for result in op.results)
+
+
+class PatternPass(Pass):
+    """A pass that applies ``PATTERNS`` to a fixed point; counters count each pattern's hits."""
+
+    PATTERNS: ClassVar[Sequence[Pattern]] = ()
+
+    def run(self, module: Module) -> bool:
+        hits = apply_patterns(module.func, self.PATTERNS)
+        self.counters.update({name: count for name, count in hits.items() if count})
+        return any(hits.values())

@@ -6,8 +6,10 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     graphs,
     indexing,
     linalg,
+    nn,
     reductions,
     shape_ops,
+    signal,
     tensor_ops,
 )
 from compiler.frontend.importer import (

@@ -1,9 +1,10 @@
 """Ops that wrap other ops or graphs, checks, and the op families refused on purpose.
 
 OpFromGraph (and its subclasses without a rule of their own) is inlined; Pad maps to tir.pad
-where ONNX's mode is numpy's and is inlined otherwise; Blockwise applies its core op's rule when
-that rule is already batched over leading axes; Assert/CheckAndRaise is dropped or refused
-(``FrontendOptions.assert_policy``); Scan, random variables and sparse ops are refused.
+where ONNX's mode is numpy's and the widths are known at compile time, and is inlined otherwise;
+Blockwise applies its core op's rule when that rule is already batched over leading axes;
+Assert/CheckAndRaise is dropped or refused (``FrontendOptions.assert_policy``); Scan, random
+variables and sparse ops are refused.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from pytensor.tensor.random.op import RNGConsumerOp
 
 from compiler.frontend.elemwise import import_elemwise
 from compiler.frontend.importer import Importer, Unsupported, import_op, location_of
+from compiler.frontend.shape_ops import folded
 from ir import ops
 from ir.core import Value
+from ir.ops.tensor import constant_array
 
 Rule = Callable[[Op, Apply, Importer], Sequence[Value]]
 
@@ -130,9 +133,9 @@ def import_blockwise(op: Blockwise, node: Apply, imp: Importer) -> Sequence[Valu
 
 @import_op.register(Pad)
 def import_pad(op: Pad, node: Apply, imp: Importer) -> list[Value]:
-    """tir.pad when ONNX Pad computes numpy's result: constant, edge and reflect with static
-    widths >= 0 (reflect only below static axis sizes: numpy folds wider widths periodically);
-    otherwise PyTensor's own padding graph, inlined.
+    """tir.pad when ONNX Pad computes numpy's result: constant, edge and reflect with widths
+    >= 0 known at compile time (reflect only below static axis sizes: numpy folds wider widths
+    periodically); otherwise PyTensor's own padding graph, inlined.
 
     PyTensor builds the padded array in its output dtype (floatX for constant and edge modes,
     even for integer inputs), so the input and the fill values are converted to it first.
@@ -145,14 +148,14 @@ def import_pad(op: Pad, node: Apply, imp: Importer) -> list[Value]:
 
 def _pad_directly(op: Pad, node: Apply, imp: Importer) -> Value | None:
     mode = op.pad_mode
-    widths = op.static_pad_width
-    if mode not in ("constant", "edge", "reflect") or widths is None:
+    if mode not in ("constant", "edge", "reflect"):
         return None
     if mode == "reflect" and op.reflect_type not in (None, "even"):
         return None
     x_var = node.inputs[0]
     rank = x_var.type.ndim
-    if len(widths) != rank or any(w < 0 for pair in widths for w in pair):
+    widths = _static_widths(op, node, imp)
+    if widths is None or len(widths) != rank or any(w < 0 for pair in widths for w in pair):
         return None
     for (before, after), size in zip(widths, x_var.type.shape, strict=True):
         if not (before or after):
@@ -180,6 +183,22 @@ def _pad_directly(op: Pad, node: Apply, imp: Importer) -> Value | None:
                 one_axis[axis] = side
                 x = _emit_pad(imp, x, value, mode, one_axis)
     return x
+
+
+def _static_widths(op: Pad, node: Apply, imp: Importer) -> tuple[tuple[int, int], ...] | None:
+    """The (before, after) widths of every axis when they are known now: the op's static ones,
+    or a width graph computed from constants and static shapes (convolve2d's "same" mode
+    computes them from the kernel's shape)."""
+    if op.static_pad_width is not None:
+        return op.static_pad_width
+    data = constant_array(folded(imp, imp.value(node.inputs[1])))
+    if data is None or data.dtype.kind not in "iu":
+        return None
+    try:
+        table = np.broadcast_to(data, (node.inputs[0].type.ndim, 2))
+    except ValueError:
+        return None
+    return tuple((int(before), int(after)) for before, after in table)
 
 
 def _emit_pad(imp: Importer, x: Value, value: Value | None, mode: str, widths) -> Value:

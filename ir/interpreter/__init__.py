@@ -122,6 +122,7 @@ from ir.interpreter import (  # noqa: E402, F401
     indexing,
     linalg,
     misc,
+    nn,
     reduction,
     shape,
     tensor,

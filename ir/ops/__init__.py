@@ -5,6 +5,7 @@ from ir.ops.elementwise import *  # noqa: F403
 from ir.ops.indexing import *  # noqa: F403
 from ir.ops.linalg import *  # noqa: F403
 from ir.ops.misc import *  # noqa: F403
+from ir.ops.nn import *  # noqa: F403
 from ir.ops.reduction import *  # noqa: F403
 from ir.ops.shape import *  # noqa: F403
 from ir.ops.tensor import *  # noqa: F403

@@ -210,8 +210,10 @@ class Reshape(_ToShape):
 
 def _minus_one_by_symbols(shape: Sequence[Dim], known: Sequence[Dim]) -> Dim:
     """The -1 entry of a reshape target when x's size is symbolic: the symbols of the other
-    entries cancel against x's (`[batch, 3, 4]` to `[batch, -1]` gives 12). Exact: a symbol
-    that is 0 at run time makes a -1 ambiguous, which numpy and ONNX Runtime reject."""
+    entries cancel against x's (`[batch, 3, 4]` to `[batch, -1]` gives 12), and one symbol
+    left over is the entry when the static sizes cancel too (`[batch, 6, 2]` to `[-1, 12]`
+    gives batch). Exact: a symbol that is 0 at run time makes a -1 ambiguous only next to a
+    0 entry, which numpy and ONNX Runtime reject."""
     rest = list(shape)
     for entry in known:
         if isinstance(entry, int):
@@ -219,13 +221,16 @@ def _minus_one_by_symbols(shape: Sequence[Dim], known: Sequence[Dim]) -> Dim:
         if entry == UNKNOWN or entry not in rest:
             return UNKNOWN
         rest.remove(entry)
-    if not all(isinstance(d, int) for d in rest):
-        return UNKNOWN
-    size = math.prod(rest)  # type: ignore[arg-type]
+    symbols = [d for d in rest if not isinstance(d, int)]
+    size = math.prod(d for d in rest if isinstance(d, int))
     divisor = math.prod(e for e in known if isinstance(e, int))
     if divisor == 0 or size % divisor:
         return UNKNOWN
-    return size // divisor
+    if not symbols:
+        return size // divisor
+    if len(symbols) == 1 and symbols[0] != UNKNOWN and size == divisor:
+        return symbols[0]
+    return UNKNOWN
 
 
 class Expand(_ToShape):

@@ -113,3 +113,18 @@ def test_fast_run_graphs():
         logsumexp(y, axis=None),
     ]
     check_fast_run([x, y], outs, [data((3, 4), "float32"), data((2, 3, 4), "float64")])
+
+
+@pytest.mark.parametrize(("length", "onnx_softmax"), [(16, True), (512, True), (513, False)])
+def test_onnx_softmax_only_where_its_float32_sum_is_within_tolerance(length, onnx_softmax):
+    """ONNX Runtime's Softmax sums float32 in float32: on the worst input (one large term,
+    the rest 2**-24 of it) the error grows with the axis, so static axes up to 512 use it and
+    longer ones PyTensor's float64-accumulated graph; both match PyTensor."""
+    from tests.helpers import compile_checked, fgraph_of
+
+    x = tensor("x", "float32", (3, length))
+    feeds = np.full((3, length), np.log(np.float32(2.0**-24)), "float32")
+    feeds[:, [0, length // 2, length - 1]] = 0.0
+    check([x], [softmax(x, axis=1)], [feeds])
+    nodes = compile_checked(fgraph_of([x], [softmax(x, axis=1)])).to_onnx().graph.node
+    assert [n.op_type for n in nodes].count("Softmax") == int(onnx_softmax)

@@ -82,30 +82,33 @@ def test_pass_manager_runs_passes_in_order():
     assert all(s.counters == {"runs": 1} and not s.changed for s in stats)
 
 
+def stage(index: int) -> str:
+    """The stage name of the default pipeline's pass at ``index`` (``NN-<pass>``)."""
+    position = index % len(DEFAULT_PIPELINE)
+    return f"{position + 1:02d}-{DEFAULT_PIPELINE[position]}"
+
+
 def test_pass_manager_stats_of_default_pipeline():
     module, stats = _run()
     assert print_module(module) == EXAMPLE_FINAL
     assert [s.name for s in stats] == list(DEFAULT_PIPELINE)
     assert all(s.seconds >= 0 for s in stats)
     table = {s.name: (s.ops_before, s.ops_after, s.changed) for s in stats}
-    assert table == {
+    # Only the first four passes find work here; the others leave the 3 ops as they are.
+    assert table == {name: (3, 3, False) for name in DEFAULT_PIPELINE} | {
         "lower-dimshuffle": (4, 4, True),
         "unify-casts": (4, 5, True),  # one cast of the unsqueezed constant
         "constant-fold": (5, 5, True),  # unsqueeze and cast folded, old constants left dead
         "canonicalize": (5, 3, True),  # the two dead constants erased
-        "cse": (3, 3, False),
-        "fuse-silu": (3, 3, False),
-        "sink-into-regions": (3, 3, False),
-        "dce": (3, 3, False),
     }
     counters = {s.name: s.counters for s in stats}
-    assert counters["lower-dimshuffle"] == {"lower_dimshuffle": 1, "dead-ops-erased": 0}
+    assert counters["lower-dimshuffle"] == {"lower_dimshuffle": 1}
     assert counters["unify-casts"] == {"casts-inserted": 1}
     assert counters["constant-fold"] == {"ops-folded": 2}
     assert counters["canonicalize"] == {"dead-ops-erased": 2}
     assert counters["cse"] == {"ops-merged": 0}
     assert counters["dce"] == {"ops-erased": 0}
-    assert [s.op_delta for s in stats] == [0, 1, 0, -2, 0, 0, 0, 0]
+    assert [s.op_delta for s in stats] == [0, 1, 0, -2] + [0] * (len(DEFAULT_PIPELINE) - 4)
     # Each pass starts where the previous one ended.
     assert all(a.ops_after == b.ops_before for a, b in itertools.pairwise(stats))
 
@@ -139,16 +142,10 @@ def test_ir_printer_after_all_with_input():
     recorder = StageRecorder()
     _run(instrumentations=[IRPrinter(after=[ALL], input=True, stream=stream), recorder])
     dumps = _dumps(stream.getvalue())
-    assert [title for title, _ in dumps] == [
-        "Before Pipeline (input)",
-        "After lower-dimshuffle",
-        "After unify-casts",
-        "After constant-fold",
-        "After canonicalize",
-        "After cse (no change)",
-        "After fuse-silu (no change)",
-        "After sink-into-regions (no change)",
-        "After dce (no change)",
+    changed = ["lower-dimshuffle", "unify-casts", "constant-fold", "canonicalize"]
+    assert [title for title, _ in dumps] == ["Before Pipeline (input)"] + [
+        f"After {name}" if name in changed else f"After {name} (no change)"
+        for name in DEFAULT_PIPELINE
     ]
     assert stream.getvalue().startswith(_header("Before Pipeline (input)") + "\n" + EXAMPLE)
     assert [body for _, body in dumps] == list(recorder.stages.values())
@@ -201,7 +198,7 @@ def test_ir_printer_before_named_pass():
     dumps = _dumps(stream.getvalue())
     assert dumps == [
         ("Before lower-dimshuffle", EXAMPLE),
-        ("Before dce", recorder.stages["06-fuse-silu"]),
+        ("Before dce", recorder.stages[stage(-2)]),
     ]
 
 
@@ -267,7 +264,7 @@ def test_folder_dump_writes_every_stage_readable(tmp_path: Path):
         assert print_module(parse_module(text)) == text, path.name
         assert "dense<...>" not in text
     assert (folder / "00-input.tir").read_text() == NAN_CONSTANT
-    assert (folder / "08-dce.tir").read_text() == ir(
+    assert (folder / f"{stage(-1)}.tir").read_text() == ir(
         """
         func @main(%x: f32[3]) {
           %0 = tir.constant dense<"0x0000C07F00000080000080FF"> : f32[3]
@@ -291,7 +288,7 @@ def test_stage_recorder_keys_and_texts():
         f"{i:02d}-{name}" for i, name in enumerate(DEFAULT_PIPELINE, start=1)
     ]
     assert recorder.stages["00-input"] == EXAMPLE
-    assert recorder.stages["08-dce"] == print_module(module) == EXAMPLE_FINAL
+    assert recorder.stages[stage(-1)] == print_module(module) == EXAMPLE_FINAL
 
 
 # -- failures ----------------------------------------------------------------------------------
