@@ -6,6 +6,7 @@ model inputs and outputs keep their names exactly, and no other value may take t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,6 +23,7 @@ class LoweringUnsupported(Exception):
     """Raised by a lowering rule: the op cannot be expressed in opset 18 here; says why."""
 
 
+@functools.cache
 def onnx_dtype(dtype: str) -> oir.DataType:
     return oir.DataType.from_numpy(np.dtype(dtype))
 
@@ -62,6 +64,8 @@ class LoweringContext:
         self._counter = 0
         self._node_counter = 0
         self._cached_constants: dict[tuple[str, tuple[int, ...], bytes], oir.Value] = {}
+        #: ``id`` of every value in ``_cached_constants`` (asked about once per lowered op).
+        self._cached_ids: set[int] = set()
         #: Provenance written into each node's metadata (set by the emitter per IR op).
         self.origin: str | None = None
         #: Lowers the ops of a block into ``nodes`` (set by the emitter).
@@ -129,31 +133,23 @@ class LoweringContext:
         return value
 
     def constant(self, data: Any, dtype: str) -> oir.Value:
-        """A small constant the lowering itself needs (axes, 0, 1, ...), shared when equal.
-
-        int64 tensors are shape-like and stay inline as Constant nodes; the rest become
-        initializers.
-        """
+        """A small constant the lowering itself needs (axes, 0, 1, ...), shared when equal: an
+        initializer (a Constant node would be one more node to run; ONNX shape inference
+        reads initializers as it reads Constant nodes)."""
         array = np.asarray(data, dtype=dtype)
         key = (dtype, array.shape, array.tobytes())
         found = self._cached_constants.get(key)
         if found is not None:
             return found
-        if dtype == "int64":
-            origin, self.origin = self.origin, None
-            value = self.op("Constant", value=oir.Tensor(array))
-            self.origin = origin
-            value.type = oir.TensorType(onnx_dtype(dtype))
-            value.shape = oir.Shape(array.shape)
-        else:
-            value = self.initializer(array)
+        value = self.initializer(array)
         self._cached_constants[key] = value
+        self._cached_ids.add(id(value))
         return value
 
     def subgraph(self, block: Block, name: str) -> oir.Graph:
         """The ONNX graph of a region: no inputs (outer values are read by name), its nodes,
         and the yielded values as outputs. Constants made inside stay inside."""
-        saved = self.nodes, dict(self._cached_constants)
+        saved = self.nodes, dict(self._cached_constants), set(self._cached_ids)
         self.nodes = []
         try:
             self.lower_block(block)
@@ -168,11 +164,11 @@ class LoweringContext:
                 outputs.append(value)
             return oir.Graph([], outputs, nodes=self.nodes, name=self.fresh_name(name))
         finally:
-            self.nodes, self._cached_constants = saved
+            self.nodes, self._cached_constants, self._cached_ids = saved
 
     def is_shared_constant(self, value: oir.Value) -> bool:
         """True for the small constants ``constant`` hands out to several users."""
-        return any(v is value for v in self._cached_constants.values())
+        return id(value) in self._cached_ids
 
     def axes(self, axes: Sequence[int]) -> oir.Value:
         return self.constant(list(axes), "int64")
