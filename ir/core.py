@@ -7,8 +7,7 @@ a function argument) and keeps its uses in insertion order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from ir.attributes import AttrKind
@@ -19,16 +18,58 @@ class IRError(Exception):
     """Malformed IR: a broken invariant, a bad operand or attribute, a type that does not check."""
 
 
-@dataclass(frozen=True, slots=True)
+#: One frame of a stack trace: (file, line, function, code).
+Frame = tuple[str, int, str, str]
+
+
 class Location:
     """Where an op came from: the source op, the variable it computes, the user's stack.
 
-    ``trace`` holds (file, line, function, code) frames, innermost last.
+    ``trace`` holds (file, line, function, code) frames, innermost last. It may be given as a
+    function returning them, called on first read: few locations are ever shown, while reading
+    PyTensor's stack for every node is a noticeable part of importing a large graph.
+    Locations are immutable and compare by value.
     """
 
+    __slots__ = ("_trace", "origin", "variable")
+
     origin: str
-    variable: str | None = None
-    trace: tuple[tuple[str, int, str, str], ...] = ()
+    variable: str | None
+
+    def __init__(
+        self,
+        origin: str,
+        variable: str | None = None,
+        trace: tuple[Frame, ...] | Callable[[], Iterable[Frame]] = (),
+    ) -> None:
+        object.__setattr__(self, "origin", origin)
+        object.__setattr__(self, "variable", variable)
+        object.__setattr__(self, "_trace", trace)
+
+    @property
+    def trace(self) -> tuple[Frame, ...]:
+        trace = self._trace
+        if callable(trace):
+            trace = tuple(trace())
+            object.__setattr__(self, "_trace", trace)
+        return trace
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Location is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def _key(self) -> tuple[str, str | None, tuple[Frame, ...]]:
+        return (self.origin, self.variable, self.trace)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Location(origin={self.origin!r}, variable={self.variable!r}, trace={self.trace!r})"
 
     def format_trace(self, indent: str = "    ") -> str:
         return "\n".join(
@@ -130,6 +171,8 @@ class Operation:
     INLINE_ATTR: ClassVar[str | None] = None
     #: How many regions (nested blocks ending in ``yield``) the op holds.
     NUM_REGIONS: ClassVar[int] = 0
+    #: How many operands are not variadic (derived from ``OPERANDS``).
+    _NUM_FIXED_OPERANDS: ClassVar[int] = 0
 
     __slots__ = (
         "attributes", "location", "next", "operands", "parent", "prev", "regions", "results",
@@ -137,6 +180,7 @@ class Operation:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._NUM_FIXED_OPERANDS = sum(1 for n in cls.OPERANDS if not n.startswith("*"))
         if "NAME" not in cls.__dict__:
             return  # an abstract intermediate class
         variadic = [i for i, n in enumerate(cls.OPERANDS) if n.startswith("*")]
@@ -174,12 +218,14 @@ class Operation:
         self.location = location
         self._check_operand_count(len(operands))
         try:
-            for value in operands:
+            for index, value in enumerate(operands):
                 if not isinstance(value, Value):
                     raise IRError(f"{self.NAME}: operand {value!r} is not a Value")
-                value._uses[Use(self, len(self.operands))] = None
+                value._uses[Use(self, index)] = None
                 self.operands.append(value)
-            types = tuple(self.infer_types()) if result_types is None else tuple(result_types)
+            types = self.infer_types() if result_types is None else result_types
+            if type(types) is not tuple:
+                types = tuple(types)
             if self.NUM_RESULTS is not None and len(types) != self.NUM_RESULTS:
                 raise IRError(
                     f"{self.NAME}: expected {self.NUM_RESULTS} result types, got {len(types)}"
@@ -187,19 +233,23 @@ class Operation:
         except BaseException:
             self.drop_operand_uses()  # a failed construction leaves no uses behind
             raise
-        self.results: tuple[Value, ...] = tuple(Value(t, self, i) for i, t in enumerate(types))
+        self.results: tuple[Value, ...] = tuple([Value(t, self, i) for i, t in enumerate(types)])
 
     # -- declaration checks -------------------------------------------------------------------
 
     @classmethod
     def _check_operand_count(cls, count: int) -> None:
-        fixed = sum(1 for n in cls.OPERANDS if not n.startswith("*"))
-        variadic = len(fixed_names := cls.OPERANDS) != fixed
-        if count < fixed or (not variadic and count != fixed):
+        fixed = cls._NUM_FIXED_OPERANDS
+        if count == fixed:
+            return
+        variadic = len(cls.OPERANDS) != fixed
+        if count < fixed or not variadic:
             want = f"at least {fixed}" if variadic else str(fixed)
-            raise IRError(f"{cls.NAME}: expected {want} operands {fixed_names}, got {count}")
+            raise IRError(f"{cls.NAME}: expected {want} operands {cls.OPERANDS}, got {count}")
 
     def _check_attributes(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        if not attributes and not self.ATTRS:
+            return {}  # most ops: nothing to check
         unknown = set(attributes) - set(self.ATTRS)
         if unknown:
             raise IRError(f"{self.NAME}: unknown attributes {sorted(unknown)}")
@@ -318,6 +368,9 @@ class Block:
         self.first: Operation | None = None
         self.last: Operation | None = None
         self._count = 0
+        #: How many of the ops are terminators, and how many hold regions (for ``num_nested``).
+        self._terminators = 0
+        self._with_regions = 0
         #: The op this block is a region of (None for a function body).
         self.owner: Operation | None = None
 
@@ -384,6 +437,7 @@ class Block:
             op.next.prev = op.prev
         op.parent = op.prev = op.next = None
         self._count -= 1
+        self._tally(op, -1)
         return op
 
     def _link(self, op: Operation, prev: Operation | None, nxt: Operation | None) -> None:
@@ -399,6 +453,22 @@ class Block:
         else:
             nxt.prev = op
         self._count += 1
+        self._tally(op, 1)
+
+    def _tally(self, op: Operation, delta: int) -> None:
+        if op.regions:
+            self._with_regions += delta
+        if isinstance(op, Return | Yield):
+            self._terminators += delta
+
+    def num_nested_ops(self) -> int:
+        """Number of ops here and in nested regions, terminators excluded. O(1) without regions:
+        pass pipelines ask after every pass."""
+        count = self._count - self._terminators
+        if self._with_regions:
+            for op in self.ops:
+                count += sum(region.num_nested_ops() for region in op.regions)
+        return count
 
     def _check_owned(self, op: Operation) -> None:
         if op.parent is not self:
@@ -458,4 +528,4 @@ class Module:
 
     def __len__(self) -> int:
         """Number of ops, those in regions included (terminators excluded)."""
-        return sum(1 for op in walk(self.func) if not isinstance(op, Return | Yield))
+        return self.func.num_nested_ops()

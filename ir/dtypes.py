@@ -5,6 +5,8 @@ A dtype is a plain numpy dtype name (``"float32"``); the text form uses short na
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: Every dtype the IR carries, with its short text name. Order is the text form's canonical order.
@@ -40,6 +42,12 @@ def check_dtype(dtype: str) -> str:
     return dtype
 
 
+@functools.cache
+def name_of(dtype: np.dtype) -> str:
+    """``str(dtype)`` of a numpy dtype, memoized (numpy computes the name in Python each time)."""
+    return str(dtype)
+
+
 def short_name(dtype: str) -> str:
     return SHORT_NAMES[dtype]
 
@@ -50,6 +58,13 @@ def upcast(*dtypes: str) -> str:
     Zero-dimensional arrays take part with their full type (NEP 50), exactly like
     ``pytensor.scalar.upcast`` under ``cast_policy="custom"``.
     """
+    return _upcast(dtypes)
+
+
+@functools.cache
+def _upcast(dtypes: tuple[str, ...]) -> str:
+    # Memoized: type inference asks for the same few combinations once per op, and numpy's
+    # answer (a dtype object turned into its name) costs microseconds each time.
     return str(np.result_type(*(np.dtype(d) for d in dtypes)))
 
 
@@ -69,8 +84,14 @@ _FLOAT_UPGRADE: dict[str, str] = {
 
 def upgrade_to_float(*dtypes: str) -> str:
     """PyTensor's ``upgrade_to_float``: integers become the smallest exact float, then upcast."""
-    return upcast(*(_FLOAT_UPGRADE.get(d, d) for d in dtypes))
+    return _upgrade_to_float(dtypes)
 
 
+@functools.cache
+def _upgrade_to_float(dtypes: tuple[str, ...]) -> str:
+    return _upcast(tuple(_FLOAT_UPGRADE.get(d, d) for d in dtypes))
+
+
+@functools.cache
 def itemsize(dtype: str) -> int:
     return np.dtype(dtype).itemsize

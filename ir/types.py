@@ -19,6 +19,10 @@ UNKNOWN = "?"
 _SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+#: Symbol dims already validated: a graph has few distinct ones and types are built per op.
+_VALID_SYMBOLS: set[str] = {UNKNOWN}
+
+
 def is_symbol_name(text: str) -> bool:
     return bool(_SYMBOL.match(text))
 
@@ -32,8 +36,25 @@ def check_dim(dim: object) -> Dim:
             raise ValueError(f"a static dim must be >= 0, got {dim}")
         return int(dim)
     if isinstance(dim, str) and (dim == UNKNOWN or is_symbol_name(dim)):
+        _VALID_SYMBOLS.add(str(dim))
         return dim
     raise ValueError(f"a dim is an int >= 0, '?' or an identifier, got {dim!r}")
+
+
+def _is_canonical_shape(shape: object) -> bool:
+    """True for a tuple of plain ints >= 0 and known symbols: nothing to check or convert.
+
+    The fast path of type construction; False only means ``check_dim`` must look closer.
+    """
+    if type(shape) is not tuple:
+        return False
+    for dim in shape:
+        if type(dim) is int:
+            if dim < 0:
+                return False
+        elif type(dim) is not str or dim not in _VALID_SYMBOLS:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +65,10 @@ class TensorType:
     shape: tuple[Dim, ...]
 
     def __post_init__(self) -> None:
-        dtypes.check_dtype(self.dtype)
-        object.__setattr__(self, "shape", tuple(check_dim(d) for d in self.shape))
+        if self.dtype not in dtypes.DTYPES:
+            dtypes.check_dtype(self.dtype)  # raises, naming the dtypes there are
+        if not _is_canonical_shape(self.shape):
+            object.__setattr__(self, "shape", tuple(check_dim(d) for d in self.shape))
 
     @property
     def rank(self) -> int:
@@ -67,13 +90,35 @@ class TensorType:
         return n
 
     def with_dtype(self, dtype: str) -> TensorType:
-        return TensorType(dtype, self.shape)
+        return interned_type(dtype, self.shape)
 
     def with_shape(self, shape: Iterable[Dim]) -> TensorType:
         return TensorType(self.dtype, tuple(shape))
 
     def __str__(self) -> str:
         return f"{dtypes.short_name(self.dtype)}[{', '.join(str(d) for d in self.shape)}]"
+
+
+#: Types built by ``interned_type``, by (dtype, shape); cleared when it grows past the limit.
+_INTERNED: dict[tuple[str, tuple[Dim, ...]], TensorType] = {}
+_INTERNED_LIMIT = 65536
+
+
+def interned_type(dtype: str, shape: tuple[Dim, ...]) -> TensorType:
+    """``TensorType(dtype, shape)``, one shared object per distinct type.
+
+    For type inference, which builds a type per op from few distinct ones: a lookup is cheaper
+    than validating a new type, and 100k ops then hold a handful of type objects. ``shape``
+    must be a tuple of valid dims (from existing types): a dict lookup cannot tell ``True``
+    from ``1``, so unchecked input goes to ``TensorType``.
+    """
+    key = (dtype, shape)
+    found = _INTERNED.get(key)
+    if found is None:
+        if len(_INTERNED) >= _INTERNED_LIMIT:
+            _INTERNED.clear()
+        found = _INTERNED[key] = TensorType(dtype, shape)
+    return found
 
 
 def broadcast_dim(a: Dim, b: Dim) -> Dim:
@@ -99,6 +144,9 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim:
 
 def broadcast_shapes(*shapes: Sequence[Dim]) -> tuple[Dim, ...]:
     """Numpy broadcasting of several shapes (right-aligned)."""
+    first = shapes[0] if shapes else ()
+    if type(first) is tuple and all(type(s) is tuple and s == first for s in shapes):
+        return first  # the common case: every dim broadcasts with itself to itself
     rank = max((len(s) for s in shapes), default=0)
     out: list[Dim] = [1] * rank
     for shape in shapes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ir import ops
+from ir import dtypes, ops
 from ir.attributes import DenseElements
 from ir.core import Module, Operation, walk
 from ir.interpreter import IMPLS, evaluate_op
@@ -30,7 +30,7 @@ def fold(op: Operation) -> list[np.ndarray] | None:
         return None
     if not all(r.type.is_static for r in op.results):
         return None
-    out_bytes = sum(r.type.size * np.dtype(r.dtype).itemsize for r in op.results)  # type: ignore[operator]
+    out_bytes = sum(r.type.size * dtypes.itemsize(r.dtype) for r in op.results)  # type: ignore[operator]
     in_bytes = sum(a.nbytes for a in args)  # type: ignore[union-attr]
     if out_bytes > max(in_bytes, SMALL_RESULT_BYTES):
         return None

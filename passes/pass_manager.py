@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar, TextIO
 
 from ir.core import Module
+from ir.diagnostics import op_context
 from ir.printer import print_module
 from ir.verifier import verify_module
 
@@ -67,8 +68,8 @@ class PassFailure(Exception):
         self.ir_text = print_module(module)
         self.cause = cause
         before = ", ".join(self.previous) if self.previous else "nothing"
-        lines = print_module(module, elide_constants_above=16).splitlines()
-        excerpt = "\n".join(lines[:40] + (["  ..."] if len(lines) > 40 else []))
+        # A verifier error names its op: the excerpt marks that op's line with '>'.
+        excerpt = op_context(module, getattr(cause, "op", None))
         super().__init__(
             f"pass '{pass_name}' failed (passes run before it: {before}): "
             f"{type(cause).__name__}: {cause}\n"
@@ -197,10 +198,11 @@ class PassManager:
         for inst in self.instrumentations:
             inst.before_pipeline(module)
         done: list[str] = []
+        num_ops = len(module)  # counted once per pass: the count after one is the next's before
         for p in self.passes:
             for inst in self.instrumentations:
                 inst.before_pass(p.NAME, module)
-            before = len(module)
+            before = num_ops
             start = time.perf_counter()
             try:
                 p.check_preconditions(module)
@@ -212,8 +214,9 @@ class PassManager:
                     inst.after_failure(p.NAME, module, e)
                 raise PassFailure(p.NAME, done, module, e) from e
             seconds = time.perf_counter() - start
+            num_ops = len(module)
             self.stats.append(
-                PassStats(p.NAME, seconds, before, len(module), changed, dict(p.counters))
+                PassStats(p.NAME, seconds, before, num_ops, changed, dict(p.counters))
             )
             done.append(p.NAME)
             for inst in self.instrumentations:

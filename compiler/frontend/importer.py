@@ -70,9 +70,11 @@ def _trace(var: Variable) -> tuple[tuple[str, int, str, str], ...]:
     return tuple(out)
 
 
-def location_of(node: Apply) -> Location:
+def location_of(node: Apply, origin: str | None = None) -> Location:
+    """Where ``node`` came from; its stack trace is read only when asked for."""
     out = node.outputs[0]
-    return Location(origin=str(node.op), variable=out.name, trace=_trace(out))
+    origin = str(node.op) if origin is None else origin
+    return Location(origin, out.name, trace=functools.partial(_trace, out))
 
 
 class Importer:
@@ -86,6 +88,10 @@ class Importer:
         self.unsupported: list[UnsupportedOp] = []
         self._location: Location | None = None
         self._constants: dict[tuple[str, tuple[int, ...], bytes], Value] = {}
+        #: IR types of the PyTensor types met so far (a graph has few distinct ones).
+        self._ir_types: dict[Any, TensorType] = {}
+        #: ``str(op)`` by ``id(op)``: nodes share op instances, and some print slowly.
+        self._op_names: dict[int, str] = {}
         #: Stand-ins for the outputs of reported nodes, so the walk can go on.
         self._placeholders: set[Value] = set()
 
@@ -148,11 +154,13 @@ class Importer:
         """Import one node. Inside an inlined inner graph, ``parent`` is the outer node's
         location: diagnostics point at the user's code, not at the inner graph's."""
         if parent is None:
-            self._location = location_of(node)
+            self._location = location_of(node, self._op_name(node.op))
         else:
-            origin = f"{parent.origin} > {node.op}"
-            self._location = Location(origin, parent.variable, parent.trace)
-        if any(self.values.get(v) in self._placeholders for v in node.inputs):
+            origin = f"{parent.origin} > {self._op_name(node.op)}"
+            self._location = Location(origin, parent.variable, lambda: parent.trace)
+        if self._placeholders and any(
+            self.values.get(v) in self._placeholders for v in node.inputs
+        ):
             # Downstream of an op already reported: its outputs stay placeholders too, and
             # only a missing rule is worth reporting (the rule cannot run on placeholders).
             rule = import_op.dispatch(type(node.op))
@@ -169,13 +177,13 @@ class Importer:
             inputs_ok = all(v in self.values or isinstance(v, Constant) for v in node.inputs)
             if not inputs_ok:
                 raise Unsupported("an input of this node is not a graph input")
-            for var in node.outputs:
-                self.ir_type(var.type)  # raises Unsupported for types ONNX cannot carry
+            # (ir_type raises Unsupported for types ONNX cannot carry.)
+            expected = [self.ir_type(var.type) for var in node.outputs]
             outs = list(import_op(node.op, node, self))
             if len(outs) != len(node.outputs):
                 raise AssertionError(f"rule for {node.op} returned {len(outs)} values")
-            for var, value in zip(node.outputs, outs, strict=True):
-                self.values[var] = self._reconcile(node, var, value)
+            for var, type_, value in zip(node.outputs, expected, outs, strict=True):
+                self.values[var] = self._reconcile(node, var, value, type_)
         except Unsupported as e:
             self._report(node, str(e))
             for var in node.outputs:
@@ -183,6 +191,12 @@ class Importer:
                 self.values[var] = value
         finally:
             self._location = parent
+
+    def _op_name(self, op: Any) -> str:
+        name = self._op_names.get(id(op))
+        if name is None:
+            name = self._op_names[id(op)] = str(op)
+        return name
 
     def _report(self, node: Apply, reason: str) -> None:
         self.unsupported.append(
@@ -195,27 +209,13 @@ class Importer:
             )
         )
 
-    def _reconcile(self, node: Apply, var: Variable, value: Value) -> Value:
-        """Check an IR value against PyTensor's type; take the static dims PyTensor knows."""
-        expected = self.ir_type(var.type)
-        if value.dtype != expected.dtype or value.rank != expected.rank:
-            raise AssertionError(
-                f"internal error: {node.op} became {value.type}, PyTensor says {var.type}"
-            )
-        refined = list(value.shape)
-        for axis, (ir_dim, pt_dim) in enumerate(zip(value.shape, expected.shape, strict=True)):
-            pt_dim = None if pt_dim == UNKNOWN else pt_dim
-            if pt_dim is None:
-                continue
-            if isinstance(ir_dim, int) and ir_dim != pt_dim:
-                raise AssertionError(
-                    f"internal error: {node.op} axis {axis} is {ir_dim}, PyTensor says {pt_dim}"
-                )
-            if ir_dim == UNKNOWN:
-                refined[axis] = int(pt_dim)
+    def _reconcile(self, node: Apply, var: Variable, value: Value, expected: TensorType) -> Value:
+        """Check an IR value against PyTensor's type of ``var`` (``expected``, in the IR); take
+        the static dims PyTensor knows."""
+        refined = value.type if value.type == expected else _refined(node, var, value, expected)
         if isinstance(value.owner, Operation):
-            if refined != list(value.shape):
-                value.type = value.type.with_shape(refined)
+            if refined != value.type:
+                value.type = refined
             if value.name is None and var.name:
                 value.name = var.name  # the user's name, for readable IR and ONNX names
         return value
@@ -239,6 +239,13 @@ class Importer:
 
     def ir_type(self, pt_type: Any) -> TensorType:
         """The IR type of a PyTensor type; PyTensor scalars are 0-d tensors here."""
+        found = self._ir_types.get(pt_type)
+        if found is None:
+            found = self._ir_types[pt_type] = self._convert_type(pt_type)
+        return found
+
+    @staticmethod
+    def _convert_type(pt_type: Any) -> TensorType:
         if isinstance(pt_type, ScalarType):
             if pt_type.dtype not in dtypes.DTYPES:
                 raise Unsupported(f"dtype {pt_type.dtype} has no ONNX equivalent here")
@@ -286,6 +293,10 @@ class Importer:
         op = cls(operands, attributes, location=self._location, regions=regions)
         return self.func.append(op)
 
+    def cast(self, value: Value, dtype: str) -> Value:
+        """``value`` converted to ``dtype`` (itself when it has that dtype already)."""
+        return value if value.dtype == dtype else self.emit(ops.Cast, [value], {"to": dtype})
+
     def constant(self, data: np.ndarray, name: str | None = None) -> Value:
         """A ``tir.constant``; unnamed equal constants are shared."""
         data = np.asarray(data)
@@ -303,8 +314,30 @@ class Importer:
         return op.result
 
 
+def _refined(node: Apply, var: Variable, value: Value, pt_type: TensorType) -> TensorType:
+    """The type of ``value`` with the static dims PyTensor's type of ``var`` (``pt_type`` in the
+    IR) knows; raises if the two disagree."""
+    ir_type = value.type
+    if ir_type.dtype != pt_type.dtype or ir_type.rank != pt_type.rank:
+        raise AssertionError(
+            f"internal error: {node.op} became {value.type}, PyTensor says {var.type}"
+        )
+    refined: list[Dim] | None = None
+    for axis, (ir_dim, pt_dim) in enumerate(zip(ir_type.shape, pt_type.shape, strict=True)):
+        if pt_dim in (UNKNOWN, ir_dim):
+            continue
+        if isinstance(ir_dim, int):
+            raise AssertionError(
+                f"internal error: {node.op} axis {axis} is {ir_dim}, PyTensor says {pt_dim}"
+            )
+        if ir_dim == UNKNOWN:
+            refined = refined or list(ir_type.shape)
+            refined[axis] = int(pt_dim)
+    return ir_type if refined is None else ir_type.with_shape(refined)
+
+
 def _symbol(text: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in text)
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in text)
     return cleaned if cleaned and not cleaned[0].isdigit() else f"d_{cleaned}"
 
 

@@ -13,7 +13,11 @@ from typing import ClassVar
 from ir import attributes as A
 from ir import dtypes
 from ir.core import IRError, Operation, exported_ops
-from ir.types import TensorType, broadcast_shapes
+from ir.types import TensorType, broadcast_shapes, interned_type
+
+#: Dtype rules whose compute dtype is the plain upcast, and those that also refuse bool.
+_UPCAST_RULES = frozenset({"upcast", "compare", "predicate", "same"})
+_NOBOOL_RULES = frozenset({"upcast_nobool", "same_nobool"})
 
 
 class Elementwise(Operation):
@@ -30,20 +34,20 @@ class Elementwise(Operation):
 
     def compute_dtype(self) -> str:
         """The dtype the operation is carried out in (after casting its operands)."""
-        in_dtypes = [v.dtype for v in self.data_operands()]
+        in_dtypes = [v.type.dtype for v in self.data_operands()]
         rule = self.RULE
-        if rule in ("upcast", "compare", "predicate", "same", "upcast_nobool", "same_nobool"):
-            dtype = dtypes.upcast(*in_dtypes)
-            if rule.endswith("nobool") and dtype == "bool":
+        if rule == "float":
+            return dtypes.upgrade_to_float(*in_dtypes)
+        dtype = dtypes.upcast(*in_dtypes)
+        if rule in _UPCAST_RULES:
+            return dtype
+        if rule in _NOBOOL_RULES:
+            if dtype == "bool":
                 raise IRError(f"{self.NAME} does not take bool operands")
             return dtype
         if rule == "upcast_min8":
-            dtype = dtypes.upcast(*in_dtypes)
             return "int8" if dtype == "bool" else dtype
-        if rule == "float":
-            return dtypes.upgrade_to_float(*in_dtypes)
         if rule == "float_only":
-            dtype = dtypes.upcast(*in_dtypes)
             if dtype not in dtypes.FLOAT_DTYPES:
                 raise IRError(f"{self.NAME} takes float operands only, got {in_dtypes}")
             return dtype
@@ -61,14 +65,20 @@ class Elementwise(Operation):
         return "bool" if self.RULE in ("compare", "predicate") else self.compute_dtype()
 
     def is_homogeneous(self) -> bool:
-        return all(v.dtype == d for v, d in zip(self.operands, self.operand_dtypes(), strict=True))
+        return all(
+            v.type.dtype == d for v, d in zip(self.operands, self.operand_dtypes(), strict=True)
+        )
 
     def infer_types(self) -> Sequence[TensorType]:
-        try:
-            shape = broadcast_shapes(*(v.shape for v in self.operands))
-        except ValueError as e:
-            raise IRError(f"{self.NAME}: operands do not broadcast: {e}") from None
-        return (TensorType(self.result_dtype(), shape),)
+        operands = self.operands
+        if len(operands) == 1:
+            shape = operands[0].type.shape
+        else:
+            try:
+                shape = broadcast_shapes(*[v.type.shape for v in operands])
+            except ValueError as e:
+                raise IRError(f"{self.NAME}: operands do not broadcast: {e}") from None
+        return (interned_type(self.result_dtype(), shape),)
 
 
 class Unary(Elementwise):
