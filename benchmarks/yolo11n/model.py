@@ -96,12 +96,19 @@ _NON_PARAMETERS = ("num_batches_tracked",)
 def fixture_dir() -> Path:
     """Directory of the YOLO11n reference fixture.
 
-    ``$YOLO11N_FIXTURE_DIR`` if set, else ``<repo>/../shared/fixtures/yolo11n``.
+    ``$YOLO11N_FIXTURE_DIR`` if set, else the first ``shared/fixtures/yolo11n`` beside the
+    repository or one of its ancestors (``<repo>/../shared/...`` on the team's machines; a
+    clone elsewhere finds it higher up), else ``<repo>/../shared/fixtures/yolo11n``.
     """
     env = os.environ.get(FIXTURE_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "yolo11n"
+    repo = Path(__file__).resolve().parents[2]
+    for ancestor in repo.parents:
+        candidate = ancestor / "shared" / "fixtures" / "yolo11n"
+        if candidate.is_dir():
+            return candidate
+    return repo.parent / "shared" / "fixtures" / "yolo11n"
 
 
 def load_fixture_weights(path: str | os.PathLike[str] | None = None) -> dict[str, np.ndarray]:
