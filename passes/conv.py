@@ -11,7 +11,9 @@ from passes.rewriter import Rewriter
 
 
 def new_constant(rw: Rewriter, array: np.ndarray, name: str | None = None) -> Value:
-    """A ``tir.constant`` holding ``array``, created before the op being rewritten."""
+    """A ``tir.constant`` holding ``array`` (which the constant then owns: it is frozen
+    rather than copied), created before the op being rewritten."""
+    array.flags.writeable = False
     value = rw.create(ops.Constant, [], {"value": DenseElements(array)})
     value.name = name
     return value
