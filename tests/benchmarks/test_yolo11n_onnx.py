@@ -16,7 +16,7 @@ import onnx
 import pytest
 from pytensor.graph.fg import FunctionGraph
 
-from benchmarks.yolo11n.model import build, build_outputs, load_fixture_weights
+from benchmarks.yolo11n.model import build, build_outputs
 from compiler import Compiler, CompileResult
 from tests.benchmarks.test_yolo11n_pytensor import (
     ACT_TOL,
@@ -24,23 +24,11 @@ from tests.benchmarks.test_yolo11n_pytensor import (
     COMPARED,
     PROB_ATOL,
     SIZE,
-    _fixture_file,
 )
 
 pytestmark = pytest.mark.slow
 
 DIM_NAMES = {"images": {0: "batch"}}
-
-
-@pytest.fixture(scope="module")
-def weights() -> dict[str, np.ndarray]:
-    return load_fixture_weights(_fixture_file("weights.npz"))
-
-
-@pytest.fixture(scope="module")
-def reference() -> dict[str, np.ndarray]:
-    with np.load(_fixture_file("io_320.npz")) as data:
-        return {k: data[k] for k in data.files}
 
 
 @pytest.fixture(scope="module")

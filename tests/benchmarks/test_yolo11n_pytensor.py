@@ -29,8 +29,6 @@ from pytensor.graph.traversal import ancestors, applys_between
 from benchmarks.yolo11n.model import (
     build,
     build_outputs,
-    fixture_dir,
-    load_fixture_weights,
     make_anchors,
 )
 
@@ -42,28 +40,6 @@ ACT_TOL = {"rtol": 1e-4, "atol": 1e-4}
 BOX_ATOL = 1e-3  # pixels
 PROB_ATOL = 1e-6
 MODE = "FAST_COMPILE"
-
-
-def _fixture_file(name: str):
-    path = fixture_dir() / name
-    if not path.is_file():
-        pytest.fail(
-            f"YOLO11n fixture file missing: {path}. The fixture is expected next to the "
-            "repository (shared/fixtures/yolo11n) or in $YOLO11N_FIXTURE_DIR.",
-            pytrace=False,
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def weights() -> dict[str, np.ndarray]:
-    return load_fixture_weights(_fixture_file("weights.npz"))
-
-
-@pytest.fixture(scope="module")
-def reference() -> dict[str, np.ndarray]:
-    with np.load(_fixture_file("io_320.npz")) as data:
-        return {key: data[key] for key in data.files}
 
 
 def _evaluate(
