@@ -2,23 +2,27 @@
 BatchNormalization.
 
 ONNX Runtime's pooling matches PyTorch's window rules (the ceil-mode drop rule and the
-average divisors included), so the pooling ops map one to one. Its Resize computes source
-coordinates in float32 and, for ``align_corners`` with scales, from the integer output
-length; where that could pick other pixels or weights than the op's definition, a resize
-of static spatial size becomes index tables instead (Gather for nearest, a constant
-interpolation matrix per axis contracted with Einsum for linear and cubic).
+average divisors included), so the pooling ops map one to one. It has no float64 Conv or
+AveragePool kernel: there the window taps (strided Slices of the padded input) are summed in
+float64, weighted by the kernel through Einsum or divided by the window sizes. Its Resize
+computes source coordinates in float32 and, for ``align_corners`` with scales, from the
+integer output length; where that could pick other pixels or weights than the op's
+definition, a resize of static spatial size becomes index tables instead (Gather for nearest,
+a constant interpolation matrix per axis contracted with Einsum for linear and cubic).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import onnx_ir as oir
 
 from ir import ops
 from ir.core import Operation
-from lowering.context import LoweringContext, LoweringUnsupported
+from ir.types import Dim
+from lowering.context import LoweringContext, LoweringUnsupported, supports
 from lowering.registry import lowers
 from nn.resize import axis_indices, interpolation_matrix, original_coords
 
@@ -30,6 +34,8 @@ def lower_conv(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     attrs = op.attributes
     if attrs["flip"]:
         raise LoweringUnsupported("tir.conv with flip = true: run the flip-conv-kernels pass")
+    if op.result.dtype == "float64" and not supports("Conv", "float64"):
+        return _conv_by_taps(op, ctx, args)
     padding = (
         {"auto_pad": "SAME_UPPER"}
         if attrs["auto_pad"] == "same_upper"
@@ -73,6 +79,8 @@ def lower_max_pool(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 @lowers(ops.AvgPool)
 def lower_avg_pool(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    if op.result.dtype == "float64" and not supports("AveragePool", "float64"):
+        return _avg_pool_by_taps(op, ctx, args[0])
     attrs = {**_pool_attrs(op), "count_include_pad": int(op.attributes["count_include_pad"])}
     return ctx.kernel("AveragePool", args, op.result.dtype, **attrs)
 
@@ -82,6 +90,164 @@ def lower_batch_norm(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return ctx.kernel(
         "BatchNormalization", args, op.result.dtype, epsilon=float(op.attributes["epsilon"])
     )
+
+
+# -- float64 convolution and average pooling by window taps --------------------------------------
+
+#: A Slice end past any axis: "to the end".
+_TO_END = np.iinfo(np.int64).max
+
+
+def _stacked_taps(
+    ctx: LoweringContext,
+    x: V,
+    pads: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+) -> V:
+    """The windows of ``x`` (N, C, H, W) zero-padded by ``pads`` [top, left, bottom, right],
+    as (N, C, kh * kw, OH, OW): tap (i, j) of every window, row-major, is one strided Slice.
+
+    Each tap starts at ``i * dilation`` and ends ``dilation * (kh - 1 - i)`` before the
+    padded end (the last tap runs to the end), so it holds exactly the floor-mode window
+    count of the padded size, symbolic or not."""
+    if any(pads):
+        x = ctx.op("Pad", x, ctx.constant(list(pads), "int64"), None, ctx.axes([2, 3]))
+    x = ctx.op("Unsqueeze", x, ctx.axes([2]))
+    axes, steps = ctx.axes([3, 4]), ctx.constant(list(strides), "int64")
+    taps = []
+    for offsets in np.ndindex(*kernel):
+        starts = [o * d for o, d in zip(offsets, dilations, strict=True)]
+        ends = [
+            -d * (k - 1 - o) if o < k - 1 else _TO_END
+            for o, k, d in zip(offsets, kernel, dilations, strict=True)
+        ]
+        bounds = ctx.constant(starts, "int64"), ctx.constant(ends, "int64")
+        taps.append(ctx.op("Slice", x, *bounds, axes, steps))
+    return taps[0] if len(taps) == 1 else ctx.op("Concat", *taps, axis=2)
+
+
+def _static_sizes(dims: Sequence[Dim], what: str, why: str) -> tuple[int, ...]:
+    """``dims`` when all are static, else a refusal saying ``what`` and ``why``."""
+    if not all(isinstance(d, int) for d in dims):
+        raise LoweringUnsupported(f"{what} of symbolic spatial size {list(dims)}: {why}")
+    return tuple(int(d) for d in dims)
+
+
+def _conv_pads(op: Operation) -> list[int]:
+    """tir.conv's pads [top, left, bottom, right]; for same_upper, ONNX's SAME_UPPER pads
+    (``out = ceil(n / s)``, the odd element at the end) of the static spatial sizes."""
+    attrs = op.attributes
+    if attrs["auto_pad"] != "same_upper":
+        return list(attrs["pads"])
+    sizes = _static_sizes(
+        op.x.shape[2:],
+        "float64 tir.conv (same_upper) of an input",
+        "ONNX Runtime has no float64 Conv, and the explicit pads it needs instead depend on "
+        "the size",
+    )
+    lo, hi = [], []
+    for n, k, s, d in zip(sizes, op.w.shape[2:], attrs["strides"], attrs["dilations"],
+                          strict=True):  # fmt: skip
+        total = max(0, (-(-n // s) - 1) * s + d * (k - 1) + 1 - n)
+        lo.append(total // 2)
+        hi.append(total - total // 2)
+    return lo + hi
+
+
+def _conv_by_taps(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    """tir.conv of float64, for which ONNX Runtime has no Conv kernel (and float32 would round):
+    im2col with ops it runs in float64. The taps (N, C, kh * kw, OH, OW) meet the kernel as
+    (O, C, kh * kw) in one Einsum, each output a float64 sum of Conv's products in another
+    order; groups split the channels first (``_grouped_products``).
+
+    ORT's Einsum kills the process (SIGFPE) on an empty batch when the kernel comes first
+    ("gok,ngkl->ngol"); both equations here, patches first, were probed right on 1296 shapes
+    each (batches 0 to 3, 1 to 3 groups, 1 to 4 outputs per group, 1 to 9 taps, spatial sizes
+    1 to 7, graph optimizations on and off). A MatMul would need a broadcast batch, which ORT's
+    MatMul gets wrong (see lowering/linalg.py).
+    """
+    x, w, *bias = args
+    kernel = _static_sizes(
+        op.w.shape[2:],
+        "float64 tir.conv with a kernel",
+        "ONNX Runtime has no float64 Conv, and the taps it sums instead are one per kernel element",
+    )
+    attrs = op.attributes
+    taps = _stacked_taps(ctx, x, _conv_pads(op), kernel, attrs["strides"], attrs["dilations"])
+    if attrs["group"] > 1:
+        y = _grouped_products(op, ctx, taps, w, kernel[0] * kernel[1])
+    else:
+        weights = ctx.op("Reshape", w, ctx.constant([0, 0, kernel[0] * kernel[1]], "int64"))
+        y = ctx.op("Einsum", taps, weights, equation="nctxy,oct->noxy")
+    return ctx.op("Add", y, ctx.op("Unsqueeze", bias[0], ctx.axes([1, 2]))) if bias else y
+
+
+def _grouped_products(op: Operation, ctx: LoweringContext, taps: V, w: V, area: int) -> V:
+    """The grouped convolution of the taps (N, C, kh * kw = ``area``, OH, OW) as one Einsum:
+    (N, group, C / group * area, OH, OW) against the kernel as (group, O / group,
+    C / group * area), the result (N, group, O / group, OH, OW) merged to (N, O, OH, OW).
+
+    Reshape targets hold no -1 (ORT cannot infer it when the batch is empty) and no run-time
+    size of one element (ORT's ReshapeFusion turns such a size into -1), so the channel
+    counts must be static; run-time spatial sizes come as one two-element Shape."""
+    group = op.attributes["group"]
+    out_channels, per_group = op.w.shape[:2]
+    if not isinstance(per_group, int) and isinstance(op.x.shape[1], int):
+        per_group = op.x.shape[1] // group
+    if not (isinstance(out_channels, int) and isinstance(per_group, int)):
+        raise LoweringUnsupported(
+            f"float64 tir.conv with {group} groups of a symbolic channel count: ONNX Runtime "
+            "has no float64 Conv, and the Einsum used instead needs the group sizes"
+        )
+    depth = per_group * area
+    patches = ctx.op("Reshape", taps, ctx.constant([0, group, depth, 0, 0], "int64"))
+    weights = ctx.op("Reshape", w, ctx.constant([group, out_channels // group, depth], "int64"))
+    y = ctx.op("Einsum", patches, weights, equation="ngkxy,gok->ngoxy")
+    out_hw = op.result.shape[2:]
+    if all(isinstance(d, int) for d in out_hw):
+        shape = ctx.constant([0, out_channels, *out_hw], "int64")
+    else:
+        known = ctx.constant([0, out_channels], "int64")
+        shape = ctx.op("Concat", known, ctx.op("Shape", taps, start=3), axis=0)
+    return ctx.op("Reshape", y, shape)
+
+
+def _avg_pool_divisors(op: Operation, sizes: Sequence[int]) -> np.ndarray:
+    """Each window's divisor (OH, OW), by nn.pool's rule: with count_include_pad the window
+    clipped to the padded extent [-lo, n + hi) (never the ceil-mode overhang), else to the
+    input [0, n)."""
+    attrs = op.attributes
+    pads, counts = attrs["pads"], []
+    for axis, (n, out) in enumerate(zip(sizes, op.result.shape[2:], strict=True)):
+        start = np.arange(out) * attrs["strides"][axis] - pads[axis]
+        end = np.minimum(start + attrs["kernel_shape"][axis], n + pads[axis + 2])
+        if not attrs["count_include_pad"]:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        counts.append(end - start)
+    return np.outer(*counts).astype("float64")
+
+
+def _avg_pool_by_taps(op: Operation, ctx: LoweringContext, x: V) -> V:
+    """tir.avg_pool of float64, for which ONNX Runtime has no AveragePool kernel: the sum of
+    the window taps over a zero-padded input, divided by a constant map of the divisors
+    (so the static spatial sizes are needed). The end is padded further where ceil-mode
+    windows run past the padding, as nn.pool does."""
+    sizes = _static_sizes(
+        op.x.shape[2:],
+        "float64 tir.avg_pool of an input",
+        "ONNX Runtime has no float64 AveragePool, and the window divisors used instead are "
+        "computed from the size at compile time",
+    )
+    attrs = op.attributes
+    kernel, strides, pads = attrs["kernel_shape"], attrs["strides"], list(attrs["pads"])
+    for axis, (n, out) in enumerate(zip(sizes, op.result.shape[2:], strict=True)):
+        reach = (out - 1) * strides[axis] + kernel[axis] - (n + pads[axis])
+        pads[axis + 2] = max(pads[axis + 2], reach)
+    taps = _stacked_taps(ctx, x, pads, kernel, strides, (1, 1))
+    total = ctx.op("ReduceSum", taps, ctx.axes([2]), keepdims=0)
+    return ctx.op("Div", total, ctx.constant(_avg_pool_divisors(op, sizes), "float64"))
 
 
 # -- Resize --------------------------------------------------------------------------------------

@@ -150,13 +150,6 @@ def test_integer_conv_truncates_like_pytensor():
     check([x], [y_int, y_mixed], feeds)
 
 
-def test_float64_conv_is_refused_clearly():
-    x = image(dtype="float64")
-    fgraph = fgraph_of([x], [nn.conv2d(x, rand(2, 3, 3, 3, dtype="float64"))])
-    with pytest.raises(UnsupportedOpError, match="Conv kernel for float64"):
-        compile_checked(fgraph)
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     h=st.integers(3, 9),

@@ -1,9 +1,10 @@
 """pytensor.tensor.signal.convolve2d end to end: one tir.conv {flip = true} per Blockwise,
 batch axes as the conv's batch, groups and output channels, the multi-channel idiom as one
-standard Conv, and the refusals (run-time mode, mixed valid sizes, integers, float64 on ORT).
+standard Conv, and the refusals (run-time mode, mixed valid sizes, integers, float16).
 
-Graphs are built with floatX = float32: convolve2d's "same" mode pads in1 with PyTensor's Pad,
-which builds its result in floatX (float64 by default, which ONNX Runtime's Conv lacks).
+Graphs are built with floatX = float32 (convolve2d's "same" mode pads in1 with PyTensor's Pad,
+which builds its result in floatX); float64, ONNX Runtime's Conv lacks and the lowering builds
+from window taps, is tested in test_nn_float64.py.
 """
 
 from __future__ import annotations
@@ -265,16 +266,6 @@ def test_signal_conv_float16_is_refused():
     x, k = pt.matrix("x", dtype="float16"), pt.matrix("k", dtype="float16")
     with pytest.raises(UnsupportedOpError, match="no float16 kernel"):
         compile_checked(fgraph_of([x, k], [convolve2d(x, k, mode="valid")]))
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_signal_conv_float64_is_refused_by_the_lowering(mode):
-    """ONNX Runtime has no float64 Conv: a clear refusal, never a float32 approximation."""
-    with pytensor.config.change_flags(floatX="float64"):
-        x = pt.matrix("x", dtype="float64", shape=(7, 9))
-        out = convolve2d(x, pt.constant(SOBEL_X.astype("float64")), mode=mode)
-    with pytest.raises(UnsupportedOpError, match="no Conv kernel for float64"):
-        compile_checked(fgraph_of([x], [out]))
 
 
 def test_signal_conv_run_time_mode_is_refused():
