@@ -10,7 +10,7 @@ import numpy as np
 
 from ir import ops
 from ir.core import Value
-from ir.ops.tensor import constant_array
+from ir.ops.tensor import constant_array, normalize_axes
 from passes.cse import commutes_exactly
 from passes.rewriter import Pattern, PatternPass, Rewriter, pattern
 
@@ -103,6 +103,23 @@ def squeeze_or_unsqueeze_nothing(op: ops.Squeeze | ops.Unsqueeze, rw: Rewriter) 
     return True
 
 
+@pattern(ops.Unsqueeze)
+def unsqueeze_of_reduction(op: ops.Unsqueeze, rw: Rewriter) -> bool:
+    """`tir.unsqueeze (tir.reduce_* %x {axes, keepdims = false})` putting size-1 axes back
+    exactly where the reduction removed them → the reduction with `keepdims = true` (PyTensor's
+    `keepdims=True` is a reduction and a DimShuffle; ONNX reductions keep dims themselves)."""
+    reduction = op.x.owner
+    if not isinstance(reduction, ops.Reduce) or reduction.keepdims or op.x.num_uses != 1:
+        return False
+    axes = normalize_axes(op.axes, op.result.rank, op.NAME)
+    if sorted(axes) != sorted(reduction.reduced_axes()):
+        return False
+    attrs = {**reduction.attributes, "keepdims": True}
+    kept = rw.create(type(reduction), list(reduction.operands), attrs)
+    rw.replace_op(op, [kept])
+    return True
+
+
 @pattern(ops.Neg)
 def neg_of_neg(op: ops.Neg, rw: Rewriter) -> bool:
     """`tir.neg (tir.neg %x)` → `%x`."""
@@ -185,6 +202,7 @@ PATTERNS: tuple[Pattern, ...] = (
     transpose_identity,
     transpose_of_transpose,
     squeeze_or_unsqueeze_nothing,
+    unsqueeze_of_reduction,
     neg_of_neg,
     mul_by_one,
     add_zero,

@@ -994,3 +994,35 @@ def test_canonicalize_negative_zero_constant_reads_back():
     )
     (value,) = [op.attributes["value"].array for op in module.func.ops if op.attributes]
     assert np.signbit(value)
+
+
+KEEPDIMS_BY_UNSQUEEZE = """
+    func @main(%x: f32[2, 3, 4]) {
+      %0 = tir.reduce_max %x {axes = [2, 0], keepdims = false} : f32[3]
+      %1 = tir.unsqueeze %0 {axes = [0, -1]} : f32[1, 3, 1]
+      return %1 : "y"
+    }
+"""
+
+
+def test_unsqueeze_of_a_reduction_keeps_its_dims():
+    assert_golden(
+        KEEPDIMS_BY_UNSQUEEZE,
+        "canonicalize",
+        """
+        func @main(%x: f32[2, 3, 4]) {
+          %0 = tir.reduce_max %x {axes = [2, 0], keepdims = true} : f32[1, 3, 1]
+          return %0 : "y"
+        }
+        """,
+    )
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype("float32")
+    x[1, 2, 3] = np.nan
+    assert_numbers(KEEPDIMS_BY_UNSQUEEZE, "canonicalize", [x])
+
+
+def test_unsqueeze_elsewhere_or_of_a_shared_reduction_stays():
+    assert_unchanged(KEEPDIMS_BY_UNSQUEEZE.replace("{axes = [0, -1]}", "{axes = [0, 1]}")
+                     .replace("f32[1, 3, 1]", "f32[1, 1, 3]"), "canonicalize")  # fmt: skip
+    shared = KEEPDIMS_BY_UNSQUEEZE.replace('return %1 : "y"', 'return %1, %0 : "y", "m"')
+    assert_unchanged(shared, "canonicalize")
