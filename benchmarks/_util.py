@@ -143,8 +143,8 @@ def median_seconds(fn: Callable[[], Any], *, min_runs: int = 5, min_seconds: flo
     ``min_seconds`` seconds."""
     fn()
     samples: list[float] = []
-    start = time.perf_counter()
-    while len(samples) < min_runs or time.perf_counter() - start < min_seconds:
+    deadline = time.perf_counter() + min_seconds
+    while len(samples) < min_runs or time.perf_counter() < deadline:
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)

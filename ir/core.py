@@ -7,6 +7,7 @@ a function argument) and keeps its uses in insertion order.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
@@ -57,6 +58,9 @@ class Location:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a Location is immutable: cannot set {name!r}")
 
+    def __reduce__(self) -> tuple[type[Location], tuple[str, str | None, tuple[Frame, ...]]]:
+        return (Location, self._key())  # copies and pickles carry the trace, not its source
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Location):
             return NotImplemented
@@ -83,6 +87,11 @@ class Use(NamedTuple):
 
     op: Operation
     index: int
+
+
+#: ``Use(op, index)`` from a pair, without the named tuple's own ``__new__`` (which costs as
+#: much as the rest of recording a use: ops record one per operand).
+_use = functools.partial(tuple.__new__, Use)
 
 
 class Value:
@@ -221,7 +230,7 @@ class Operation:
             for index, value in enumerate(operands):
                 if not isinstance(value, Value):
                     raise IRError(f"{self.NAME}: operand {value!r} is not a Value")
-                value._uses[Use(self, index)] = None
+                value._uses[_use((self, index))] = None
                 self.operands.append(value)
             types = self.infer_types() if result_types is None else result_types
             if type(types) is not tuple:
@@ -285,14 +294,14 @@ class Operation:
 
     def set_operand(self, index: int, value: Value) -> None:
         old = self.operands[index]
-        del old._uses[Use(self, index)]
-        value._uses[Use(self, index)] = None
+        del old._uses[_use((self, index))]
+        value._uses[_use((self, index))] = None
         self.operands[index] = value
 
     def drop_operand_uses(self) -> None:
         """Forget this op's uses of its operands (and those of every op in its regions)."""
         for index, value in enumerate(self.operands):
-            value._uses.pop(Use(self, index), None)
+            value._uses.pop(_use((self, index)), None)
         for region in self.regions:
             for op in region.ops:
                 op.drop_operand_uses()
@@ -368,7 +377,7 @@ class Block:
         self.first: Operation | None = None
         self.last: Operation | None = None
         self._count = 0
-        #: How many of the ops are terminators, and how many hold regions (for ``num_nested``).
+        #: How many of the ops are terminators, and how many hold regions (for ``num_nested_ops``).
         self._terminators = 0
         self._with_regions = 0
         #: The op this block is a region of (None for a function body).
@@ -458,7 +467,7 @@ class Block:
     def _tally(self, op: Operation, delta: int) -> None:
         if op.regions:
             self._with_regions += delta
-        if isinstance(op, Return | Yield):
+        if isinstance(op, _TERMINATORS):
             self._terminators += delta
 
     def num_nested_ops(self) -> int:
@@ -501,6 +510,10 @@ class Function(Block):
     @property
     def output_names(self) -> list[str]:
         return self.terminator.names
+
+
+#: The ops that end a block.
+_TERMINATORS = (Return, Yield)
 
 
 def walk(block: Block) -> Iterator[Operation]:

@@ -102,13 +102,16 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
     )
 
 
+_TERMINATORS = (Return, Yield)
+
+
 def _lower_block(
     ctx: LoweringContext, block: Block, options: EmitOptions, problems: list[UnsupportedOp]
 ) -> None:
     """Lower every op of ``block`` (terminators excepted) into ``ctx.nodes``; ops that cannot
     be lowered are added to ``problems`` and get placeholder values."""
     for op in block.ops:
-        if isinstance(op, Return | Yield):
+        if isinstance(op, _TERMINATORS):
             continue
         rule = LOWERINGS.get(type(op))
         ctx.origin = op.location.origin if options.provenance and op.location else None

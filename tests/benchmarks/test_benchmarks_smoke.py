@@ -59,8 +59,13 @@ def test_per_node_pytensor_and_memory_tables(scaling_run: scaling.Run) -> None:
 
     against = scaling.pytensor_table(scaling_run)
     assert _header(against) == [
-        "shape", "nodes", "ours", "pytensor FAST_COMPILE", "ratio", "cpu ratio",
-    ]  # fmt: skip
+        "shape",
+        "nodes",
+        "ours",
+        "pytensor FAST_COMPILE",
+        "ratio",
+        "cpu ratio",
+    ]
     assert all(float(row[4]) > 0 for row in _rows(against))
 
     memory = scaling.memory_table(scaling_run)
@@ -70,12 +75,18 @@ def test_per_node_pytensor_and_memory_tables(scaling_run: scaling.Run) -> None:
 
 
 def test_runtime_table_has_a_row_per_model_and_batch() -> None:
-    figures = runtime.run(mlp_batches=(1, 3), cnn_batches=(2,), min_seconds=0.0,
-                          mode="FAST_COMPILE")  # fmt: skip
+    figures = runtime.run(
+        mlp_batches=(1, 3), cnn_batches=(2,), min_seconds=0.0, mode="FAST_COMPILE"
+    )
     table = runtime.table(figures)
     assert _header(table) == [
-        "model", "batch", "ONNX Runtime", "PyTensor (default mode)", "speedup", "max abs diff",
-    ]  # fmt: skip
+        "model",
+        "batch",
+        "ONNX Runtime",
+        "PyTensor (default mode)",
+        "speedup",
+        "max abs diff",
+    ]
     rows = _rows(table)
     assert [row[:2] for row in rows if row[0] == "MLP"] == [["MLP", "1"], ["MLP", "3"]]
     cnn = [row for row in rows if row[0] == "CNN"]
@@ -86,7 +97,7 @@ def test_runtime_table_has_a_row_per_model_and_batch() -> None:
             assert float(row[5]) < 1e-4  # both runtimes compute the same numbers
 
 
-def test_isolated_reports_errors_and_timeouts_instead_of_raising() -> None:
+def test_isolated_reports_errors_instead_of_raising() -> None:
     assert isolated(int, "12", isolate=False) == 12
     failed = isolated(int, "twelve", isolate=False)
     assert isinstance(failed, Failed) and failed.reason.startswith("ValueError")
@@ -94,5 +105,9 @@ def test_isolated_reports_errors_and_timeouts_instead_of_raising() -> None:
 
 def test_format_table_aligns_numbers_right() -> None:
     table = format_table(["name", "ms"], [["a", "1.5"], ["long name", "12"]])
-    assert table.splitlines()[1] == "|-----------|---:|"
-    assert table.splitlines()[2] == "| a         | 1.5 |".replace("| 1.5 |", "|  1.5 |")[:-1] + "|"
+    assert table.splitlines() == [
+        "| name      |  ms |",
+        "|-----------|----:|",
+        "| a         | 1.5 |",
+        "| long name |  12 |",
+    ]
