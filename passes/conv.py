@@ -22,4 +22,3 @@ def new_constant(rw: Rewriter, array: np.ndarray, name: str | None = None) -> Va
 def derived_name(source: Value, suffix: str) -> str | None:
     """``<source name>_<suffix>`` for a named source (a weight keeps its provenance)."""
     return f"{source.name}_{suffix}" if source.name else None
-
