@@ -165,7 +165,7 @@ def _pad_directly(op: Pad, node: Apply, imp: Importer) -> Value | None:
         if mode == "edge" and size == 0:  # numpy raises; PyTensor's graph reads its zeros
             return None
     dtype = node.outputs[0].type.dtype
-    x = _converted(imp, imp.value(x_var), dtype)
+    x = imp.cast(imp.value(x_var), dtype)
     if mode != "constant":
         return _emit_pad(imp, x, None, mode, widths)
     fills = _fill_values(imp, node.inputs[2], rank, dtype)
@@ -212,7 +212,7 @@ def _fill_values(imp: Importer, var, rank: int, dtype: str) -> list[list[Value]]
     constant that broadcasts to (rank, 2) as numpy's ``constant_values``; None for other
     symbolic values. Equal constants are one value."""
     if var.type.ndim == 0 and not isinstance(var, Constant):
-        value = _converted(imp, imp.value(var), dtype)
+        value = imp.cast(imp.value(var), dtype)
         return [[value, value] for _ in range(rank)]
     if not isinstance(var, Constant):
         return None
@@ -223,10 +223,6 @@ def _fill_values(imp: Importer, var, rank: int, dtype: str) -> list[list[Value]]
         return None
     return [[imp.constant(np.asarray(v, dtype=data.dtype).astype(dtype)) for v in row]
             for row in table]  # fmt: skip
-
-
-def _converted(imp: Importer, value: Value, dtype: str) -> Value:
-    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
 
 
 # -- checks --------------------------------------------------------------------------------------

@@ -192,10 +192,6 @@ def _refine(value: Value, shape: Sequence[Dim]) -> Value:
     return value
 
 
-def _cast(imp: Importer, value: Value, dtype: str) -> Value:
-    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
-
-
 # -- reads --------------------------------------------------------------------------------------
 
 
@@ -385,7 +381,7 @@ def _incremented(imp: Importer, region: Value, y: Value) -> Value:
     promoted = dtypes.upcast(dtype, y.dtype)
     if not np.can_cast(promoted, dtype, casting="same_kind"):
         raise Unsupported(f"adding {y.dtype} into {dtype} in place (PyTensor raises)")
-    return _cast(imp, imp.emit(ops.Add, [region, y]), dtype)
+    return imp.cast(imp.emit(ops.Add, [region, y]), dtype)
 
 
 def _accumulated(imp: Importer, dtype: str, y: Value) -> Value:
@@ -401,7 +397,7 @@ def _accumulated(imp: Importer, dtype: str, y: Value) -> Value:
             f"inc_subtensor adding {y.dtype} into {dtype} at indices that may repeat: numpy "
             f"rounds to {dtype} after every add, ONNX ScatterElements adds in one dtype"
         )
-    return _cast(imp, y, dtype)
+    return imp.cast(y, dtype)
 
 
 def _unique_targets(entries: Sequence[Entry], x: Value) -> bool:
@@ -467,7 +463,7 @@ def import_inc_subtensor(op: IncSubtensor, node: Apply, imp: Importer) -> list[V
     entries = _entries(imp, x_var, index_vars, op, advanced=False)
     where = positions(imp, x, entries)
     if op.set_instead_of_inc:
-        updates = _cast(imp, y, x.dtype)
+        updates = imp.cast(y, x.dtype)
     else:
         updates = _incremented(imp, basic_read(imp, x, entries), y)
     return [scatter(imp, x, where, updates, "none", unique=True)]
@@ -486,7 +482,7 @@ def import_advanced_inc_subtensor(
     unique = _unique_targets(entries, x)
     where = positions(imp, x, entries)
     if op.set_instead_of_inc:
-        return [scatter(imp, x, where, _cast(imp, y, x.dtype), "none", unique=unique)]
+        return [scatter(imp, x, where, imp.cast(y, x.dtype), "none", unique=unique)]
     if op.ignore_duplicates or unique:
         updates = _incremented(imp, advanced_read(imp, x, entries), y)
         return [scatter(imp, x, where, updates, "none", unique=unique)]

@@ -25,13 +25,9 @@ from ir.types import UNKNOWN
 # -- products ------------------------------------------------------------------------------------
 
 
-def _converted(imp: Importer, value: Value, dtype: str) -> Value:
-    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
-
-
 def matmul(imp: Importer, a: Value, b: Value, dtype: str) -> Value:
     """numpy.matmul(a, b) in ``dtype`` (both operands converted to it first, as numpy does)."""
-    return imp.emit(ops.MatMul, [_converted(imp, a, dtype), _converted(imp, b, dtype)])
+    return imp.emit(ops.MatMul, [imp.cast(a, dtype), imp.cast(b, dtype)])
 
 
 @import_op.register(Dot)
@@ -55,7 +51,7 @@ def _scaled(imp: Importer, factor: Value, x: Value) -> Value:
     """factor * x (0-d factor, converted to x's dtype as BLAS does); factor 1 is exact."""
     if _scalar(factor) == 1:
         return x
-    return imp.emit(ops.Mul, [_converted(imp, factor, x.dtype), x])
+    return imp.emit(ops.Mul, [imp.cast(factor, x.dtype), x])
 
 
 def _accumulate(
@@ -71,7 +67,7 @@ def _accumulate(
     if beta_value is not None:
         return total
     zero = imp.constant(np.zeros((), y.dtype))
-    is_zero = imp.emit(ops.Eq, [_converted(imp, beta, y.dtype), zero])
+    is_zero = imp.emit(ops.Eq, [imp.cast(beta, y.dtype), zero])
     return imp.emit(ops.Where, [is_zero, product, total])
 
 

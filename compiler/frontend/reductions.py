@@ -36,10 +36,6 @@ _REDUCTIONS: dict[type, type[ops.Reduce]] = {
 _STABLE_KINDS = ("stable", "mergesort")
 
 
-def _cast(imp: Importer, value: Value, dtype: str) -> Value:
-    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
-
-
 def _axes(axis: tuple[int, ...] | None, rank: int) -> list[int]:
     return list(range(rank)) if axis is None else [a % rank for a in axis] if rank else []
 
@@ -61,9 +57,9 @@ def import_careduce(op: CAReduce, node: Apply, imp: Importer) -> list[Value]:
     if ir_cls in (ops.ReduceAll, ops.ReduceAny) and acc != "bool":
         raise Unsupported(f"bitwise {op.scalar_op} reduction of {acc} has no ONNX equivalent")
     reduced = imp.emit(
-        ir_cls, [_cast(imp, x, acc)], {"axes": _axes(op.axis, x.rank), "keepdims": False}
+        ir_cls, [imp.cast(x, acc)], {"axes": _axes(op.axis, x.rank), "keepdims": False}
     )
-    return [_cast(imp, reduced, out_dtype)]
+    return [imp.cast(reduced, out_dtype)]
 
 
 @import_op.register(ProdWithoutZeros)
@@ -73,10 +69,10 @@ def import_prod_without_zeros(op: ProdWithoutZeros, node: Apply, imp: Importer) 
     over the reduced axes: its sign is that zero's; an empty group gives +0."""
     x = imp.value(node.inputs[0])
     out_dtype = node.outputs[0].type.dtype
-    v = _cast(imp, x, op.acc_dtype or out_dtype)
+    v = imp.cast(x, op.acc_dtype or out_dtype)
     axes = _axes(op.axis, v.rank)
     if not axes:
-        return [_cast(imp, v, out_dtype)]
+        return [imp.cast(v, out_dtype)]
     reduce = {"axes": axes, "keepdims": False}
     zero = imp.constant(np.zeros((), v.dtype))
     nonzero = imp.emit(ops.Ne, [v, zero])
@@ -92,7 +88,7 @@ def import_prod_without_zeros(op: ProdWithoutZeros, node: Apply, imp: Importer) 
         last = imp.emit(ops.ReduceMax, [last], {"axes": [len(kept)], "keepdims": False})
         fallback = imp.emit(ops.Where, [imp.emit(ops.IsInf, [last]), zero, last])
     any_nonzero = imp.emit(ops.ReduceAny, [nonzero], reduce)
-    return [_cast(imp, imp.emit(ops.Where, [any_nonzero, product, fallback]), out_dtype)]
+    return [imp.cast(imp.emit(ops.Where, [any_nonzero, product, fallback]), out_dtype)]
 
 
 # -- argmax ---------------------------------------------------------------------------------------

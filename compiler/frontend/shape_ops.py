@@ -96,10 +96,6 @@ def emit_shaped(imp: Importer, cls: type[Operation], operands: Sequence[Value],
     return value
 
 
-def _cast(imp: Importer, value: Value, dtype: str) -> Value:
-    return value if value.dtype == dtype else imp.emit(ops.Cast, [value], {"to": dtype})
-
-
 def _exact_i64(data: np.ndarray, what: str) -> np.ndarray:
     """Integer data as int64, refusing values int64 cannot hold (huge uint64)."""
     data = np.asarray(data)
@@ -119,7 +115,7 @@ def i64(imp: Importer, var: Variable, what: str = "a shape value") -> Value:
     if value.dtype not in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "bool"):
         # uint64 shape values above 2**63 would wrap; PyTensor rejects them as shapes anyway.
         raise Unsupported(f"{what} of dtype {value.dtype} cannot be converted to int64 exactly")
-    return _cast(imp, value, I64)
+    return imp.cast(value, I64)
 
 
 def i64_vector(imp: Importer, var: Variable, length: int, what: str) -> Value:
@@ -258,7 +254,7 @@ def import_specify_shape(op: SpecifyShape, node: Apply, imp: Importer) -> list[V
 def import_scalar_tensor(op: object, node: Apply, imp: Importer) -> list[Value]:
     """Scalars are 0-d tensors in the IR: both conversions are the value itself."""
     value = imp.value(node.inputs[0])
-    return [_cast(imp, value, node.outputs[0].type.dtype)]
+    return [imp.cast(value, node.outputs[0].type.dtype)]
 
 
 # -- reshaping -------------------------------------------------------------------------------------
@@ -307,7 +303,7 @@ def import_split_dims(op: SplitDims, node: Apply, imp: Importer) -> list[Value]:
 def import_join(op: ptb.Join, node: Apply, imp: Importer) -> list[Value]:
     """np.concatenate in the output dtype (PyTensor upcasts the inputs)."""
     dtype = node.outputs[0].type.dtype
-    inputs = [_cast(imp, imp.value(v), dtype) for v in node.inputs]
+    inputs = [imp.cast(imp.value(v), dtype) for v in node.inputs]
     if len(inputs) == 1:
         return inputs
     return [imp.emit(ops.Concat, inputs, {"axis": op.axis})]
@@ -323,7 +319,7 @@ def import_split(op: ptb.Split, node: Apply, imp: Importer) -> list[Value]:
 @import_op.register(ptb.MakeVector)
 def import_make_vector(op: ptb.MakeVector, node: Apply, imp: Importer) -> list[Value]:
     dtype = node.outputs[0].type.dtype
-    scalars = [_cast(imp, imp.value(v), dtype) for v in node.inputs]
+    scalars = [imp.cast(imp.value(v), dtype) for v in node.inputs]
     return [make_vector(imp, scalars, dtype)]
 
 
@@ -381,7 +377,7 @@ def _exact_bound(var: Variable, dtype: str) -> bool:
 def _bound(imp: Importer, var: Variable, dtype: str) -> Value:
     if isinstance(var, Constant):
         return imp.constant(np.asarray(var.data).astype(dtype))
-    return _cast(imp, imp.value(var), dtype)
+    return imp.cast(imp.value(var), dtype)
 
 
 @import_op.register(ptb.ARange)
@@ -395,7 +391,7 @@ def import_arange(op: ptb.ARange, node: Apply, imp: Importer) -> list[Value]:
         return [imp.emit(ops.Range, [folded(imp, _bound(imp, v, dtype)) for v in bounds])]
     if np.dtype(dtype).kind in "iu" and all(_exact_bound(v, I64) for v in bounds):
         wide = imp.emit(ops.Range, [folded(imp, _bound(imp, v, I64)) for v in bounds])
-        return [_cast(imp, wide, dtype)]
+        return [imp.cast(wide, dtype)]
     found = ", ".join(v.type.dtype for v in bounds)
     raise Unsupported(
         f"arange of dtype {dtype} with bounds of dtypes {found}: numpy derives the length and "
@@ -419,7 +415,7 @@ def import_eye(op: ptb.Eye, node: Apply, imp: Importer) -> list[Value]:
     rows = imp.emit(ops.Unsqueeze, [imp.emit(ops.Range, [zero, n, one])], {"axes": [1]})
     cols = imp.emit(ops.Unsqueeze, [imp.emit(ops.Range, [zero, m, one])], {"axes": [0]})
     diagonal = imp.emit(ops.Eq, [imp.emit(ops.Sub, [cols, rows]), k])
-    return [_cast(imp, diagonal, dtype)]
+    return [imp.cast(diagonal, dtype)]
 
 
 # -- repetition ------------------------------------------------------------------------------------
