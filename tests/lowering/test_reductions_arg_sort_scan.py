@@ -215,16 +215,9 @@ def test_cumprod_of_bool_on_a_symbolic_axis():
 # -- Sort, Argsort ---------------------------------------------------------------------------------
 
 
-def test_argsort_of_an_unstable_kind_is_refused():
-    x = tensor("x", "float32", (None,))
-    text = refused([x], [pt.argsort(x), pt.argsort(x, kind="heapsort")])
-    assert "argsort with kind='quicksort': numpy orders equal elements unpredictably" in text
-    assert "kind='heapsort'" in text
-    assert "use kind='stable'" in text
-
-
 def test_numpy_quicksort_argsort_is_not_stable():
-    """Why the refusal above: even short arrays come out of numpy's quicksort unstably."""
+    """Even short arrays come out of numpy's quicksort unstably (which is why unstable kinds
+    compile as stable: see test_argsort_kinds.py)."""
     ties = np.array([1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0], "float32")
     x = tensor("x", "float32", (None,))
     quick = pytensor.function([x], pt.argsort(x), mode="FAST_COMPILE")(ties)
