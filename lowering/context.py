@@ -147,10 +147,20 @@ class LoweringContext:
         return value
 
     def subgraph(self, block: Block, name: str) -> oir.Graph:
-        """The ONNX graph of a region: no inputs (outer values are read by name), its nodes,
-        and the yielded values as outputs. Constants made inside stay inside."""
+        """The ONNX graph of a region: the block's arguments as inputs (outer values are read
+        by name), its nodes, and the yielded values as outputs. Constants made inside stay
+        inside."""
         saved = self.nodes, dict(self._cached_constants), set(self._cached_ids)
         self.nodes = []
+        inputs: list[oir.Value] = []
+        for arg in block.args:
+            value = oir.Value(
+                name=self.fresh_name(arg.name or f"{name}_in"),
+                type=oir.TensorType(onnx_dtype(arg.dtype)),
+                shape=onnx_shape(arg.type),
+            )
+            self.values[arg] = value
+            inputs.append(value)
         try:
             self.lower_block(block)
             outputs: list[oir.Value] = []
@@ -162,7 +172,7 @@ class LoweringContext:
                 value.type = oir.TensorType(onnx_dtype(ir_value.dtype))
                 value.shape = onnx_shape(ir_value.type)
                 outputs.append(value)
-            return oir.Graph([], outputs, nodes=self.nodes, name=self.fresh_name(name))
+            return oir.Graph(inputs, outputs, nodes=self.nodes, name=self.fresh_name(name))
         finally:
             self.nodes, self._cached_constants, self._cached_ids = saved
 
@@ -172,6 +182,18 @@ class LoweringContext:
 
     def axes(self, axes: Sequence[int]) -> oir.Value:
         return self.constant(list(axes), "int64")
+
+    def pads(self, rank: int, widths: Mapping[int, tuple[int, int]]) -> oir.Value:
+        """ONNX Pad's ``pads`` input padding each axis in ``widths`` by (before, after) and
+        every other axis of a rank-``rank`` tensor by nothing.
+
+        Pads always cover every axis: Pad's optional ``axes`` input is never emitted. ONNX
+        Runtime's transpose optimizer, pushing a Transpose through a Pad, permutes ``pads`` as
+        if it covered every axis and so fails at load time (a Gather out of range, seen on an
+        integer sum over a transposed (0, 0) input)."""
+        before = [widths.get(axis, (0, 0))[0] for axis in range(rank)]
+        after = [widths.get(axis, (0, 0))[1] for axis in range(rank)]
+        return self.constant(before + after, "int64")
 
     def cast(self, value: oir.Value, dtype: str) -> oir.Value:
         return self.op("Cast", value, to=onnx_dtype(dtype))

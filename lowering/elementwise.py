@@ -50,9 +50,9 @@ def where(ctx: LoweringContext, cond: V, a: V, b: V, dtype: str, *, zeros: str =
     out = ctx.op("Where", cond, a, b)
     if dtype not in FLOATS:
         return out
-    zero = ctx.constant(0.0, dtype)
 
     def negative_zero(v: V) -> V:  # 1 / -0.0 is -inf
+        zero = ctx.constant(0.0, dtype)  # made here: most selections need no -0.0 fix-up
         below = ctx.op("Less", ctx.op("Reciprocal", v), zero)
         return ctx.op("And", ctx.op("Equal", v, zero), below)
 
@@ -125,7 +125,6 @@ for _cls, _onnx in {
     ops.Sin: "Sin",
     ops.Cos: "Cos",
     ops.Tanh: "Tanh",
-    ops.Sigmoid: "Sigmoid",
     ops.Floor: "Floor",
     ops.Ceil: "Ceil",
     ops.RoundHalfToEven: "Round",
@@ -160,7 +159,6 @@ for _cls, _onnx in {
     ops.Asinh: "Asinh",
     ops.Acosh: "Acosh",
     ops.Atanh: "Atanh",
-    ops.Erf: "Erf",
 }.items():
     lowers(_cls)(_simple(_onnx, widen_floats=False))
 

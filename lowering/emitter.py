@@ -1,8 +1,9 @@
 """IR module → ONNX model (opset 18, pinned ir_version) through onnx-ir.
 
 Every op is lowered by its rule in ``LOWERINGS``; ops that cannot be lowered are collected and
-reported together before anything is returned. Names and order are deterministic, so the same
-module always serializes to the same bytes.
+reported together before anything is returned. Nodes and initializers no output needs are left
+out (``lowering.cleanup``). Names and order are deterministic, so the same module always
+serializes to the same bytes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     shape,
     tensor,
 )
+from lowering.cleanup import live_nodes_and_initializers
 from lowering.context import LoweringContext, LoweringUnsupported, onnx_dtype, onnx_shape
 from lowering.registry import LOWERINGS
 
@@ -85,11 +87,12 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
     if problems:
         raise UnsupportedOpError(problems)
     outputs = _outputs(ctx, func.terminator, output_names)
+    nodes, initializers = live_nodes_and_initializers(ctx.nodes, outputs, ctx.initializers)
     graph = oir.Graph(
         inputs,
         outputs,
-        nodes=ctx.nodes,
-        initializers=ctx.initializers,
+        nodes=nodes,
+        initializers=initializers,
         opset_imports={"": options.opset},
         name=options.graph_name,
         doc_string=module.doc or None,

@@ -113,7 +113,7 @@ def _stacked_taps(
     padded end (the last tap runs to the end), so it holds exactly the floor-mode window
     count of the padded size, symbolic or not."""
     if any(pads):
-        x = ctx.op("Pad", x, ctx.constant(list(pads), "int64"), None, ctx.axes([2, 3]))
+        x = ctx.op("Pad", x, ctx.pads(4, {2: (pads[0], pads[2]), 3: (pads[1], pads[3])}))
     x = ctx.op("Unsqueeze", x, ctx.axes([2]))
     axes, steps = ctx.axes([3, 4]), ctx.constant(list(strides), "int64")
     taps = []

@@ -53,18 +53,19 @@ def _last(ctx: LoweringContext, x: V, axis: int) -> V:
 
 
 def _pad_before(
-    ctx: LoweringContext, x: V, axis: int, count: int, value, dtype: str, *, after: bool = False
+    ctx: LoweringContext,
+    x: V,
+    rank: int,
+    axis: int,
+    count: int,
+    value,
+    dtype: str,
+    *,
+    after: bool = False,
 ) -> V:
-    """``count`` copies of ``value`` before (or after) x along ``axis``."""
-    pads = [0, count] if after else [count, 0]
-    return ctx.op(
-        "Pad",
-        x,
-        ctx.constant(pads, "int64"),
-        ctx.constant(value, dtype),
-        ctx.axes([axis]),
-        mode="constant",
-    )
+    """``count`` copies of ``value`` before (or after) x (of rank ``rank``) along ``axis``."""
+    pads = ctx.pads(rank, {axis: (0, count) if after else (count, 0)})
+    return ctx.op("Pad", x, pads, ctx.constant(value, dtype), mode="constant")
 
 
 # -- order keys: dtypes ORT cannot compare, mapped to ones it can ---------------------------------
@@ -112,7 +113,7 @@ def _int_sum(ctx: LoweringContext, op: Operation, x: V, axes, keepdims: bool) ->
     for axis in axes:
         length = op.x.shape[axis]
         if not (isinstance(length, int) and length > 0):
-            v = _pad_before(ctx, v, axis, 1, 0, carrier)
+            v = _pad_before(ctx, v, op.x.rank, axis, 1, 0, carrier)
         v = _last(ctx, ctx.op("CumSum", v, ctx.constant(axis, "int64")), axis)
     v = v if keepdims else _squeeze(ctx, v, axes)
     return ctx.cast(v, dtype) if carrier != dtype else v
@@ -131,11 +132,12 @@ def _int_prod(ctx: LoweringContext, op: Operation, x: V, axes, keepdims: bool) -
     if all(isinstance(dims[a], int) for a in axes):
         v = x
         for axis in axes:
-            v = _static_halvings(ctx, v, axis, dims[axis], dtype)
+            v = _static_halvings(ctx, v, op.x.rank, axis, dims[axis], dtype)
         v = _squeeze(ctx, v, axes)
     else:
         v, axis = _merged(ctx, x, op.x.rank, axes)
-        v = _squeeze(ctx, _dynamic_halvings(ctx, v, axis, dtype), [axis])
+        rank = op.x.rank - len(axes) + 1  # the merged axes are one
+        v = _squeeze(ctx, _dynamic_halvings(ctx, v, rank, axis, dtype), [axis])
     return ctx.op("Unsqueeze", v, ctx.axes(axes)) if keepdims else v
 
 
@@ -160,26 +162,30 @@ def _halve(ctx: LoweringContext, v: V, axis: int, half: V, dtype: str) -> V:
     return ctx.kernel("Mul", [first, second], dtype)
 
 
-def _static_halvings(ctx: LoweringContext, v: V, axis: int, length: int, dtype: str) -> V:
+def _static_halvings(
+    ctx: LoweringContext, v: V, rank: int, axis: int, length: int, dtype: str
+) -> V:
     size = 1 << max(length - 1, 0).bit_length()  # a power of two, at least 1
     if size != length:
-        v = _pad_before(ctx, v, axis, size - length, 1, dtype, after=True)
+        v = _pad_before(ctx, v, rank, axis, size - length, 1, dtype, after=True)
     while size > 1:
         size //= 2
         v = _halve(ctx, v, axis, ctx.constant([size], "int64"), dtype)
     return v
 
 
-def _dynamic_halvings(ctx: LoweringContext, v: V, axis: int, dtype: str) -> V:
+def _dynamic_halvings(ctx: LoweringContext, v: V, rank: int, axis: int, dtype: str) -> V:
     """A fixed number of halvings (a length-1 axis stays length 1: padded to 2, times 1)."""
-    v = _pad_before(ctx, v, axis, 1, 1, dtype)  # never empty
+    v = _pad_before(ctx, v, rank, axis, 1, 1, dtype)  # never empty
     one, two = ctx.constant([1], "int64"), ctx.constant([2], "int64")
-    zero = ctx.constant([0], "int64")
+    # Pads over every axis (see ctx.pads): zeros, then the odd bit at ``axis``'s end.
+    zeros_before = ctx.constant([0] * (rank + axis), "int64")
+    zeros_after = [ctx.constant([0] * (rank - axis - 1), "int64")] if axis < rank - 1 else []
     for _ in range(DYNAMIC_HALVINGS):
         length = ctx.op("Gather", ctx.op("Shape", v), ctx.constant([axis], "int64"), axis=0)
         odd = ctx.op("Mod", length, two)
-        pads = ctx.op("Concat", zero, odd, axis=0)
-        v = ctx.op("Pad", v, pads, ctx.constant(1, dtype), ctx.axes([axis]), mode="constant")
+        pads = ctx.op("Concat", zeros_before, odd, *zeros_after, axis=0)
+        v = ctx.op("Pad", v, pads, ctx.constant(1, dtype), mode="constant")
         half = ctx.op("Div", ctx.op("Add", length, one), two)
         v = _halve(ctx, v, axis, half, dtype)
     return v

@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 from compiler.verify import run_pytensor
 from ir.interpreter import run_module
-from tests.helpers import assert_matches_pytensor, compile_checked, fgraph_of
+from tests.helpers import assert_matches_pytensor, compile_checked, fgraph_of, ort_outputs
 
 INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 SIGNED = ("int8", "int16", "int32", "int64")
@@ -42,13 +42,14 @@ def check(inputs: Sequence, outputs: Sequence, feeds: Sequence[np.ndarray], *,
 
 
 def assert_signed_zeros_match(fgraph, feeds: Sequence[np.ndarray]) -> None:
-    """Where PyTensor returns ±0.0, ONNX Runtime and the interpreter return the same zero
-    (the tolerance check compares -0.0 and +0.0 as equal)."""
+    """Where PyTensor returns ±0.0, ONNX Runtime (at both optimization levels) and the
+    interpreter return the same zero (the tolerance check compares -0.0 and +0.0 as equal)."""
     result = compile_checked(fgraph)
     by_name = result.input_feeds(list(feeds), {})
     ordered = [by_name[n] for n in result.input_names]
     reference = run_pytensor(fgraph, result.input_vars, ordered, mode="FAST_COMPILE")
-    ours = {"ONNX Runtime": result.run(*ordered), "interpreter": run_module(result.module, ordered)}
+    ours = {f"ONNX Runtime ({level})": outs for level, outs in ort_outputs(result, ordered).items()}
+    ours["interpreter"] = run_module(result.module, ordered)
     for who, outs in ours.items():
         for name, got, want in zip(result.output_names, outs, reference, strict=True):
             got, want = np.asarray(got), np.asarray(want)
