@@ -1,8 +1,9 @@
-"""The IR's data structures: SSA values with use lists, operations, and the function holding them.
+"""The IR's data structures: SSA values with use lists, operations, and the blocks holding them.
 
-A ``Function`` owns its operations in an intrusive doubly linked list (O(1) insert and erase,
-stable iteration while rewriting). Every ``Value`` knows its producer (an operation, or None for
-a function argument) and keeps its uses in insertion order.
+A ``Block`` (a function body or an op's region) owns its operations in an intrusive doubly
+linked list (O(1) insert and erase, stable iteration while rewriting) and may have arguments.
+Every ``Value`` knows its producer (an operation, or None for a block argument) and keeps its
+uses in insertion order.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ _use = functools.partial(tuple.__new__, Use)
 
 
 class Value:
-    """An SSA value: the result of an operation or an argument of the function."""
+    """An SSA value: the result of an operation or an argument of a block (a function's input,
+    or what an op passes into its region, as a loop's iteration number)."""
 
     __slots__ = ("_uses", "index", "name", "owner", "type")
 
@@ -369,11 +371,15 @@ class Yield(Operation):
 class Block:
     """Operations in order, in an intrusive linked list: a function body or an op's region.
 
-    A region (a block owned by an op) ends with ``yield`` and may read values defined before
+    ``args`` are the block's arguments, defined at its top: a function's inputs, or the values
+    the owning op passes into a region each time it runs it (``tir.loop``: the iteration number,
+    the condition and the carried values). A region (a block owned by an op) ends with
+    ``yield`` and may read its arguments, values defined inside it, and values defined before
     its op in the enclosing blocks.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, args: Sequence[Value] = ()) -> None:
+        self.args: list[Value] = list(args)
         self.first: Operation | None = None
         self.last: Operation | None = None
         self._count = 0
@@ -488,9 +494,8 @@ class Function(Block):
     """One typed SSA function: named arguments, operations in order, ending with ``return``."""
 
     def __init__(self, name: str = "main", args: Sequence[Value] = ()) -> None:
-        super().__init__()
+        super().__init__(args)
         self.name = name
-        self.args: list[Value] = list(args)
 
     @property
     def num_ops(self) -> int:
@@ -530,6 +535,17 @@ def blocks(block: Block) -> Iterator[Block]:
         for region in op.regions:
             yield from blocks(region)
     yield block
+
+
+def defined_in(block: Block) -> set[Value]:
+    """Every value ``block`` defines: its arguments and the results of its ops, nested regions
+    included (what code outside the block cannot read)."""
+    values = set(block.args)
+    for op in walk(block):
+        values.update(op.results)
+        for region in op.regions:
+            values.update(region.args)
+    return values
 
 
 class Module:

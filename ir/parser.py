@@ -31,7 +31,7 @@ _TOKEN = re.compile(
   | (?P<number>-?(?:inf|nan)\b|-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
   | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<ident>[A-Za-z_][A-Za-z0-9_.]*)
-  | (?P<punct>\.\.\.|[(){}\[\]<>,:=?])
+  | (?P<punct>\.\.\.|[(){}\[\]<>,:=?^])
     """,
     re.VERBOSE,
 )
@@ -118,18 +118,7 @@ class _Parser:
     def parse_function(self) -> Function:
         self.expect("func")
         name = self.expect_kind("symbol", "a function name like @main").text[1:]
-        self.expect("(")
-        args: list[Value] = []
-        while not self.at(")"):
-            if args:
-                self.expect(",")
-            tok = self.expect_kind("value", "an argument like %x")
-            self.expect(":")
-            value = Value(self.parse_type(), name=self._value_name(tok.text))
-            self._define(tok, value)
-            args.append(value)
-        self.expect(")")
-        func = Function(name, args)
+        func = Function(name, self._parse_args())
         self.expect("{")
         while not self.at("}"):
             op = self.parse_op()
@@ -206,9 +195,29 @@ class _Parser:
             self._define(tok, result)
         return op
 
+    def _parse_args(self) -> list[Value]:
+        """``(%x: f32[3], ...)``: block arguments, defined from here on."""
+        self.expect("(")
+        args: list[Value] = []
+        while not self.at(")"):
+            if args:
+                self.expect(",")
+            tok = self.expect_kind("value", "an argument like %x")
+            self.expect(":")
+            value = Value(self.parse_type(), name=self._value_name(tok.text))
+            self._define(tok, value)
+            args.append(value)
+        self.expect(")")
+        return args
+
     def _parse_region(self) -> Block:
-        """The ops of a region up to its ``yield``, and the closing brace."""
-        region = Block()
+        """A region's arguments (``^(%i: i64[], ...):``, if any), its ops up to its ``yield``,
+        and the closing brace."""
+        args: list[Value] = []
+        if self.accept("^"):
+            args = self._parse_args()
+            self.expect(":")
+        region = Block(args)
         while not self.at("}"):
             op = self.parse_op()
             region.append(op)

@@ -6,6 +6,14 @@
       return %1 : "y"
     }
 
+A region with arguments (a loop body) lists them on its first line, at the op's indent:
+
+    %0, %1 = tir.loop %n, %t, %x : f32[3], f32[?, 3] {
+    ^(%i: i64[], %c: bool[], %acc: f32[3]):
+      %2 = tir.add %acc, %x : f32[3]
+      yield %c, %2, %2
+    }
+
 Values print by name when they have one (made unique with ``_1``, ``_2``...), else by number
 in order of definition. Attributes print sorted by name.
 """
@@ -71,8 +79,7 @@ def print_function(
     """The function as text. ``op_lines``, when given, is filled with each op's line index
     (0-based), so that diagnostics can point at an op in the printed text."""
     namer = Namer()
-    args = ", ".join(f"{namer.define(a)}: {a.type}" for a in func.args)
-    lines = [f"func @{func.name}({args}) {{"]
+    lines = [f"func @{func.name}({_print_args(func, namer)}) {{"]
     _print_block(func, namer, "  ", lines, elide_constants_above, op_lines)
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -96,8 +103,14 @@ def _print_block(
         # Regions follow the op: `%r = tir.if %c : f32[2] {` ... `} {` ... `}`.
         for index, region in enumerate(op.regions):
             lines.append((head if index == 0 else indent + "}") + " {")
+            if region.args:
+                lines.append(f"{indent}^({_print_args(region, namer)}):")
             _print_block(region, namer, indent + "  ", lines, elide, op_lines)
         lines.append(indent + "}")
+
+
+def _print_args(block: Block, namer: Namer) -> str:
+    return ", ".join(f"{namer.define(a)}: {a.type}" for a in block.args)
 
 
 def print_op(op: Operation, namer: Namer, elide_constants_above: int | None = None) -> str:

@@ -1,5 +1,9 @@
 """Checks a module's invariants: def before use, intact use lists and links, types that re-infer.
 
+Scoping: a block's arguments are defined at its top; an op reads values defined before it in
+its block or in an enclosing block (before the op owning the region), or arguments of those
+blocks. Values defined in a region are invisible outside it.
+
 A stored result type may refine the inferred one (an inferred ``?`` dim may be known from the
 frontend); every other difference is an error.
 """
@@ -23,19 +27,11 @@ def verify_module(module: Module) -> None:
 
 
 def verify_function(func: Function) -> None:
-    defined: set[Value] = set()
-    for arg in func.args:
-        if arg.owner is not None:
-            raise VerificationError(f"argument {arg!r} has an owner")
-        if not arg.name:
-            raise VerificationError("every function argument needs a name")
-        if not all(_is_live(use, arg) for use in arg._uses):
-            raise VerificationError(f"stale use of argument %{arg.name}")
-        defined.add(arg)
+    if not all(arg.name for arg in func.args):
+        raise VerificationError("every function argument needs a name")
     if len({a.name for a in func.args}) != len(func.args):
         raise VerificationError("function argument names must be unique")
-
-    _verify_block(func, defined, Return)
+    _verify_block(func, set(), Return, set())
     if not isinstance(func.last, Return):
         raise VerificationError(f"function @{func.name} must end with return")
     names = func.terminator.names
@@ -43,9 +39,22 @@ def verify_function(func: Function) -> None:
         raise VerificationError(f"output names must be unique and non-empty: {names}")
 
 
-def _verify_block(block: Block, defined: set[Value], terminator: type[Operation]) -> None:
-    """Ops in order, each reading only values defined before it here or in enclosing blocks;
-    the block ends with ``terminator`` and has it nowhere else."""
+def _verify_block(
+    block: Block, defined: set[Value], terminator: type[Operation], all_args: set[Value]
+) -> None:
+    """The block's arguments, then its ops in order, each reading only values defined before
+    it here or in enclosing blocks; the block ends with ``terminator`` and has it nowhere
+    else. ``all_args`` collects every block argument seen, so that none is shared."""
+    for arg in block.args:
+        if arg.owner is not None:
+            raise VerificationError(f"block argument {arg!r} has an owner")
+        if arg in all_args:
+            raise VerificationError(f"block argument {arg!r} is an argument of two blocks")
+        if not all(_is_live(use, arg) for use in arg._uses):
+            label = f"%{arg.name}" if arg.name else repr(arg)
+            raise VerificationError(f"stale use of argument {label}")
+        all_args.add(arg)
+        defined.add(arg)
     count, prev = 0, None
     for op in block.ops:
         count += 1
@@ -61,7 +70,7 @@ def _verify_block(block: Block, defined: set[Value], terminator: type[Operation]
         for region in op.regions:
             if region.owner is not op:
                 raise VerificationError(f"a region of `{op_to_text(op)}` has a wrong owner")
-            _verify_block(region, set(defined), Yield)  # region values stay inside
+            _verify_block(region, set(defined), Yield, all_args)  # region values stay inside
         defined.update(op.results)
         prev = op
     if prev is not block.last or count != len(block):

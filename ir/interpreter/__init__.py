@@ -87,6 +87,40 @@ def _if(op: Operation, args: list[np.ndarray], env: dict[Value, np.ndarray]) -> 
     return run_block(op.regions[0 if bool(cond) else 1], env)
 
 
+def _loop(op: Operation, args: list[np.ndarray], env: dict[Value, np.ndarray]) -> list[np.ndarray]:
+    """ONNX Loop: iterate while ``i < trip`` and the condition holds; carried values feed the
+    next iteration, per-iteration values are stacked (see ``ir.ops.Loop``)."""
+    trip, cond, *carried = args
+    body = op.regions[0]
+    num_carried = len(carried)
+    steps: list[list[np.ndarray]] = [[] for _ in op.results[num_carried:]]
+    i, go = 0, bool(cond)
+    while i < int(trip) and go:
+        inputs = [np.array(i, dtype=np.int64), np.array(True), *carried]
+        for arg, array in zip(body.args, inputs, strict=True):
+            _check_shape(arg, array)
+            env[arg] = array
+        out = run_block(body, env)
+        go = bool(out[0])
+        carried = out[1 : 1 + num_carried]
+        for stack, array in zip(steps, out[1 + num_carried :], strict=True):
+            if stack and stack[0].shape != array.shape:
+                raise InterpreterError(
+                    f"{op.NAME}: a per-iteration value changes shape from {stack[0].shape} "
+                    f"to {array.shape} (ONNX Loop stacks equal shapes only)"
+                )
+            stack.append(array)
+        i += 1
+    stacked = []
+    for stack, value in zip(steps, body.yielded[1 + num_carried :], strict=True):
+        if stack:
+            stacked.append(np.stack(stack))
+        else:  # no iteration ran: dims of the per-step type that are not static are 0
+            shape = (0, *(d if isinstance(d, int) else 0 for d in value.shape))
+            stacked.append(np.zeros(shape, dtype=value.dtype))
+    return [*carried, *stacked]
+
+
 def evaluate_op(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     """Evaluate one op on numpy arrays; results have exactly the op's result dtypes."""
     impl = IMPLS.get(type(op))
@@ -115,6 +149,7 @@ def _check_shape(value: Value, array: np.ndarray) -> None:
 
 
 REGION_IMPLS[ir.ops.If] = _if
+REGION_IMPLS[ir.ops.Loop] = _loop
 
 # The per-family implementations register themselves on import.
 from ir.interpreter import (  # noqa: E402, F401
@@ -125,5 +160,6 @@ from ir.interpreter import (  # noqa: E402, F401
     nn,
     reduction,
     shape,
+    special,
     tensor,
 )
