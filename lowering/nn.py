@@ -271,10 +271,8 @@ def lower_resize(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         extra = (
             [None, ctx.constant([1, 1, *scales], "float32")]
             if scales is not None
-            else [None, None, ctx.constant([*op.result.shape[:2], *attrs["sizes"]], "int64")]
+            else [None, None, _resize_sizes(op, ctx, x)]
         )
-        if scales is None and not all(isinstance(d, int) for d in op.result.shape[:2]):
-            raise LoweringUnsupported("tir.resize to sizes of a tensor with symbolic N or C")
         # float16 computes in float32 between explicit casts (see LoweringContext.kernel).
         wide = ctx.cast(x, "float32") if dtype == "float16" else x
         y = ctx.op(
@@ -293,6 +291,16 @@ def lower_resize(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
             f"{dtype} over a symbolic spatial size"
         )
     return _resize_by_tables(op, ctx, x, sizes)
+
+
+def _resize_sizes(op: Operation, ctx: LoweringContext, x: V) -> V:
+    """Resize's ``sizes`` input: N and C kept (read from ``x`` at run time where symbolic),
+    then the op's output height and width."""
+    batch_channels = op.result.shape[:2]
+    if all(isinstance(d, int) for d in batch_channels):
+        return ctx.constant([*batch_channels, *op.attributes["sizes"]], "int64")
+    kept = ctx.op("Shape", x, start=0, end=2)
+    return ctx.op("Concat", kept, ctx.constant(list(op.attributes["sizes"]), "int64"), axis=0)
 
 
 def _axis_scales(op: Operation, sizes) -> list[float]:
