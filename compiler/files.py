@@ -3,10 +3,12 @@
 Files are written into a private staging folder next to their targets (same file system, so
 ``os.replace`` is atomic), then moved into place. When a move fails, the targets already
 replaced get their old contents back, so a model and its external data never mismatch.
+An ``OSError`` names the file the caller asked for, never the staging folder.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -17,21 +19,34 @@ from typing import BinaryIO
 
 
 class StagedFiles:
-    """Files staged for an atomic commit into ``directory`` (see ``staged_files``)."""
+    """Files staged for an atomic commit into ``directory`` (see ``staged_files``). The
+    staging folder is made when the first file is opened, so that a folder that cannot be
+    written is reported for that file."""
 
-    def __init__(self, directory: Path, staging: Path) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.staging = staging
+        self._staging: Path | None = None
         self.names: list[str] = []
+
+    @property
+    def staging(self) -> Path:
+        """The private staging folder inside ``directory`` (made on first use)."""
+        if self._staging is None:
+            self._staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.directory))
+        return self._staging
 
     @contextmanager
     def open(self, name: str) -> Iterator[BinaryIO]:
         """A binary file to fill; it replaces ``directory/name`` on commit."""
         if name in self.names or Path(name).name != name:
             raise ValueError(f"{name!r} is not a new plain file name")
-        self.names.append(name)
-        with open(self.staging / name, "wb") as f:
-            yield f
+        with _naming(self.directory / name):
+            if (self.directory / name).is_dir():
+                # Found now rather than at the commit, after the whole model is written.
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            self.names.append(name)
+            with open(self.staging / name, "wb") as f:
+                yield f
 
     def path(self, name: str) -> Path:
         """Where a staged file is until the commit (to check it before it goes live)."""
@@ -44,9 +59,10 @@ class StagedFiles:
             for index, name in enumerate(self.names):
                 target = self.directory / name
                 is_last = index == len(self.names) - 1
-                # The last replace either happens or not: its old file needs no backup.
-                backup = None if is_last else self._backup(target)
-                os.replace(self.staging / name, target)
+                with _naming(target):
+                    # The last replace either happens or not: its old file needs no backup.
+                    backup = None if is_last else self._backup(target)
+                    os.replace(self.staging / name, target)
                 placed.append((target, backup))
         except BaseException:
             for target, backup in reversed(placed):
@@ -55,6 +71,11 @@ class StagedFiles:
                 else:
                     os.replace(backup, target)
             raise
+
+    def remove(self) -> None:
+        """Delete the staging folder and what is left in it."""
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
 
     def _backup(self, target: Path) -> Path | None:
         """A hard link to ``target``'s current file (a copy where links are not supported), or
@@ -79,14 +100,25 @@ def staged_files(directory: str | os.PathLike[str]) -> Iterator[StagedFiles]:
 
     Nothing in ``directory`` changes when the block raises, and the staging folder is
     removed either way."""
-    directory = Path(directory)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
+    stage = StagedFiles(Path(directory))
     try:
-        stage = StagedFiles(directory, staging)
         yield stage
         stage.commit()
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        stage.remove()
+
+
+@contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """An ``OSError`` inside the block is raised again about ``target`` (the caller's path):
+    the staging folder's names mean nothing to the user. The class (``FileNotFoundError``,
+    ``PermissionError``, ...) and errno stay."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename == str(target) and e.filename2 is None:
+            raise
+        raise type(e)(e.errno, e.strerror or str(e), str(target)) from e
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> Path:

@@ -210,6 +210,7 @@ def test_missing_script_and_unwritable_output(script: Path, tmp_path: Path, caps
     out = tmp_path / "no-dir" / "m.onnx"
     code, _, stderr = run(["compile", f"{script}:build", "-o", str(out)], capsys)
     assert code == EXIT_ERROR and "No such file or directory" in stderr
+    assert stderr.rstrip().endswith(str(out)) and ".staging" not in stderr  # the user's path
     assert "Traceback" not in stderr
 
 

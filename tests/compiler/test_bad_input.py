@@ -239,12 +239,15 @@ def test_path_that_cannot_be_written(tmp_path: Path):
     result = small_result()
     with pytest.raises(FileNotFoundError) as info:
         result.save(tmp_path / "missing" / "m.onnx")
-    assert str(tmp_path / "missing") in str(info.value)
+    # The error names the path the user gave, not the staging file beside it.
+    assert info.value.filename == str(tmp_path / "missing" / "m.onnx")
+    assert ".staging" not in str(info.value)
     folder = tmp_path / "m.onnx"
     folder.mkdir()  # the path names a folder
     (folder / "keep").write_text("kept")
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(IsADirectoryError) as info:
         result.save(folder)
+    assert info.value.filename == str(folder) and ".staging" not in str(info.value)
     assert (folder / "keep").read_text() == "kept"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
 
@@ -262,8 +265,9 @@ def test_failed_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
         yield f  # pragma: no cover
 
     monkeypatch.setattr(StagedFiles, "open", half_written)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OSError, match="No space left") as info:
         small_result().save(path)
+    assert info.value.filename == str(path)
     assert path.read_bytes() == b"old model"
     assert os.listdir(tmp_path) == ["m.onnx"]
 
