@@ -3,6 +3,7 @@
 from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     control,
     elemwise,
+    extra_ops,
     graphs,
     indexing,
     linalg,
@@ -11,6 +12,7 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     shape_ops,
     signal,
     tensor_ops,
+    unique,
 )
 from compiler.frontend.importer import (
     FrontendOptions,

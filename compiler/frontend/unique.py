@@ -1,0 +1,133 @@
+"""Frontend rule: PyTensor's Unique (numpy.unique as numpy < 2 returned it), decomposed into a
+stable sort, a mask of group starts, NonZero, gathers, a running count and a scatter.
+
+ONNX's own Unique is not used: ONNX Runtime 1.32 runs it for int8, int64 and floats only, and
+with NaN it merges every element into one group (its ordered map needs a strict order),
+where numpy sorts NaN last and keeps one NaN (axis=None) or every NaN row apart (an axis).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pytensor.graph.basic import Apply
+from pytensor.tensor.extra_ops import Unique
+
+from compiler.frontend.extra_ops import dim_of, emit, i64
+from compiler.frontend.importer import Importer, Unsupported, import_op
+from ir import dtypes, ops
+from ir.core import Value
+
+#: Rows of more columns than this are not sorted (one stable sort pass per column).
+MAX_ROW_COLUMNS = 128
+
+
+def _sort_rows(imp: Importer, rows: Value, columns: int) -> Value:
+    """The permutation that sorts the rows of an (n, columns) matrix lexicographically,
+    stably (ties in index order), each column in tir.argsort's order (NaN last): one stable
+    sort per column, from the last column to the first (least significant first)."""
+    if columns == 0:
+        return emit(imp, ops.Range, i64(imp, 0), dim_of(imp, rows, 0), i64(imp, 1))
+    perm: Value | None = None
+    for j in reversed(range(columns)):
+        column = emit(imp, ops.Gather, rows, i64(imp, j), axis=1)
+        if perm is None:
+            perm = emit(imp, ops.Argsort, column, axis=0)
+            continue
+        keys = emit(imp, ops.Gather, column, perm, axis=0)
+        perm = emit(imp, ops.Gather, perm, emit(imp, ops.Argsort, keys, axis=0), axis=0)
+    assert perm is not None
+    return perm
+
+
+def _neighbours(imp: Importer, x: Value) -> tuple[Value, Value]:
+    """x[1:] and x[:-1] along axis 0."""
+    one, step = i64(imp, [1]), i64(imp, [1])
+    end, last = i64(imp, [2**63 - 1]), i64(imp, [-1])
+    later = emit(imp, ops.Slice, x, one, end, step, axes=[0])
+    earlier = emit(imp, ops.Slice, x, i64(imp, [0]), last, step, axes=[0])
+    return later, earlier
+
+
+def _group_starts(imp: Importer, perm: Value, differs: Value) -> Value:
+    """The mask of sorted positions that start a group: the first one (if there is one; the
+    permutation ``perm`` gives the count) and those where ``differs`` (one entry per later
+    position) says so."""
+    head = emit(imp, ops.Slice, perm, i64(imp, [0]), i64(imp, [1]), i64(imp, [1]), axes=[0])
+    first = emit(imp, ops.Second, head, imp.constant(np.asarray(True)))
+    return emit(imp, ops.Concat, first, differs, axis=0)
+
+
+@import_op.register(Unique)
+def import_unique(op: Unique, node: Apply, imp: Importer) -> list[Value]:
+    """axis=None (or a vector): the flattened x stably sorted; a group starts where an element
+    differs from the one before, NaN equal to NaN (numpy's ``equal_nan``: one NaN is kept).
+    Over an axis of a rank >= 2 array: the slices along it as rows, sorted lexicographically;
+    a group starts where any element differs (NaN never equals NaN there, as numpy compares
+    the rows). Outputs, as requested: the first element of each group, the index of its first
+    occurrence, each element's group (flattened, numpy < 2's shape) and the group sizes.
+    Equal elements keep index order, so the value kept for -0.0 and 0.0 is the first
+    occurrence's (numpy's choice too wherever its sort is stable)."""
+    x = imp.value(node.inputs[0])
+    by_rows = op.axis is not None and x.rank >= 2
+    if by_rows:
+        axis = op.axis
+        moved = x
+        if axis != 0:
+            perm = [axis] + [a for a in range(x.rank) if a != axis]
+            moved = emit(imp, ops.Transpose, x, perm=perm)
+        rest = [d for i, d in enumerate(x.shape) if i != axis]
+        if not all(isinstance(d, int) for d in rest):
+            raise Unsupported(
+                f"Unique over axis {axis} of {x.type}: the other dims must be static (the rows "
+                "are sorted one column at a time)"
+            )
+        columns = 1
+        for d in rest:
+            columns *= d  # type: ignore[operator]
+        if columns > MAX_ROW_COLUMNS:
+            raise Unsupported(
+                f"Unique over axis {axis} of {x.type}: rows of {columns} elements (at most "
+                f"{MAX_ROW_COLUMNS}: one sort pass per element)"
+            )
+        shape = emit(imp, ops.Concat, emit(imp, ops.Unsqueeze, dim_of(imp, x, axis), axes=[0]),
+                     i64(imp, [columns]), axis=0)  # fmt: skip
+        items = emit(imp, ops.Reshape, moved, shape)
+        perm = _sort_rows(imp, items, columns)
+        ordered = emit(imp, ops.Gather, items, perm, axis=0)
+        later, earlier = _neighbours(imp, ordered)
+        differs = emit(imp, ops.ReduceAny, emit(imp, ops.Ne, later, earlier), axes=[1],
+                       keepdims=False)  # fmt: skip
+    else:
+        items = emit(imp, ops.Reshape, x, i64(imp, [-1]))
+        perm = emit(imp, ops.Argsort, items, axis=0)
+        ordered = emit(imp, ops.Gather, items, perm, axis=0)
+        later, earlier = _neighbours(imp, ordered)
+        differs = emit(imp, ops.Ne, later, earlier)
+        if x.dtype in dtypes.FLOAT_DTYPES:
+            # NaN sorts last: past the first NaN, NaN follows NaN and starts no group.
+            after_nan = emit(imp, ops.IsNan, earlier)
+            differs = emit(imp, ops.BitwiseAnd, differs, emit(imp, ops.Invert, after_nan))
+    starts = _group_starts(imp, perm, differs)
+    firsts = emit(imp, ops.Reshape, emit(imp, ops.NonZero, starts), i64(imp, [-1]))
+    first_index = emit(imp, ops.Gather, perm, firsts, axis=0)
+    if by_rows:
+        outs = [emit(imp, ops.Gather, x, first_index, axis=op.axis)]
+    else:
+        outs = [emit(imp, ops.Gather, ordered, firsts, axis=0)]
+    if op.return_index:
+        outs.append(first_index)
+    if op.return_inverse:
+        group = emit(imp, ops.Sub, emit(imp, ops.CumSum, imp.cast(starts, "int64"), axis=0),
+                     i64(imp, 1))  # fmt: skip
+        zeros = emit(imp, ops.Expand, i64(imp, 0), emit(imp, ops.Shape, perm))
+        outs.append(emit(imp, ops.ScatterElements, zeros, perm, group, axis=0,
+                         reduction="none", unique=True))  # fmt: skip
+    if op.return_counts:
+        later_firsts, _ = _neighbours(imp, firsts)
+        total = emit(imp, ops.Shape, perm)
+        ends = emit(imp, ops.Concat, later_firsts, total, axis=0)
+        outs.append(emit(imp, ops.Sub, ends, firsts))
+    return outs
+
+
+__all__ = ["MAX_ROW_COLUMNS", "import_unique"]
