@@ -28,8 +28,14 @@ _REDUCTIONS: dict[type, type[ops.Reduce]] = {
     ps.Mul: ops.ReduceProd,
     ps.Maximum: ops.ReduceMax,
     ps.Minimum: ops.ReduceMin,
-    ps.AND: ops.ReduceAll,
-    ps.OR: ops.ReduceAny,
+}
+
+#: CAReduce scalar ops that are bitwise on integers (logical on bool): the IR reduction for
+#: integers, and for bool.
+_BITWISE: dict[type, tuple[type[ops.Reduce], type[ops.Reduce]]] = {
+    ps.AND: (ops.ReduceBitwiseAnd, ops.ReduceAll),
+    ps.OR: (ops.ReduceBitwiseOr, ops.ReduceAny),
+    ps.XOR: (ops.ReduceBitwiseXor, ops.ReduceBitwiseXor),
 }
 
 
@@ -39,23 +45,33 @@ def _axes(axis: tuple[int, ...] | None, rank: int) -> list[int]:
 
 @import_op.register(CAReduce)
 def import_careduce(op: CAReduce, node: Apply, imp: Importer) -> list[Value]:
-    """Sum, Prod, Max, Min, All, Any (and a bare CAReduce of those scalar ops):
+    """Sum, Prod, Max, Min, All, Any (and a bare CAReduce of those scalar ops or of xor):
     ``cast(reduce(cast(x, acc)), out)`` with PyTensor's accumulator dtype ``acc``."""
-    ir_cls = _REDUCTIONS.get(type(op.scalar_op))
-    if ir_cls is None:
-        raise Unsupported(
-            f"reduction with scalar op {op.scalar_op} has no ONNX equivalent "
-            "(supported: add, mul, maximum, minimum, and, or)"
-        )
     x = imp.value(node.inputs[0])
     out_dtype = node.outputs[0].type.dtype
     # CAReduce.perform: np.array(x, dtype=acc).reduce(dtype=acc), then the output dtype.
     acc = op.acc_dtype or out_dtype
-    if ir_cls in (ops.ReduceAll, ops.ReduceAny) and acc != "bool":
-        raise Unsupported(f"bitwise {op.scalar_op} reduction of {acc} has no ONNX equivalent")
-    reduced = imp.emit(
-        ir_cls, [imp.cast(x, acc)], {"axes": _axes(op.axis, x.rank), "keepdims": False}
-    )
+    attrs = {"axes": _axes(op.axis, x.rank), "keepdims": False}
+    bitwise = _BITWISE.get(type(op.scalar_op))
+    if bitwise is not None:
+        if x.dtype not in dtypes.DISCRETE_DTYPES or acc not in dtypes.DISCRETE_DTYPES:
+            raise Unsupported(
+                f"bitwise {op.scalar_op} reduction of {x.dtype} accumulated in {acc}: numpy has "
+                "no bitwise op on floats (PyTensor raises)"
+            )
+        if out_dtype == x.dtype:
+            # Bits commute with widening (sign or zero extension) and narrowing back, the
+            # identity (all ones, or 0) included: reduce in x's own dtype.
+            acc = out_dtype
+        ir_cls = bitwise[1] if acc == "bool" else bitwise[0]
+    else:
+        ir_cls = _REDUCTIONS.get(type(op.scalar_op))
+        if ir_cls is None:
+            raise Unsupported(
+                f"reduction with scalar op {op.scalar_op} has no ONNX equivalent "
+                "(supported: add, mul, maximum, minimum, and, or, xor)"
+            )
+    reduced = imp.emit(ir_cls, [imp.cast(x, acc)], attrs)
     return [imp.cast(reduced, out_dtype)]
 
 

@@ -67,6 +67,21 @@ def _any(op: Operation, args: list[np.ndarray]) -> np.ndarray:
     return np.any(args[0], axis=_axes(op), keepdims=op.attributes["keepdims"])
 
 
+def _bitwise(ufunc: np.ufunc) -> Impl:
+    def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+        (x,) = args
+        if not _axes(op):
+            return x.copy()
+        return ufunc.reduce(x, axis=_axes(op), keepdims=op.attributes["keepdims"], dtype=x.dtype)
+
+    return impl
+
+
+implements(ops.ReduceBitwiseAnd)(_bitwise(np.bitwise_and))
+implements(ops.ReduceBitwiseOr)(_bitwise(np.bitwise_or))
+implements(ops.ReduceBitwiseXor)(_bitwise(np.bitwise_xor))
+
+
 @implements(ops.LogSumExp)
 def _logsumexp(op: Operation, args: list[np.ndarray]) -> np.ndarray:
     (x,) = args

@@ -107,6 +107,44 @@ class ReduceAny(Reduce):
     DTYPES = frozenset({"bool"})
 
 
+#: The dtypes the bitwise reductions take: integers, and bool (where they are logical).
+_BITWISE_DTYPES = frozenset(
+    {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+)
+
+
+class ReduceBitwiseAnd(Reduce):
+    """Bitwise and over axes (bool: logical and); an empty one has every bit set (-1, the
+    unsigned maximum, True), as numpy's ``bitwise_and.reduce``.
+
+    `%1 = tir.reduce_bitwise_and %0 {axes = [0], keepdims = false} : u64[3]`
+    """
+
+    NAME = "tir.reduce_bitwise_and"
+    DTYPES = _BITWISE_DTYPES
+
+
+class ReduceBitwiseOr(Reduce):
+    """Bitwise or over axes (bool: logical or); an empty one is 0 (False).
+
+    `%1 = tir.reduce_bitwise_or %0 {axes = [0], keepdims = false} : i8[3]`
+    """
+
+    NAME = "tir.reduce_bitwise_or"
+    DTYPES = _BITWISE_DTYPES
+
+
+class ReduceBitwiseXor(Reduce):
+    """Bitwise exclusive or over axes (bool: the parity of the True elements); an empty one
+    is 0 (False).
+
+    `%1 = tir.reduce_bitwise_xor %0 {axes = [0, 1], keepdims = true} : i32[1, 1]`
+    """
+
+    NAME = "tir.reduce_bitwise_xor"
+    DTYPES = _BITWISE_DTYPES
+
+
 class LogSumExp(Reduce):
     """log(sum(exp(x))) over axes, as PyTensor's LogSumExp computes it:
     ``log(s) + m`` with ``m = max(x)`` (NaN if any element is NaN, -inf if empty; an infinite

@@ -384,16 +384,6 @@ def test_gradient_of_prod():
     check([x], g, [feeds], [feeds[2:]])
 
 
-# -- refusals --------------------------------------------------------------------------------------
-
-
-def test_bitwise_and_xor_reductions_are_refused():
-    x = tensor("x", "int8", (None,))
-    text = refused([x], [CAReduce(ps.and_, axis=None)(x), CAReduce(ps.xor, axis=None)(x)])
-    assert "bitwise AND reduction of int64 has no ONNX equivalent" in text
-    assert "scalar op XOR has no ONNX equivalent" in text
-
-
 # -- symbolic dims: one model, several sizes -----------------------------------------------------
 
 
