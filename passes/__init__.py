@@ -13,6 +13,7 @@ from passes.flip_conv_kernels import FlipConvKernels
 from passes.fold_batch_norm import FoldBatchNorm
 from passes.fold_pad_into_conv import FoldPadIntoConv
 from passes.fuse_silu import FuseSiLU
+from passes.hoist_loop_invariants import HoistLoopInvariants
 from passes.lower_dimshuffle import LowerDimShuffle
 from passes.pass_manager import Pass, PassFailure, PassManager, PassStats
 from passes.sink_into_regions import SinkIntoRegions
@@ -29,6 +30,7 @@ PASSES: dict[str, type[Pass]] = {
         FoldPadIntoConv,
         FlipConvKernels,
         FoldBatchNorm,
+        HoistLoopInvariants,
         CommonSubexpressionElimination,
         SlicesToSplit,
         FuseSiLU,
@@ -46,6 +48,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
     "fold-pad-into-conv",
     "flip-conv-kernels",
     "fold-batch-norm",
+    "hoist-loop-invariants",
     "cse",
     "slices-to-split",
     "fuse-silu",

@@ -1,25 +1,114 @@
-"""Dead-code elimination: erase pure ops none of whose results is used."""
+"""Dead-code elimination: erase pure ops none of whose results is used, and the parts of a
+``tir.loop`` nothing needs (unused stacked outputs; carried values whose final result is
+unused and which no other computation of the body reads)."""
 
 from __future__ import annotations
 
-from ir.core import Module, blocks
+from ir import ops
+from ir.core import Module, Operation, Value, Yield, blocks, walk
+from passes.loops import drop_loop_parts, top_level
 from passes.pass_manager import Pass
 
 
+def _sweep(module: Module) -> int:
+    """One backward sweep of every block, regions first (their uses keep outer values alive)."""
+    removed = 0
+    for block in blocks(module.func):
+        op = block.last
+        while op is not None:
+            prev = op.prev
+            # A pure op with no results at all (a loop left with nothing to give) is dead too.
+            if op.PURE and not any(r.has_uses for r in op.results):
+                block.erase(op)
+                removed += 1
+            op = prev
+    return removed
+
+
+def dead_carried(loop: ops.Loop, j: int) -> list[Operation] | None:
+    """The body ops that compute only carried value ``j``'s next value, when its final result
+    is unused and nothing else in the body reads its argument (directly or through them), in
+    body order; None when the carried value is needed."""
+    if loop.results[j].has_uses:
+        return None
+    body = loop.body
+    tainted: set[Value] = {body.args[2 + j]}
+    chain: list[Operation] = []
+    for op in body.ops:
+        if isinstance(op, Yield):
+            break
+        if any(v in tainted for inner in (op, *_nested(op)) for v in inner.operands):
+            if not op.PURE:
+                return None
+            tainted.update(op.results)
+            chain.append(op)
+    members = set(chain)
+    for value in tainted:
+        for use in value.uses:
+            holder = top_level(use.op, body)
+            if holder in members:
+                continue
+            if use.op is body.last and use.index == 1 + j:
+                continue  # its own update
+            return None
+    return chain
+
+
+def _nested(op: Operation) -> list[Operation]:
+    return [inner for region in op.regions for inner in walk(region)]
+
+
+def prune_loop(loop: ops.Loop) -> tuple[int, int]:
+    """Drop the carried values and stacked outputs of ``loop`` nothing needs; return how many,
+    and how many body ops computing dropped carried values were erased."""
+    k = loop.num_carried
+    carried: list[int] = []
+    doomed: list[Operation] = []
+    for j in range(k):
+        chain = dead_carried(loop, j)
+        if chain is not None:
+            carried.append(j)
+            doomed.extend(chain)
+    scanned = [m for m in range(loop.num_scanned) if not loop.results[k + m].has_uses]
+    if not carried and not scanned:
+        return 0, 0
+    if len(carried) + len(scanned) == len(loop.results):
+        return 0, 0  # the whole loop is dead: the sweep erases it
+    body = loop.body
+    # The yield stops reading the dropped next values (drop_loop_parts removes those
+    # operands), then the chains computing them go, last op first.
+    yield_op = body.last
+    for j in carried:
+        yield_op.set_operand(1 + j, loop.inits[j])
+    order = {op: i for i, op in enumerate(body.ops)}
+    erased = sorted(set(doomed), key=order.__getitem__, reverse=True)
+    for op in erased:
+        body.erase(op)
+    drop_loop_parts(loop, carried, scanned)
+    return len(carried) + len(scanned), len(erased)
+
+
 class DeadCodeElimination(Pass):
-    """`%1 = tir.exp %0` with %1 unused → removed. One backward sweep removes whole dead chains."""
+    """`%1 = tir.exp %0` with %1 unused → removed. One backward sweep removes whole dead chains;
+    then unused loop parts go, and the sweep repeats while that frees more."""
 
     NAME = "dce"
 
     def run(self, module: Module) -> bool:
-        removed = 0
-        for block in blocks(module.func):  # regions first: their uses keep outer values alive
-            op = block.last
-            while op is not None:
-                prev = op.prev
-                if op.PURE and op.results and not any(r.has_uses for r in op.results):
-                    block.erase(op)
-                    removed += 1
-                op = prev
+        removed = _sweep(module)
+        pruned = 0
+        while True:
+            loops = [op for op in walk(module.func) if isinstance(op, ops.Loop)]
+            step = 0
+            for loop in reversed(loops):  # inner loops first
+                dropped, erased = prune_loop(loop)
+                step += dropped
+                removed += erased
+            if not step:
+                break
+            pruned += step
+            removed += _sweep(module)
         self.count("ops-erased", removed)
-        return removed > 0
+        if pruned:
+            self.count("loop-values-dropped", pruned)
+        return removed + pruned > 0

@@ -4,6 +4,9 @@ PyTensor's IfElse evaluates only the taken branch, but its branches are ordinary
 graph, so the frontend's ``tir.if`` first computes both before choosing. This pass restores
 the laziness: an op whose every use is inside one region moves into it (and then its own
 operands may follow). Only then does a guarded ``x[i]`` not run when the guard is false.
+
+Only ``tir.if`` regions take ops: a loop body runs once per iteration, so an op moved into it
+would run every iteration (``hoist-loop-invariants`` moves the other way).
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ def _region_of(op: Operation, owner: Operation) -> Block | None:
 
 
 class SinkIntoRegions(Pass):
-    """`%a = tir.exp %x` used only inside one region of a `tir.if` → moved into that region."""
+    """`%a = tir.exp %x` used only inside one region of a `tir.if` → moved into that region.
+    Never into a `tir.loop` body."""
 
     NAME = "sink-into-regions"
 
     def run(self, module: Module) -> bool:
         moved = 0
         for block in list(blocks(module.func)):
-            for owner in [op for op in block.ops if op.regions]:
+            for owner in [op for op in block.ops if isinstance(op, ops.If)]:
                 moved += self._sink_before(owner)
         self.count("ops-sunk", moved)
         return moved > 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ir import ops
 from ir.attributes import DenseElements
-from ir.core import Function, Module, Operation, Value, walk
+from ir.core import Block, Function, Module, Operation, Value, blocks, walk
 from ir.ops.tensor import constant_array
 from passes.pass_manager import Pass
 
@@ -26,6 +26,8 @@ class UnifyCasts(Pass):
     def run(self, module: Module) -> bool:
         func = module.func
         self._cache: dict[tuple[Value, str], Value] = {}
+        # A block argument's cast goes at the top of its block (a loop body's, for its args).
+        self._arg_blocks: dict[Value, Block] = {a: b for b in blocks(func) for a in b.args}
         changed = False
         for op in list(walk(func)):
             if not isinstance(op, ops.Elementwise) or op.is_homogeneous():
@@ -53,11 +55,12 @@ class UnifyCasts(Pass):
             location = value.owner.location if value.owner is not None else None
             new_op = ops.Cast([value], {"to": dtype}, location=location)
             self.count("casts-inserted")
+        block = self._arg_blocks.get(value, func)
         if value.owner is not None:
             value.owner.parent.insert_after(value.owner, new_op)
-        elif func.first is not None:
-            func.insert_before(func.first, new_op)
+        elif block.first is not None:
+            block.insert_before(block.first, new_op)
         else:
-            func.append(new_op)
+            block.append(new_op)
         self._cache[key] = new_op.result
         return new_op.result

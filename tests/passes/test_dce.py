@@ -3,6 +3,8 @@ sweep; `return` is never erased."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ir.parser import parse_module
 from passes import PassManager, make_passes
 from tests.passes.support import (
@@ -134,4 +136,143 @@ def test_dce_all_live_unchanged():
         }
         """,
         PASS,
+    )
+
+
+# -- loops -------------------------------------------------------------------------------------
+
+LOOP_WITH_DEAD_PARTS = """
+    func @main(%n: i64[], %x: f32[3], %y: f32[3]) {
+      %t = tir.constant dense<true> : bool[]
+      %0, %1, %2, %3 = tir.loop %n, %t, %x, %y : f32[3], f32[3], f32[?, 3], f32[?, 3] {
+      ^(%i: i64[], %c: bool[], %a: f32[3], %b: f32[3]):
+        %4 = tir.add %a, %x : f32[3]
+        %5 = tir.exp %b : f32[3]
+        %6 = tir.mul %5, %b : f32[3]
+        %7 = tir.neg %a : f32[3]
+        yield %c, %4, %6, %7, %4
+      }
+      return %0, %3 : "acc", "steps"
+    }
+"""
+
+
+def test_dce_drops_an_unused_carried_value_and_stacked_output():
+    # %b (carried 1) is read only by its own update and its result %1 is unused; the
+    # stacked %2 is unused.
+    assert_golden(
+        LOOP_WITH_DEAD_PARTS,
+        PASS,
+        """
+        func @main(%n: i64[], %x: f32[3], %y: f32[3]) {
+          %t = tir.constant dense<true> : bool[]
+          %0, %1 = tir.loop %n, %t, %x : f32[3], f32[?, 3] {
+          ^(%i: i64[], %c: bool[], %a: f32[3]):
+            %2 = tir.add %a, %x : f32[3]
+            yield %c, %2, %2
+          }
+          return %0, %1 : "acc", "steps"
+        }
+        """,
+    )
+    (stats,) = run_stats(LOOP_WITH_DEAD_PARTS, PASS)
+    assert stats.counters == {"ops-erased": 3, "loop-values-dropped": 2}
+    for n in (0, 1, 3):
+        x, y = np.array([1.0, -2.0, 0.5], np.float32), np.array([0.1, 0.2, -0.3], np.float32)
+        assert_numbers(LOOP_WITH_DEAD_PARTS, [PASS], [np.array(n), x, y])
+
+
+def test_dce_keeps_a_carried_value_another_computation_reads():
+    # %b's result is unused, but %a's update reads %b: %b must keep being carried.
+    assert_unchanged(
+        """
+        func @main(%n: i64[], %x: f32[3], %y: f32[3]) {
+          %t = tir.constant dense<true> : bool[]
+          %0, %1 = tir.loop %n, %t, %x, %y : f32[3], f32[3] {
+          ^(%i: i64[], %c: bool[], %a: f32[3], %b: f32[3]):
+            %2 = tir.add %a, %b : f32[3]
+            %3 = tir.exp %b : f32[3]
+            yield %c, %2, %3
+          }
+          return %0 : "acc"
+        }
+        """,
+        PASS,
+    )
+
+
+def test_dce_keeps_a_carried_value_the_condition_reads():
+    assert_unchanged(
+        """
+        func @main(%n: i64[], %x: f32[3], %y: f32[]) {
+          %t = tir.constant dense<true> : bool[]
+          %0, %1 = tir.loop %n, %t, %x, %y : f32[3], f32[] {
+          ^(%i: i64[], %c: bool[], %a: f32[3], %b: f32[]):
+            %2 = tir.neg %a : f32[3]
+            %3 = tir.constant dense<1.0> : f32[]
+            %4 = tir.add %b, %3 : f32[]
+            %5 = tir.constant dense<4.0> : f32[]
+            %6 = tir.lt %4, %5 : bool[]
+            yield %6, %2, %4
+          }
+          return %0 : "acc"
+        }
+        """,
+        PASS,
+    )
+
+
+def test_dce_drops_carried_values_freed_by_another_drop():
+    # %b feeds only %c2's update; once %c2 (unused) goes, %b is read by nothing else either.
+    source = """
+        func @main(%n: i64[], %x: f32[3]) {
+          %t = tir.constant dense<true> : bool[]
+          %0, %1, %2 = tir.loop %n, %t, %x, %x, %x : f32[3], f32[3], f32[3] {
+          ^(%i: i64[], %c: bool[], %a: f32[3], %b: f32[3], %d: f32[3]):
+            %3 = tir.neg %a : f32[3]
+            %4 = tir.exp %b : f32[3]
+            %5 = tir.add %d, %b : f32[3]
+            yield %c, %3, %4, %5
+          }
+          return %0 : "acc"
+        }
+    """
+    assert_golden(
+        source,
+        PASS,
+        """
+        func @main(%n: i64[], %x: f32[3]) {
+          %t = tir.constant dense<true> : bool[]
+          %0 = tir.loop %n, %t, %x : f32[3] {
+          ^(%i: i64[], %c: bool[], %a: f32[3]):
+            %1 = tir.neg %a : f32[3]
+            yield %c, %1
+          }
+          return %0 : "acc"
+        }
+        """,
+    )
+    for n in (0, 2):
+        assert_numbers(source, [PASS], [np.array(n), np.array([1.0, 2.0, 3.0], np.float32)])
+
+
+def test_dce_erases_a_loop_whose_results_are_all_unused():
+    assert_golden(
+        """
+        func @main(%n: i64[], %x: f32[3]) {
+          %t = tir.constant dense<true> : bool[]
+          %0 = tir.loop %n, %t, %x : f32[3] {
+          ^(%i: i64[], %c: bool[], %a: f32[3]):
+            %1 = tir.neg %a : f32[3]
+            yield %c, %1
+          }
+          return %x : "y"
+        }
+        """,
+        PASS,
+        """
+        func @main(%n: i64[], %x: f32[3]) {
+          return %x : "y"
+        }
+        """,
     )
