@@ -125,7 +125,6 @@ for _cls, _onnx in {
     ops.Sin: "Sin",
     ops.Cos: "Cos",
     ops.Tanh: "Tanh",
-    ops.Sigmoid: "Sigmoid",
     ops.Floor: "Floor",
     ops.Ceil: "Ceil",
     ops.RoundHalfToEven: "Round",
@@ -160,7 +159,6 @@ for _cls, _onnx in {
     ops.Asinh: "Asinh",
     ops.Acosh: "Acosh",
     ops.Atanh: "Atanh",
-    ops.Erf: "Erf",
 }.items():
     lowers(_cls)(_simple(_onnx, widen_floats=False))
 

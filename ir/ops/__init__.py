@@ -8,4 +8,5 @@ from ir.ops.misc import *  # noqa: F403
 from ir.ops.nn import *  # noqa: F403
 from ir.ops.reduction import *  # noqa: F403
 from ir.ops.shape import *  # noqa: F403
+from ir.ops.special import *  # noqa: F403
 from ir.ops.tensor import *  # noqa: F403
