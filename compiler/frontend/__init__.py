@@ -9,6 +9,7 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     linalg,
     nn,
     reductions,
+    scan,
     shape_ops,
     signal,
     tensor_ops,

@@ -98,7 +98,7 @@ def import_scalar(
     # PyTensor's dtype, with every data operand converted first.
     data = {id(v) for v in op.data_operands()}
     exact = op.result_dtype() == op.compute_dtype()
-    imp.func.erase(op)
+    imp.block.erase(op)
     if not exact:
         raise Unsupported(
             f"{type(sop).__name__} gives {out_dtype} in PyTensor but {op.result.dtype} here"
@@ -148,3 +148,11 @@ def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
 def import_elemwise(op: Elemwise, node: Apply, imp: Importer) -> list[Value]:
     inputs = [imp.value(v) for v in node.inputs]
     return import_scalar(op.scalar_op, inputs, [o.type.dtype for o in node.outputs], imp)
+
+
+@import_op.register(ps.ScalarOp)
+def import_scalar_node(op: ps.ScalarOp, node: Apply, imp: Importer) -> list[Value]:
+    """A scalar op applied to PyTensor scalars, outside any Elemwise (rewrites leave such index
+    arithmetic, e.g. Scan's save-mem): scalars are 0-d tensors here, so it is the same rule."""
+    inputs = [imp.value(v) for v in node.inputs]
+    return import_scalar(op, inputs, [o.type.dtype for o in node.outputs], imp)

@@ -3,8 +3,8 @@
 OpFromGraph (and its subclasses without a rule of their own) is inlined; Pad maps to tir.pad
 where ONNX's mode is numpy's and the widths are known at compile time, and is inlined otherwise;
 Blockwise applies its core op's rule when that rule is already batched over leading axes;
-Assert/CheckAndRaise is dropped or refused (``FrontendOptions.assert_policy``); Scan, random
-variables and sparse ops are refused.
+Assert/CheckAndRaise is dropped or refused (``FrontendOptions.assert_policy``); random
+variables and sparse ops are refused (Scan has its own module, ``scan.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pytensor.compile.builders import OpFromGraph
 from pytensor.graph.basic import Apply, Constant
 from pytensor.graph.op import Op
 from pytensor.raise_op import CheckAndRaise
-from pytensor.scan.op import Scan
 from pytensor.tensor.blockwise import Blockwise
 from pytensor.tensor.pad import Pad
 from pytensor.tensor.random.op import RNGConsumerOp
@@ -73,7 +72,6 @@ def _import_refused(op: Op, node: Apply, imp: Importer) -> list[Value]:
 _import_refused.refuses = True  # type: ignore[attr-defined]
 
 
-refuse("loops (Scan) are not translated yet (they would become ONNX Loop)", Scan)
 refuse(
     "random variables are not supported: ONNX's Random* ops cannot reproduce PyTensor's "
     "generator streams",

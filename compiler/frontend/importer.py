@@ -7,8 +7,9 @@ goes on with placeholder values) and reported together in one ``UnsupportedOpErr
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,8 @@ class Importer:
         self.fgraph = fgraph
         self.options = options or FrontendOptions()
         self.func = Function("main")
+        #: Where ``emit`` appends: the function body, or a region being built (a loop body).
+        self.block: Block = self.func
         self.values: dict[Variable, Value] = {}
         self.unsupported: list[UnsupportedOp] = []
         self._location: Location | None = None
@@ -172,6 +175,7 @@ class Importer:
             for var in node.outputs:
                 self._placeholders.add(value := Value(self._placeholder_type(var)))
                 self.values[var] = value
+            self._location = parent  # (as the finally below: an inner graph's walk goes on)
             return
         try:
             inputs_ok = all(v in self.values or isinstance(v, Constant) for v in node.inputs)
@@ -237,6 +241,10 @@ class Importer:
             return self.constant(np.asarray(var.data, dtype=var.type.dtype))
         raise Unsupported(f"variable {var} is not computed by the graph")
 
+    def is_placeholder(self, var: Variable) -> bool:
+        """Whether ``var`` stands for an output of a node already reported as unsupported."""
+        return self.values.get(var) in self._placeholders
+
     def ir_type(self, pt_type: Any) -> TensorType:
         """The IR type of a PyTensor type; PyTensor scalars are 0-d tensors here."""
         found = self._ir_types.get(pt_type)
@@ -291,7 +299,17 @@ class Importer:
         regions: Sequence[Block] = (),
     ) -> Operation:
         op = cls(operands, attributes, location=self._location, regions=regions)
-        return self.func.append(op)
+        return self.block.append(op)
+
+    @contextlib.contextmanager
+    def building(self, block: Block) -> Iterator[Block]:
+        """Rules emit into ``block`` (a region, e.g. a loop body) inside the ``with``; constants
+        still go to the function body, before the op that will own ``block``."""
+        saved, self.block = self.block, block
+        try:
+            yield block
+        finally:
+            self.block = saved
 
     def cast(self, value: Value, dtype: str) -> Value:
         """``value`` converted to ``dtype`` (itself when it has that dtype already)."""
