@@ -116,8 +116,42 @@ def _grid_sigmoid(n: int) -> np.ndarray:
     )
 
 
+def _grid_unit(n: int) -> np.ndarray:
+    """[-1, 1] and beyond: near ±1, tiny, and a few outside."""
+    return np.concatenate(
+        [
+            _SPECIAL,
+            _both_signs(_logspace(1e-300, 1.0, n)),
+            _rng_uniform(-1.0, 1.0, n),
+            _near([1.0, -1.0, 0.5, -0.5], n // 20),
+            np.array([1.5, -1.5, 1e300, -1e300]),
+        ]
+    )
+
+
+def _grid_wide(n: int) -> np.ndarray:
+    return np.concatenate(
+        [
+            _SPECIAL,
+            _both_signs(_logspace(1e-300, 1e300, n)),
+            _rng_uniform(-10.0, 10.0, n),
+            _near([1.0, -1.0, 2.0, 2.0**28], n // 20),
+        ]
+    )
+
+
 def _mp_log1mexp(x: mp.mpf) -> mp.mpf:
     return mp.log1p(-mp.exp(x)) if x < -1 else mp.log(-mp.expm1(x))
+
+
+def _real(f: Callable) -> Callable:
+    """f where it is real; complex results (outside the domain) count as NaN."""
+
+    def real(x: mp.mpf):
+        out = f(x)
+        return out if isinstance(out, mp.mpf) else mp.nan
+
+    return real
 
 
 def _mp_lgamma(x: mp.mpf) -> mp.mpf:
@@ -144,18 +178,11 @@ def _psi_terms(x: float) -> float:
 
 
 def _build(name: str) -> Callable:
+    """PyTensor's function of that name (``pytensor.tensor`` or ``pytensor.tensor.math``)."""
     import pytensor.tensor as pt
     import pytensor.tensor.math as ptm
 
-    return {
-        "erf": pt.erf,
-        "erfc": pt.erfc,
-        "erfcx": pt.erfcx,
-        "log1mexp": ptm.log1mexp,
-        "gammaln": pt.gammaln,
-        "psi": pt.psi,
-        "sigmoid": pt.sigmoid,
-    }[name]
+    return getattr(pt, name, None) or getattr(ptm, name)
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -168,6 +195,13 @@ FUNCTIONS: dict[str, Function] = {
         Function("gammaln", _build("gammaln"), _mp_lgamma, _grid_gamma_family, _lgamma_terms),
         Function("psi", _build("psi"), mp.digamma, _grid_gamma_family, _psi_terms),
         Function("sigmoid", _build("sigmoid"), lambda x: 1 / (1 + mp.exp(-x)), _grid_sigmoid),
+        Function("softplus", _build("softplus"), lambda x: mp.log1p(mp.exp(x)), _grid_sigmoid),
+        Function("arcsin", _build("arcsin"), _real(mp.asin), _grid_unit, bound64=8),
+        Function("arccos", _build("arccos"), _real(mp.acos), _grid_unit, bound64=8),
+        Function("arctan", _build("arctan"), mp.atan, _grid_wide, bound64=8),
+        Function("arcsinh", _build("arcsinh"), mp.asinh, _grid_wide, bound64=8),
+        Function("arccosh", _build("arccosh"), _real(mp.acosh), _grid_wide, bound64=8),
+        Function("arctanh", _build("arctanh"), _real(mp.atanh), _grid_unit, bound64=8),
     ]
 }
 

@@ -151,18 +151,6 @@ def _extremum(op_type: str, compare: str):
 lowers(ops.Maximum)(_extremum("Max", "Greater"))
 lowers(ops.Minimum)(_extremum("Min", "Less"))
 
-# float64 has no ORT kernel for these; float16 is computed in float32 (within half an ulp).
-for _cls, _onnx in {
-    ops.Asin: "Asin",
-    ops.Acos: "Acos",
-    ops.Atan: "Atan",
-    ops.Asinh: "Asinh",
-    ops.Acosh: "Acosh",
-    ops.Atanh: "Atanh",
-}.items():
-    lowers(_cls)(_simple(_onnx, widen_floats=False))
-
-
 #: fdlibm's pi/2 in three parts (33 + 33 + 53 bits): n * part is exact for |n| < 2**20.
 _PIO2_1 = 1.57079632673412561417e00
 _PIO2_2 = 6.07710050630396597660e-11

@@ -124,17 +124,19 @@ def _keep_nan(x: _Num, out: _Num) -> _Num:
     return _select(x.unary("IsNaN"), x, out)
 
 
-def _in_float64(rule: Callable[[_Num], _Num]):
+def _in_float64(rule: Callable[..., _Num]):
     """A lowering rule computing ``rule`` in float64: float32 is widened (exactly) and the
     float64 result rounded once; float16 goes through float32 both ways."""
 
     def lower(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         dtype = _dtype(op)
-        x = args[0]
         chain = {"float16": ["float32", F64], "float32": [F64], F64: []}[dtype]
-        for d in chain:
-            x = ctx.cast(x, d)
-        out = rule(_Num(ctx, x)).v
+        wide = []
+        for x in args:
+            for d in chain:
+                x = ctx.cast(x, d)
+            wide.append(_Num(ctx, x))
+        out = rule(*wide).v
         for d in reversed([dtype, *chain[:-1]]):
             out = ctx.cast(out, d)
         return out
@@ -546,3 +548,124 @@ def sigmoid64(x: _Num) -> _Num:
 
 
 lowers(ops.Sigmoid)(_in_float64(sigmoid64))
+
+
+# -- inverse trigonometric and hyperbolic functions ----------------------------------------------
+# fdlibm's atan (s_atan.c): |x| reduced to |t| <= 7/16 around 0, 1/2, 1, 3/2 or ∞, where
+# atan(x) = atan(c) + atan(t) with atan(c) in two parts; atan(t) = t - t z P(z), z = t².
+_ATAN_HI = (4.63647609000806093515e-01, 7.85398163397448278999e-01,
+            9.82793723247329054082e-01, 1.57079632679489655800e00)  # fmt: skip
+_ATAN_LO = (2.26987774529616870924e-17, 3.06161699786838301793e-17,
+            1.39033110312309984516e-17, 6.12323399573676603587e-17)  # fmt: skip
+_ATAN_P = (
+    3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01,
+    -1.11111104054623557880e-01, 9.09088713343650656196e-02, -7.69187620504482999495e-02,
+    6.66107313738753120669e-02, -5.83357013379057348645e-02, 4.97687799461593236017e-02,
+    -3.65315727442169155270e-02, 1.62858201153657823623e-02,
+)  # fmt: skip
+_PI_HI = 3.1415926535897931160e00
+_PI_LO = 1.2246467991473531772e-16
+_LN2 = 0.6931471805599453
+#: Beyond this, asinh(x) = log(2x) and acosh(x) = log(2x) to the last bit (fdlibm).
+_LOG_ONLY_FROM = 2.0**28
+
+
+def _atan_abs(a: _Num) -> _Num:
+    """atan(a) for a >= 0 (+inf included; NaN for NaN)."""
+    pieces = (  # below this a: the reduced argument t, atan(c) in two parts
+        (0.4375, a, 0.0, 0.0),
+        (0.6875, (2.0 * a - 1.0) / (2.0 + a), _ATAN_HI[0], _ATAN_LO[0]),
+        (1.1875, (a - 1.0) / (a + 1.0), _ATAN_HI[1], _ATAN_LO[1]),
+        (2.4375, (a - 1.5) / (1.0 + 1.5 * a), _ATAN_HI[2], _ATAN_LO[2]),
+    )
+    t = -1.0 / a  # a >= 2.4375: atan(a) = π/2 + atan(-1/a)
+    hi: _Num | float = _ATAN_HI[3]
+    lo: _Num | float = _ATAN_LO[3]
+    for bound, t_k, h, low in reversed(pieces):
+        below = a.lt(bound)
+        t, hi, lo = _select(below, t_k, t), _select(below, h, hi), _select(below, low, lo)
+    z = t * t
+    tail = t * (z * _horner(z, _ATAN_P))
+    return hi - ((tail - lo) - t)
+
+
+def atan64(x: _Num) -> _Num:
+    """atan(x), fdlibm's reduction and polynomial; the sign restored by a product (so that
+    atan(-0.0) is -0.0). ≤ 2 ulp (float64) measured."""
+    return _keep_nan(x, _atan_abs(x.unary("Abs")) * _sign_of(x))
+
+
+def asin64(x: _Num) -> _Num:
+    """asin(x) = atan(x / sqrt((1 - x)(1 + x))) (1 - |x| is exact near 1); NaN beyond ±1.
+    ≤ 4 ulp (float64) measured."""
+    a = x.unary("Abs")
+    ratio = a / ((1.0 - a) * (1.0 + a)).unary("Sqrt")
+    return _keep_nan(x, _atan_abs(ratio) * _sign_of(x))
+
+
+def acos64(x: _Num) -> _Num:
+    """acos(x) = 2 atan(sqrt((1 - x) / (1 + x))); NaN beyond ±1. ≤ 4 ulp (float64) measured."""
+    return _keep_nan(x, 2.0 * _atan_abs(((1.0 - x) / (1.0 + x)).unary("Sqrt")))
+
+
+def _log1p64(v: _Num) -> _Num:
+    return _Num(v.ctx, _log1p(v.ctx, v.v, F64))
+
+
+def asinh64(x: _Num) -> _Num:
+    """asinh(x) as fdlibm: log1p(a + a²/(1 + sqrt(1 + a²))) for a = |x| <= 2,
+    log(2a + 1/(sqrt(a² + 1) + a)) below 2**28, log(a) + log 2 beyond; the sign restored by a
+    product. ≤ 4 ulp (float64) measured."""
+    a = x.unary("Abs")
+    root = (1.0 + a * a).unary("Sqrt")
+    small = _log1p64(a + a * a / (1.0 + root))
+    middle = (2.0 * a + 1.0 / (root + a)).unary("Log")
+    large = a.unary("Log") + _LN2
+    out = _select(a.le(2.0), small, _select(a.lt(_LOG_ONLY_FROM), middle, large))
+    return _keep_nan(x, out * _sign_of(x))
+
+
+def acosh64(x: _Num) -> _Num:
+    """acosh(x) as fdlibm: log1p(t + sqrt(2t + t²)) with t = x - 1 (exact) up to 2,
+    log(2x - 1/(x + sqrt(x² - 1))) below 2**28, log(x) + log 2 beyond; NaN below 1.
+    ≤ 4 ulp (float64) measured."""
+    t = x - 1.0
+    small = _log1p64(t + (2.0 * t + t * t).unary("Sqrt"))
+    middle = (2.0 * x - 1.0 / (x + (x * x - 1.0).unary("Sqrt"))).unary("Log")
+    large = x.unary("Log") + _LN2
+    out = _select(x.le(2.0), small, _select(x.lt(_LOG_ONLY_FROM), middle, large))
+    return _keep_nan(x, _select(x.lt(1.0), math.nan, out))
+
+
+def atanh64(x: _Num) -> _Num:
+    """atanh(x) as fdlibm: log1p(2a + 2a²/(1 - a)) / 2 for a = |x| < 1/2, log1p(2a/(1 - a)) / 2
+    up to 1 (+inf at 1, NaN beyond); the sign restored by a product. ≤ 4 ulp measured."""
+    a = x.unary("Abs")
+    two_a = 2.0 * a
+    small = _log1p64(two_a + two_a * a / (1.0 - a))
+    large = _log1p64(two_a / (1.0 - a))
+    out = 0.5 * _select(a.lt(0.5), small, large)
+    return _keep_nan(x, _select(a.gt(1.0), math.nan, out) * _sign_of(x))
+
+
+def atan2_64(y: _Num, x: _Num) -> _Num:
+    """atan2(y, x) as numpy (C99 Annex F, signed zeros and infinities included):
+    a = atan(|y| / |x|) (0 where y is ±0, π/4 where both are infinite), π - a where x < 0 or x
+    is -0.0, then the sign of y. ≤ 2 ulp (float64) measured."""
+    ay, ax = y.unary("Abs"), x.unary("Abs")
+    base = _atan_abs(ay / ax)
+    both_inf = ay.eq(math.inf).and_(ax.eq(math.inf))
+    base = _select(both_inf, math.pi / 4, _select(ay.eq(0.0), 0.0, base))
+    x_negative = x.lt(0.0).or_(x.unary("Reciprocal").lt(0.0))
+    out = _select(x_negative, _PI_HI - (base - _PI_LO), base)
+    nan = x.unary("IsNaN").or_(y.unary("IsNaN"))
+    return _select(nan, math.nan, out * _sign_of(y))
+
+
+lowers(ops.Atan)(_in_float64(atan64))
+lowers(ops.Asin)(_in_float64(asin64))
+lowers(ops.Acos)(_in_float64(acos64))
+lowers(ops.Asinh)(_in_float64(asinh64))
+lowers(ops.Acosh)(_in_float64(acosh64))
+lowers(ops.Atanh)(_in_float64(atanh64))
+lowers(ops.Atan2)(_in_float64(atan2_64))

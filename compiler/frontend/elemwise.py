@@ -46,6 +46,7 @@ SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
     ps.ArcSin: ops.Asin,
     ps.ArcCos: ops.Acos,
     ps.ArcTan: ops.Atan,
+    ps.ArcTan2: ops.Atan2,
     ps.Sinh: ops.Sinh,
     ps.Cosh: ops.Cosh,
     ps.Tanh: ops.Tanh,

@@ -1,4 +1,5 @@
-"""Interpreter implementations of the special functions: scipy's, as PyTensor's ``perform``."""
+"""Interpreter implementations of the special functions: scipy's and numpy's, as PyTensor's
+``perform``."""
 
 from __future__ import annotations
 
@@ -35,3 +36,9 @@ def _unary(fn):
 
 for _cls, _fn in _FUNCTIONS.items():
     implements(_cls)(_unary(_fn))
+
+
+@implements(ops.Atan2)
+def _atan2(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+    y, x = (a.astype(d, copy=False) for a, d in zip(args, op.operand_dtypes(), strict=True))  # type: ignore[attr-defined]
+    return np.arctan2(y, x)

@@ -8,7 +8,7 @@ Each is a float elementwise op (integers upgrade to float32/float64, as PyTensor
 from __future__ import annotations
 
 from ir.core import exported_ops
-from ir.ops.elementwise import FloatUnary
+from ir.ops.elementwise import Binary, FloatUnary
 
 
 class GammaLn(FloatUnary):
@@ -43,6 +43,14 @@ class Log1mexp(FloatUnary):
     log(-expm1(x)) (NaN for x > 0, -inf at 0). `%1 = tir.log1mexp %0 : f64[4]`"""
 
     NAME = "tir.log1mexp"
+
+
+class Atan2(Binary):
+    """The angle of the point (x, y), numpy's arctan2(y, x) (signed zeros and infinities as
+    C99); integers upgrade to float. `%2 = tir.atan2 %0, %1 : f64[4]`"""
+
+    NAME = "tir.atan2"
+    RULE = "float"
 
 
 __all__ = exported_ops(globals(), __name__)

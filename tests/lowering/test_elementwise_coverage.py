@@ -55,6 +55,7 @@ CASES: dict[type, tuple[tuple[np.ndarray, ...], Callable]] = {
     ps.ArcSin: ((F,), pt.arcsin),
     ps.ArcCos: ((F,), pt.arccos),
     ps.ArcTan: ((F,), pt.arctan),
+    ps.ArcTan2: ((F, F), pt.arctan2),
     ps.Sinh: ((F,), pt.sinh),
     ps.Cosh: ((F,), pt.cosh),
     ps.Tanh: ((F,), pt.tanh),

@@ -1,6 +1,6 @@
 """Float functions end to end (exp/log families, trig and hyperbolic, sigmoid, softplus, erf,
-rounding), checked against PyTensor (FAST_COMPILE) through ONNX Runtime; and the float64 ops
-ONNX Runtime cannot run, which must be refused."""
+rounding), checked against PyTensor (FAST_COMPILE) through ONNX Runtime (float64 inverse trig
+and erf, which ONNX Runtime cannot run, are swept in test_special_*.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from compiler.errors import UnsupportedOpError
 from tests.helpers import compile_checked, fgraph_of
 from tests.lowering.util import FLOATS, SPECIAL_FLOATS, check, var
 
@@ -108,21 +107,6 @@ def test_inverse_trig_and_erf(dtype):
     outs = [pt.arcsin(a), pt.arccos(a), pt.arctan(a), pt.arcsinh(a), pt.arccosh(a),
             pt.arctanh(a), pt.erf(a)]  # fmt: skip
     check([a], outs, [x], signed_zeros=True)
-
-
-@pytest.mark.parametrize("fn", [pt.arcsin, pt.arccos, pt.arctan, pt.arcsinh, pt.arccosh,
-                                pt.arctanh])  # fmt: skip
-def test_float64_functions_without_an_ort_kernel_are_refused(fn):
-    a = pt.tensor("a", dtype="float64", shape=(None,))
-    with pytest.raises(UnsupportedOpError, match=r"no float64 .* kernel") as info:
-        compile_checked(fgraph_of([a], [fn(a)]))
-    assert len(info.value.ops) == 1
-
-
-def test_integer_input_upgraded_to_float64_is_refused_too():
-    a = pt.tensor("a", dtype="int32", shape=(None,))  # int32 → float64
-    with pytest.raises(UnsupportedOpError, match="float64"):
-        compile_checked(fgraph_of([a], [pt.arctan(a), pt.exp(a)]))
 
 
 # -- sigmoid, softplus -----------------------------------------------------------------------------
