@@ -271,7 +271,11 @@ def _draw_block(
     owner_id: str | None,
 ) -> None:
     """Draw ``block``'s ops into ``cluster``: a return as output nodes, a yield as dashed
-    edges into the node of the op owning the region (``owner_id``)."""
+    edges into the node of the op owning the region (``owner_id``). A region's arguments
+    (a loop body's iteration number, condition, carried values) are input nodes in it."""
+    if owner_id is not None:
+        for arg in block.args:
+            producers[arg] = picture.add_node(cluster, arg.name or "arg", "input")
     for op in block.ops:
         if isinstance(op, Return):
             for value, name in zip(op.operands, op.names, strict=True):

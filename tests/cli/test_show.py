@@ -81,6 +81,23 @@ def test_control_flow_bodies_are_clusters():
     assert ir_dot.count("subgraph cluster_") == 2 and "tir.if region 1" in ir_dot
 
 
+def test_loop_body_arguments_are_inputs_of_its_cluster():
+    source = """func @main(%n: i64[], %x: f32[3]) {
+  %t = tir.constant dense<true> : bool[]
+  %0 = tir.loop %n, %t, %x : f32[3] {
+  ^(%i: i64[], %c: bool[], %a: f32[3]):
+    %1 = tir.add %a, %x : f32[3]
+    yield %c, %1
+  }
+  return %0 : "y"
+}
+"""
+    text = to_dot(picture_of_module(parse_module(source)))
+    assert "tir.loop region 0" in text
+    _, edges = parse_dot(text)
+    assert ("a", "tir.add", "f32[3]") in edges and ("c", "tir.loop", "bool[]") in edges
+
+
 def test_labels_are_escaped():
     source = IR_SOURCE.replace('"y"', '"say \\"hi\\" \\\\o/"')
     text = to_dot(picture_of_module(parse_module(source)))
