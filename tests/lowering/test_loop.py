@@ -341,3 +341,47 @@ def _optimized(source: str) -> Module:
     module = parse_module(source)
     PassManager(make_passes(DEFAULT_PIPELINE), verify_each=True).run(module)
     return module
+
+
+PASS_THROUGHS = """\
+func @main(%x: f32[3], %y: f32[2]) {
+  %t = tir.constant dense<true> : bool[]
+  %n = tir.constant dense<3> : i64[]
+  %0, %1, %2, %3 = tir.loop %n, %t, %x : f32[3], f32[3, 2], f32[3, 3], i64[3] {
+  ^(%i: i64[], %c: bool[], %a: f32[3]):
+    yield %c, %a, %y, %a, %i
+  }
+  return %0, %1, %2, %3 : "same", "outer", "carried", "iters"
+}
+"""
+
+
+def test_yielding_outer_values_and_arguments_directly() -> None:
+    # Each subgraph output must be a value of its own: the lowering adds Identity nodes.
+    x, y = np.float32([1, 2, 3]), np.float32([-1, 4])
+    same, outer, carried, iters = check(PASS_THROUGHS, x, y)
+    np.testing.assert_array_equal(same, x)
+    np.testing.assert_array_equal(outer, np.stack([y] * 3))
+    np.testing.assert_array_equal(carried, np.stack([x] * 3))
+    np.testing.assert_array_equal(iters, [0, 1, 2])
+
+
+ONLY_STACKED = """\
+func @main(%n: i64[], %x: f32[2]) {
+  %t = tir.constant dense<true> : bool[]
+  %0 = tir.loop %n, %t : f32[?, 2] {
+  ^(%i: i64[], %c: bool[]):
+    %1 = tir.cast %i {to = f32} : f32[]
+    %2 = tir.mul %x, %1 : f32[2]
+    yield %c, %2
+  }
+  return %0 : "steps"
+}
+"""
+
+
+def test_loop_without_carried_values() -> None:
+    x = np.float32([1.5, -2.0])
+    for n in (0, 1, 4):
+        (steps,) = check(ONLY_STACKED, np.array(n), x)
+        np.testing.assert_array_equal(steps, np.arange(n, dtype=np.float32)[:, None] * x)
