@@ -277,11 +277,8 @@ def import_searchsorted(op: SearchsortedOp, node: Apply, imp: Importer) -> list[
     x, v, *sorter = (imp.value(var) for var in node.inputs)
     common = str(np.promote_types(x.dtype, v.dtype))
     x, v = imp.cast(x, common), imp.cast(v, common)
-    name = type(op).__name__
     if sorter:
-        (order,) = sorter
-        if order.dtype == "uint64":
-            raise Unsupported(f"{name}: a uint64 sorter (numpy cannot parse it and raises)")
+        (order,) = sorter  # a signed integer vector (PyTensor's make_node)
         _check(imp, node, [imp.value(var) for var in node.inputs],
                "that sorter is a permutation of x's indices")  # fmt: skip
         x = emit(imp, ops.Gather, x, imp.cast(order, "int64"), axis=0)

@@ -8,35 +8,59 @@ where numpy sorts NaN last and keeps one NaN (axis=None) or every NaN row apart 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from pytensor.graph.basic import Apply
 from pytensor.tensor.extra_ops import Unique
 
 from compiler.frontend.extra_ops import dim_of, emit, i64
-from compiler.frontend.importer import Importer, Unsupported, import_op
+from compiler.frontend.importer import Importer, import_op
 from ir import dtypes, ops
-from ir.core import Value
+from ir.core import Block, Operation, Value, Yield
 
-#: Rows of more columns than this are not sorted (one stable sort pass per column).
-MAX_ROW_COLUMNS = 128
+#: Rows of at most this many (static) elements are sorted by unrolled passes; longer or
+#: run-time lengths by a tir.loop of the same pass.
+UNROLLED_COLUMNS = 16
 
 
-def _sort_rows(imp: Importer, rows: Value, columns: int) -> Value:
+def _sort_pass(block: Block | None, imp: Importer, rows: Value, j: Value, perm: Value) -> Value:
+    """One stable pass: ``perm`` reordered stably by column j of the rows it orders. Appends to
+    ``block`` (a loop body) or, without one, to the function being imported."""
+
+    def add(cls: type[Operation], operands: list[Value], **attributes: object) -> Value:
+        if block is None:
+            return imp.emit(cls, operands, attributes)
+        return block.append(cls(operands, attributes)).result
+
+    column = add(ops.Gather, [rows, j], axis=1)
+    keys = add(ops.Gather, [column, perm], axis=0)
+    return add(ops.Gather, [perm, add(ops.Argsort, [keys], axis=0)], axis=0)
+
+
+def _sort_rows(imp: Importer, rows: Value, columns: int | None) -> Value:
     """The permutation that sorts the rows of an (n, columns) matrix lexicographically,
     stably (ties in index order), each column in tir.argsort's order (NaN last): one stable
-    sort per column, from the last column to the first (least significant first)."""
+    sort pass per column, from the last column to the first (least significant first).
+    ``columns`` None: known at run time only (a loop runs the passes)."""
+    if columns is not None and 0 < columns <= UNROLLED_COLUMNS:
+        last = emit(imp, ops.Gather, rows, i64(imp, columns - 1), axis=1)
+        perm = emit(imp, ops.Argsort, last, axis=0)
+        for j in reversed(range(columns - 1)):
+            perm = _sort_pass(None, imp, rows, i64(imp, j), perm)
+        return perm
+    perm = emit(imp, ops.Range, i64(imp, 0), dim_of(imp, rows, 0), i64(imp, 1))
     if columns == 0:
-        return emit(imp, ops.Range, i64(imp, 0), dim_of(imp, rows, 0), i64(imp, 1))
-    perm: Value | None = None
-    for j in reversed(range(columns)):
-        column = emit(imp, ops.Gather, rows, i64(imp, j), axis=1)
-        if perm is None:
-            perm = emit(imp, ops.Argsort, column, axis=0)
-            continue
-        keys = emit(imp, ops.Gather, column, perm, axis=0)
-        perm = emit(imp, ops.Gather, perm, emit(imp, ops.Argsort, keys, axis=0), axis=0)
-    assert perm is not None
-    return perm
+        return perm
+    count = i64(imp, columns) if columns is not None else dim_of(imp, rows, 1)
+    last = emit(imp, ops.Sub, count, i64(imp, 1))
+    true = imp.constant(np.asarray(True))
+    scalar = i64(imp, 0).type
+    body = Block(args=[Value(scalar), Value(true.type), Value(perm.type)])
+    step, cond, carried = body.args
+    j = body.append(ops.Sub([last, step])).result
+    body.append(Yield([cond, _sort_pass(body, imp, rows, j, carried)]))
+    return imp.emit_op(ops.Loop, [count, true, perm], regions=[body]).results[0]
 
 
 def _neighbours(imp: Importer, x: Value) -> tuple[Value, Value]:
@@ -76,21 +100,16 @@ def import_unique(op: Unique, node: Apply, imp: Importer) -> list[Value]:
             perm = [axis] + [a for a in range(x.rank) if a != axis]
             moved = emit(imp, ops.Transpose, x, perm=perm)
         rest = [d for i, d in enumerate(x.shape) if i != axis]
-        if not all(isinstance(d, int) for d in rest):
-            raise Unsupported(
-                f"Unique over axis {axis} of {x.type}: the other dims must be static (the rows "
-                "are sorted one column at a time)"
-            )
-        columns = 1
-        for d in rest:
-            columns *= d  # type: ignore[operator]
-        if columns > MAX_ROW_COLUMNS:
-            raise Unsupported(
-                f"Unique over axis {axis} of {x.type}: rows of {columns} elements (at most "
-                f"{MAX_ROW_COLUMNS}: one sort pass per element)"
-            )
+        columns: int | None = None
+        if all(isinstance(d, int) for d in rest):
+            columns = math.prod(rest)  # type: ignore[arg-type]
+            row_length = i64(imp, [columns])
+        else:
+            sizes = emit(imp, ops.Slice, emit(imp, ops.Shape, moved), i64(imp, [1]),
+                         i64(imp, [x.rank]), i64(imp, [1]), axes=[0])  # fmt: skip
+            row_length = emit(imp, ops.ReduceProd, sizes, axes=[0], keepdims=True)
         shape = emit(imp, ops.Concat, emit(imp, ops.Unsqueeze, dim_of(imp, x, axis), axes=[0]),
-                     i64(imp, [columns]), axis=0)  # fmt: skip
+                     row_length, axis=0)  # fmt: skip
         items = emit(imp, ops.Reshape, moved, shape)
         perm = _sort_rows(imp, items, columns)
         ordered = emit(imp, ops.Gather, items, perm, axis=0)
@@ -130,4 +149,4 @@ def import_unique(op: Unique, node: Apply, imp: Importer) -> list[Value]:
     return outs
 
 
-__all__ = ["MAX_ROW_COLUMNS", "import_unique"]
+__all__ = ["UNROLLED_COLUMNS", "import_unique"]
