@@ -375,27 +375,41 @@ def scatter(
 
 
 def _incremented(imp: Importer, region: Value, y: Value) -> Value:
-    """region + y stored in region's dtype, as numpy's ``x[idx] += y`` (computed in the
-    promoted dtype, then cast; PyTensor raises where that cast is not "same kind")."""
+    """region + y stored in region's dtype, as ``x[idx] += y`` where no target repeats.
+
+    PyTensor 3.3.8 computes every dtype mix (its Numba backend always; numpy's ``add.at``
+    in every backend): the sum in the promoted dtype, converted to x's dtype like a cast
+    (integers wrap, floats are truncated). Between integers that is the sum of y converted
+    to x's dtype, modulo 2**bits.
+    """
     dtype = region.dtype
-    promoted = dtypes.upcast(dtype, y.dtype)
-    if not np.can_cast(promoted, dtype, casting="same_kind"):
-        raise Unsupported(f"adding {y.dtype} into {dtype} in place (PyTensor raises)")
+    if _wraps_into(dtype, y.dtype):
+        return imp.emit(ops.Add, [region, imp.cast(y, dtype)])
     return imp.cast(imp.emit(ops.Add, [region, y]), dtype)
+
+
+def _wraps_into(dtype: str, y_dtype: str) -> bool:
+    """True when adding ``y_dtype`` into ``dtype`` is exact modular integer arithmetic: both
+    are integers and numpy adds them in an integer dtype (uint64 with a signed integer
+    promotes to float64, which rounds past 2**53)."""
+    return (
+        dtype in dtypes.INT_DTYPES
+        and y_dtype in dtypes.INT_DTYPES
+        and dtypes.upcast(dtype, y_dtype) in dtypes.INT_DTYPES
+    )
 
 
 def _accumulated(imp: Importer, dtype: str, y: Value) -> Value:
     """y as added by numpy's ``add.at`` into ``dtype``, when one add in ``dtype`` per target
-    is exact: numpy adds each element in the promoted dtype and casts back every time."""
+    is exact: numpy adds each element in the promoted dtype and converts back every time,
+    which for integers is adding y converted to ``dtype``, modulo 2**bits."""
     promoted = dtypes.upcast(dtype, y.dtype)
-    if not np.can_cast(promoted, dtype, casting="same_kind"):
-        raise Unsupported(f"adding {y.dtype} into {dtype} in place (PyTensor raises)")
-    both_ints = dtype in dtypes.INT_DTYPES and y.dtype in dtypes.INT_DTYPES
-    if promoted != dtype and not both_ints:
-        # Integers wrap modulo 2**bits either way; floats would round differently.
+    if promoted != dtype and not _wraps_into(dtype, y.dtype):
+        # Floats would round differently: numpy rounds to dtype after every add.
         raise Unsupported(
             f"inc_subtensor adding {y.dtype} into {dtype} at indices that may repeat: numpy "
-            f"rounds to {dtype} after every add, ONNX ScatterElements adds in one dtype"
+            f"adds in {promoted} and rounds to {dtype} after every add, ONNX ScatterElements "
+            f"adds in one dtype"
         )
     return imp.cast(y, dtype)
 
@@ -483,6 +497,14 @@ def import_advanced_inc_subtensor(
     where = positions(imp, x, entries)
     if op.set_instead_of_inc:
         return [scatter(imp, x, where, imp.cast(y, x.dtype), "none", unique=unique)]
+    if op.ignore_duplicates and not np.can_cast(
+        dtypes.upcast(x.dtype, y.dtype), x.dtype, casting="same_kind"
+    ):
+        # numpy's x[idx] += y refuses the cast back (perform), and so does Numba's typing.
+        raise Unsupported(
+            f"inc_subtensor(..., ignore_duplicates=True) adding {y.dtype} into {x.dtype}: "
+            "PyTensor raises in every backend (numpy's same_kind casting rule)"
+        )
     if op.ignore_duplicates or unique:
         updates = _incremented(imp, advanced_read(imp, x, entries), y)
         return [scatter(imp, x, where, updates, "none", unique=unique)]

@@ -126,14 +126,6 @@ def test_set_casts_the_update_to_the_dtype_of_x():
     check_exact([x, y], [pt.set_subtensor(x[1:3], y)], [data(5, "int16"), np.array([2.9, -7.6])])
 
 
-def test_inc_that_numpy_cannot_cast_back_is_refused():
-    for xd, yd in (("int32", "float32"), ("uint8", "int16")):  # PyTensor raises UFuncTypeError
-        x = pt.vector("x", dtype=xd)
-        y = pt.vector("y", dtype=yd)
-        with pytest.raises(UnsupportedOpError, match=f"adding {yd} into {xd} in place"):
-            Compiler().compile(fgraph_of([x, y], [pt.inc_subtensor(x[1:3], y)]))
-
-
 def test_fast_run_graph_with_inplace_writes_compiles():
     x, y = pt.matrix("x"), pt.vector("y")
     v = pt.lvector("v")
