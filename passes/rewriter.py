@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ir.core import Function, IRError, Module, Operation, Value, walk
+from ir.core import Function, IRError, Module, Operation, Value, blocks, walk
 from ir.types import TensorType
 from passes.pass_manager import Pass
 
@@ -140,8 +140,8 @@ def apply_patterns(
 
     Every op is visited once; after a rewrite, the ops it created, changed, or whose operands
     or users it changed are visited again. Pure ops whose results are unused are erased.
-    Raises ``ConvergenceError`` after ``max_rewrites`` rewrites (default: 8 per op, those in
-    regions included, + 1000).
+    Raises ``ConvergenceError`` after ``max_rewrites`` rewrites (default: 8 per op of
+    every block, regions and terminators included, + 1000).
     """
     pset = patterns if isinstance(patterns, PatternSet) else PatternSet(patterns)
     hits = {p.name: 0 for p in pset.patterns}
@@ -155,7 +155,7 @@ def apply_patterns(
             worklist.append(op)
 
     rewriter = Rewriter(func, on_change=push)
-    budget = max_rewrites if max_rewrites is not None else 8 * func.num_nested_ops() + 1000
+    budget = max_rewrites if max_rewrites is not None else 8 * sum(map(len, blocks(func))) + 1000
     total = 0
     while worklist:
         op = worklist.popleft()
