@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Apply, Constant, Variable
-from pytensor.graph.fg import FunctionGraph
+from pytensor.graph.fg import FunctionGraph, Output
 from pytensor.scalar.basic import ScalarType
+from pytensor.sparse.type import SparseTensorType
 from pytensor.tensor.type import TensorType as PtTensorType
 
 from compiler.errors import UnsupportedOp, UnsupportedOpError
@@ -116,7 +117,7 @@ class Importer:
     def _import_inputs(self) -> None:
         raw_names = [v.name for v in self.fgraph.inputs]
         names = _unique_names(raw_names, "input")
-        for var, name in zip(self.fgraph.inputs, names, strict=True):
+        for index, (var, name) in enumerate(zip(self.fgraph.inputs, names, strict=True)):
             try:
                 type_ = self.ir_type(var.type)  # e.g. a shared random generator is not
                 if isinstance(var, SharedVariable) and not self.options.shared_as_inputs:
@@ -127,7 +128,7 @@ class Importer:
                     self.values[var] = self.constant(np.asarray(var.data), name=name)
                     continue
             except Unsupported as e:
-                self.unsupported.append(UnsupportedOp("graph input", str(e), output=name))
+                self.unsupported.append(self._input_report(var, index, str(e)))
                 self.values[var] = placeholder = Value(TensorType("float32", ()), name=name)
                 self._placeholders.add(placeholder)
                 continue
@@ -139,6 +140,24 @@ class Importer:
             arg = Value(type_, name=name)
             self.func.args.append(arg)
             self.values[var] = arg
+
+    def _input_report(self, var: Variable, index: int, reason: str) -> UnsupportedOp:
+        """A refused graph input, named as the user knows it: its own name, or (unnamed, e.g.
+        the generator PyTensor makes for ``pt.random.normal``) its position, what it is and the
+        first op reading it, with that op's creation trace where the input has none."""
+        readers = [n for n, _ in self.fgraph.clients.get(var, ()) if not isinstance(n.op, Output)]
+        location = Location("graph input", var.name, trace=functools.partial(_trace, var))
+        if var.name:
+            label = f"graph input {var.name!r}"
+        else:
+            label = f"unnamed graph input {index} ({var})"
+            if readers:
+                label += f", read by {self._op_name(readers[0].op)}"
+                if readers[0].outputs[-1].name:
+                    label += f" (variable {readers[0].outputs[-1].name!r})"
+        if not _trace(var) and readers:
+            location = location_of(readers[0])
+        return UnsupportedOp(label, reason, location=location)
 
     def _input_dims(self, name: str, shape: tuple[Dim, ...]) -> list[Dim]:
         given = self.options.dim_names.get(name, {})
@@ -254,6 +273,10 @@ class Importer:
 
     @staticmethod
     def _convert_type(pt_type: Any) -> TensorType:
+        if isinstance(pt_type, SparseTensorType):  # (a subclass of PyTensor's TensorType)
+            raise Unsupported(
+                f"sparse type {pt_type} has no ONNX representation here (ONNX tensors are dense)"
+            )
         if isinstance(pt_type, ScalarType):
             if pt_type.dtype not in dtypes.DTYPES:
                 raise Unsupported(f"dtype {pt_type.dtype} has no ONNX equivalent here")

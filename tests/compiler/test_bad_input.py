@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytensor
+import pytensor.sparse as ps
 import pytensor.tensor as pt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pytensor.compile.ops import deep_copy_op
 from pytensor.graph.fg import FunctionGraph
 from pytensor.link.c.type import Generic
 
@@ -116,7 +118,7 @@ def test_symbolic_shapes_and_indices_that_onnx_takes_at_run_time():
     "build, message",
     [
         (lambda: ([z := pt.vector("z", dtype="complex64")], [z * 2]),
-         "graph input: dtype complex64 has no ONNX equivalent"),
+         "graph input 'z': dtype complex64 has no ONNX equivalent"),
         (lambda: ([x := pt.vector("x")], [pt.cast(x, "complex128")]),
          "dtype complex128 has no ONNX equivalent"),
         (lambda: ([Generic()("g"), x := pt.vector("x")], [x * 2]),
@@ -137,6 +139,45 @@ def test_random_generator_is_not_a_tensor():
         Compiler().compile(fgraph)
     assert "type RandomGeneratorType is not a tensor type" in str(info.value)
     assert "random variables are not supported" in str(info.value)
+
+
+def test_random_generator_input_is_named_as_the_user_knows_it():
+    named = pt.random.type.random_generator_type("my_rng")
+    x = pt.vector("x")
+    with pytest.raises(UnsupportedOpError) as info:
+        Compiler().compile(FunctionGraph([x, named], [x * 2]))
+    assert "- graph input 'my_rng': type RandomGeneratorType is not a tensor type" in str(
+        info.value
+    )
+    assert "output: " not in str(info.value)  # an input is not an output
+    # An unnamed generator (the one PyTensor makes for pt.random.normal) is described by its
+    # position and the variable that reads it, never by a made-up name.
+    noise = pt.random.normal(size=3)
+    noise.name = "noise"
+    rng = noise.owner.inputs[0]
+    with pytest.raises(UnsupportedOpError) as info:
+        Compiler().compile(FunctionGraph([x, rng], [x + noise], clone=False))
+    message = str(info.value)
+    assert "unnamed graph input 1 (RNG(Generator(PCG64))), read by normal_rv" in message
+    assert "(variable 'noise')" in message and "input_1" not in message
+
+
+@pytest.mark.parametrize("make", [ps.csc_matrix, ps.csr_matrix], ids=["csc", "csr"])
+def test_sparse_input_is_refused(make):
+    x, y = make("x"), pt.vector("y")
+    fmt = x.type.format
+    # Unused by the outputs, passed through (DeepCopyOp), or only its values read: never
+    # compiled as a dense input.
+    for outputs in ([y * 2], [deep_copy_op(x)], [y + ps.sp_sum(x)]):
+        fgraph = FunctionGraph([x, y], outputs)
+        with unchanged(fgraph), pytest.raises(UnsupportedOpError) as info:
+            Compiler().compile(fgraph)
+        message = str(info.value)
+        assert (
+            f"- graph input 'x': sparse type SparseTensorType{{dtype='float64', format='{fmt}'"
+            in message
+        )
+        assert "has no ONNX representation here (ONNX tensors are dense)" in message
 
 
 # -- outputs that are inputs or constants --------------------------------------------------------
