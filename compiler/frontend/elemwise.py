@@ -15,6 +15,8 @@ from pytensor.tensor.elemwise import Elemwise
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from ir import ops
 from ir.core import Value
+from ir.interpreter import InterpreterError, evaluate_op
+from ir.ops.tensor import constant_array
 
 #: Scalar ops that are one IR elementwise op with the same operands.
 SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
@@ -148,7 +150,44 @@ def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
 @import_op.register(Elemwise)
 def import_elemwise(op: Elemwise, node: Apply, imp: Importer) -> list[Value]:
     inputs = [imp.value(v) for v in node.inputs]
-    return import_scalar(op.scalar_op, inputs, [o.type.dtype for o in node.outputs], imp)
+    try:
+        return import_scalar(op.scalar_op, inputs, [o.type.dtype for o in node.outputs], imp)
+    except Unsupported:
+        folded = _fold_constant_node(node, inputs, imp)
+        if folded is None:
+            raise
+        return folded
+
+
+def _constant_value(value: Value, depth: int = 0) -> np.ndarray:
+    """The value of ``value`` when it is computed from constants only (a constant broadcast by a
+    DimShuffle, say), by the IR interpreter; raises Unsupported otherwise."""
+    data = constant_array(value)
+    if data is not None:
+        return np.asarray(data)
+    op = value.owner
+    if op is None or op.regions or depth > 16:
+        raise Unsupported("not a constant")
+    args = [_constant_value(v, depth + 1) for v in op.operands]
+    return evaluate_op(op, args)[op.results.index(value)]
+
+
+def _fold_constant_node(node: Apply, inputs: Sequence[Value], imp: Importer) -> list[Value] | None:
+    """An op with no lowering whose inputs are all constants is evaluated now, by PyTensor's
+    own ``perform``, so that it never blocks a graph (``gammainc(2.0, 3.0)``). None if some
+    input is not constant or ``perform`` fails (the op is then refused as before). (Ops left
+    behind by a Composite that failed half-way are dead; DCE removes them.)"""
+    storage: list[list[Any]] = [[None] for _ in node.outputs]
+    try:
+        arrays = [_constant_value(v) for v in inputs]
+        with np.errstate(all="ignore"):
+            node.op.perform(node, arrays, storage)
+    except (Unsupported, InterpreterError, ValueError, TypeError, ArithmeticError):
+        return None
+    return [
+        imp.constant(np.asarray(cell[0], dtype=out.type.dtype))
+        for cell, out in zip(storage, node.outputs, strict=True)
+    ]
 
 
 @import_op.register(ps.ScalarOp)
