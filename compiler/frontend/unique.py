@@ -63,6 +63,28 @@ def _sort_rows(imp: Importer, rows: Value, columns: int | None) -> Value:
     return imp.emit_op(ops.Loop, [count, true, perm], regions=[body]).results[0]
 
 
+def _as_rows(imp: Importer, x: Value, axis: int) -> tuple[Value, int | None]:
+    """x's slices along ``axis`` as the rows of an (n, columns) matrix, each slice in C order
+    (numpy moves the axis first and reshapes); ``columns`` is None when known only at run
+    time."""
+    moved = x
+    if axis != 0:
+        moved = emit(imp, ops.Transpose, x, perm=[axis, *(a for a in range(x.rank) if a != axis)])
+    rest = [d for i, d in enumerate(x.shape) if i != axis]
+    columns = math.prod(rest) if all(isinstance(d, int) for d in rest) else None  # type: ignore[arg-type]
+    if x.rank == 2:
+        return moved, columns
+    if columns is not None:
+        length = i64(imp, [columns])
+    else:
+        sizes = emit(imp, ops.Slice, emit(imp, ops.Shape, moved), i64(imp, [1]),
+                     i64(imp, [x.rank]), i64(imp, [1]), axes=[0])  # fmt: skip
+        length = emit(imp, ops.ReduceProd, sizes, axes=[0], keepdims=True)
+    first = emit(imp, ops.Unsqueeze, dim_of(imp, x, axis), axes=[0])
+    shape = emit(imp, ops.Concat, first, length, axis=0)
+    return emit(imp, ops.Reshape, moved, shape), columns
+
+
 def _neighbours(imp: Importer, x: Value) -> tuple[Value, Value]:
     """x[1:] and x[:-1] along axis 0."""
     one, step = i64(imp, [1]), i64(imp, [1])
@@ -94,23 +116,7 @@ def import_unique(op: Unique, node: Apply, imp: Importer) -> list[Value]:
     x = imp.value(node.inputs[0])
     by_rows = op.axis is not None and x.rank >= 2
     if by_rows:
-        axis = op.axis
-        moved = x
-        if axis != 0:
-            perm = [axis] + [a for a in range(x.rank) if a != axis]
-            moved = emit(imp, ops.Transpose, x, perm=perm)
-        rest = [d for i, d in enumerate(x.shape) if i != axis]
-        columns: int | None = None
-        if all(isinstance(d, int) for d in rest):
-            columns = math.prod(rest)  # type: ignore[arg-type]
-            row_length = i64(imp, [columns])
-        else:
-            sizes = emit(imp, ops.Slice, emit(imp, ops.Shape, moved), i64(imp, [1]),
-                         i64(imp, [x.rank]), i64(imp, [1]), axes=[0])  # fmt: skip
-            row_length = emit(imp, ops.ReduceProd, sizes, axes=[0], keepdims=True)
-        shape = emit(imp, ops.Concat, emit(imp, ops.Unsqueeze, dim_of(imp, x, axis), axes=[0]),
-                     row_length, axis=0)  # fmt: skip
-        items = emit(imp, ops.Reshape, moved, shape)
+        items, columns = _as_rows(imp, x, op.axis)
         perm = _sort_rows(imp, items, columns)
         ordered = emit(imp, ops.Gather, items, perm, axis=0)
         later, earlier = _neighbours(imp, ordered)

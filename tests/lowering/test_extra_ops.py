@@ -21,6 +21,7 @@ from compiler.errors import UnsupportedOpError
 from compiler.frontend.graphs import AssertDroppedWarning
 from compiler.verify import compare_outputs
 from ir.interpreter import run_module
+from ir.printer import print_module
 from tests.helpers import assert_matches_pytensor, compile_checked, fgraph_of, ort_outputs
 from tests.lowering.util import array
 
@@ -69,6 +70,23 @@ def test_ravel_multi_index_constant_dims(mode, order):
                    np.array([7, -9, 4, 4, 0, -1], "int32"),
                    np.array([-128, 127, 5, -5, 0, 9], "int8")]  # fmt: skip
         _quiet_check([i, j, k], [out], outside)
+
+
+def test_ravel_multi_index_ir_is_plain_integer_arithmetic():
+    i, j = pt.lvector("i"), pt.lvector("j")
+    out = eo.ravel_multi_index((i, j), (3, 4), mode="wrap")
+    result = Compiler().compile(fgraph_of([i, j], [out]))
+    assert print_module(result.module) == (
+        "func @main(%i: i64[i_0], %j: i64[j_0]) {\n"
+        "  %0 = tir.constant dense<3> : i64[]\n"
+        "  %1 = tir.constant dense<4> : i64[]\n"
+        "  %2 = tir.mod %i, %0 : i64[i_0]\n"
+        "  %3 = tir.mod %j, %1 : i64[j_0]\n"
+        "  %4 = tir.mul %2, %1 : i64[i_0]\n"
+        "  %5 = tir.add %4, %3 : i64[?]\n"
+        '  return %5 : "output_0"\n'
+        "}\n"
+    )
 
 
 @pytest.mark.parametrize("mode", ["wrap", "clip"])
@@ -251,6 +269,7 @@ def test_fill_diagonal_offset_every_offset(shape):
         model.check(a, np.array(-1.0), np.array(offset))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # PyTensor's int8 sums
 def test_fill_diagonal_offset_extreme_and_narrow_offsets():
     model = _fill_offset_model("int32", "int64")
     a = np.zeros((3, 5), "int32")
