@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ir import ops
 from ir.core import Module, Operation, Yield, defined_in, walk
+from ir.dtypes import FLOAT_DTYPES
 from ir.types import UNKNOWN
 from passes.pass_manager import Pass
 
@@ -36,6 +37,8 @@ def cannot_fail(op: Operation) -> bool:
     """True when ``op`` runs without error on any operands its types allow."""
     if not isinstance(op, NEVER_FAILING):
         return False
+    if isinstance(op, ops.Pow) and op.operands[1].dtype not in FLOAT_DTYPES:
+        return False  # x ** y with a negative integer y is an error in the IR's semantics
     values = (*op.operands, *op.results)
     return all(UNKNOWN not in v.shape for v in values)
 

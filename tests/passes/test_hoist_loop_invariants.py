@@ -238,3 +238,22 @@ def test_hoist_forwards_a_carried_value_passed_through() -> None:
     )
     for n in (0, 2):
         assert_numbers(PASS_THROUGH, [PASS, "dce"], [np.array(n), FEEDS_X, f32(1, 2, 3)])
+
+
+def test_hoist_keeps_an_integer_power_in_a_maybe_empty_loop() -> None:
+    # x ** -1 is an error for integers (numpy, the IR's reference): not run when no iteration is.
+    assert_unchanged(
+        """
+        func @main(%n: i64[], %x: i64[3], %y: i64[]) {
+          %t = tir.constant dense<true> : bool[]
+          %0, %1 = tir.loop %n, %t, %x : i64[3], i64[?, 3] {
+          ^(%i: i64[], %c: bool[], %a: i64[3]):
+            %2 = tir.pow %x, %y : i64[3]
+            %3 = tir.neg %a : i64[3]
+            yield %c, %3, %2
+          }
+          return %0, %1 : "acc", "s"
+        }
+        """,
+        PASS,
+    )
