@@ -252,6 +252,31 @@ def test_fill_diagonal_cube_and_special_values():
 
 
 @functools.cache
+def _fill_model(dtype: str, rank: int) -> Model:
+    a = pt.tensor("a", dtype=dtype, shape=(None,) * rank)
+    val = pt.scalar("val", dtype=dtype)
+    return Model([a, val], [eo.fill_diagonal(a, val)])
+
+
+@settings(max_examples=30)
+@given(st.data(), st.sampled_from(["float64", "int8", "bool", "uint16", "float16"]),
+       st.integers(2, 4))  # fmt: skip
+def test_fill_diagonal_properties(data, dtype, rank):
+    if rank == 2:
+        shape = data.draw(st.tuples(st.integers(0, 5), st.integers(0, 5)), label="shape")
+    else:
+        shape = (data.draw(st.integers(0, 3), label="side"),) * rank
+    a = data.draw(array(dtype, shape), label="a")
+    _fill_model(dtype, rank).check(a, data.draw(array(dtype, ()), label="val"))
+
+
+def test_fill_diagonal_of_a_cube_of_run_time_dims_follows_assert_policy():
+    a, val = pt.tensor3("a"), pt.scalar("val")
+    with pytest.raises(UnsupportedOpError, match="all dims of the array are equal"):
+        Compiler(assert_policy="refuse").compile(fgraph_of([a, val], [eo.fill_diagonal(a, val)]))
+
+
+@functools.cache
 def _fill_offset_model(dtype: str, offset_dtype: str) -> Model:
     a = pt.tensor("a", dtype=dtype, shape=(None, None))
     val = pt.scalar("val", dtype=dtype)
