@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 import onnx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ir.core import Module
-from ir.interpreter import run_module
+from ir.interpreter import InterpreterError, run_module
 from ir.parser import parse_module
 from ir.printer import print_module
 from ir.verifier import verify_module
@@ -385,3 +386,22 @@ def test_loop_without_carried_values() -> None:
     for n in (0, 1, 4):
         (steps,) = check(ONLY_STACKED, np.array(n), x)
         np.testing.assert_array_equal(steps, np.arange(n, dtype=np.float32)[:, None] * x)
+
+
+def test_per_step_value_changing_shape_fails_in_ort_and_the_interpreter() -> None:
+    """ONNX Loop stacks per-step values of one shape: ORT refuses a change at run time (its
+    "Inconsistent shape in loop output"), as the interpreter does; neither returns numbers."""
+    source = GROWING.replace(
+        "%0 = tir.loop %n, %t, %x : f32[?] {", "%0, %s = tir.loop %n, %t, %x : f32[?], f32[?, ?] {"
+    )
+    source = source.replace("yield %c, %1", "yield %c, %1, %1").replace(
+        'return %0 : "y"', 'return %0, %s : "y", "s"'
+    )
+    _, sessions, names = _compiled(source)
+    feeds = {names[0]: np.array(3), names[1]: np.float32([1.0])}
+    for session in sessions.values():
+        with pytest.raises(Exception, match="Inconsistent shape in loop output"):
+            session.run(None, feeds)
+    with pytest.raises(InterpreterError, match="changes shape"):
+        run_module(parse_module(source), list(feeds.values()))
+    check(source, np.array(1), np.float32([1.0]))  # one iteration: nothing to disagree with
