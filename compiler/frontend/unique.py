@@ -112,7 +112,10 @@ def import_unique(op: Unique, node: Apply, imp: Importer) -> list[Value]:
     the rows). Outputs, as requested: the first element of each group, the index of its first
     occurrence, each element's group (flattened, numpy < 2's shape) and the group sizes.
     Equal elements keep index order, so the value kept for -0.0 and 0.0 is the first
-    occurrence's (numpy's choice too wherever its sort is stable)."""
+    occurrence's (numpy's choice too wherever its sort is stable). One difference remains:
+    rows equal but for NaN in the same places sort as equal and stay apart, numbered here in
+    index order; without return_index numpy sorts rows with its unstable quicksort, which
+    past 16 rows numbers them in its own order (``return_inverse`` then differs there)."""
     x = imp.value(node.inputs[0])
     by_rows = op.axis is not None and x.rank >= 2
     if by_rows:
