@@ -10,7 +10,6 @@ refused, as ``FrontendOptions.assert_policy`` says for Assert.
 from __future__ import annotations
 
 import functools
-import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -131,13 +130,18 @@ def _dims(
     return [emit(imp, ops.Gather, dims, i64(imp, i), axis=0) for i in range(count)], None
 
 
-def _check_static_dims(op_name: str, static: list[int] | None) -> None:
+def _check_static_dims(op_name: str, static: list[int] | None, order: str) -> None:
+    """Refuse constant dims numpy rejects: a 0, or a running product of the dims (in the
+    order its stride loop takes them) past int64."""
     if static is None:
         return
     if 0 in static:
         raise Unsupported(f"{op_name}: dims {static} contain 0: numpy raises (empty shape)")
-    if all(d > 0 for d in static) and math.prod(static) > INT64_MAX:
-        raise Unsupported(f"{op_name}: dims {static} exceed int64 sizes: numpy raises")
+    s = 1
+    for d in reversed(static) if order == "C" else static:
+        s *= d
+        if not -(2**63) <= s <= INT64_MAX:
+            raise Unsupported(f"{op_name}: dims {static} exceed int64 sizes: numpy raises")
 
 
 def _out_rank_matches(node: Apply, value: Value) -> Value:
@@ -211,7 +215,7 @@ def import_ravel_multi_index(op: RavelMultiIndex, node: Apply, imp: Importer) ->
     values = [imp.value(v) for v in node.inputs]
     name = type(op).__name__
     ms, static = _dims(imp, values[-1], len(coords), name)
-    _check_static_dims(name, static)
+    _check_static_dims(name, static, op.order)
     checks = []
     if op.mode == "raise":
         checks.append("that each coordinate is within [0, its dim)")
@@ -249,7 +253,7 @@ def import_unravel_index(op: UnravelIndex, node: Apply, imp: Importer) -> list[V
     ms, static = _dims(imp, dims, count, name)
     if static is not None and any(d <= 0 for d in static):
         raise Unsupported(f"{name}: dims {static} have no valid index (numpy raises)")
-    _check_static_dims(name, static)
+    _check_static_dims(name, static, op.order)
     _check(imp, node, [indices, dims], "that each index is within [0, prod(dims))")
     rest = imp.cast(indices, "int64")
     axes = range(count - 1, -1, -1) if op.order == "C" else range(count)

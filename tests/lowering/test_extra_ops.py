@@ -99,6 +99,18 @@ def test_ravel_multi_index_run_time_dims_any_sign(mode):
         model.check(*coords, np.array(dims))
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_ravel_multi_index_constant_negative_dims_as_numpy(order):
+    """numpy accepts negative dims (its size check only catches int64 overflow) and wraps and
+    clips by its C loop: reproduced for constant dims too."""
+    i, j = pt.lvector("i"), pt.lvector("j")
+    coords = [np.array([0, 1, -1, 5, -7]), np.array([3, 0, -2, 7, 1])]
+    for mode in ("wrap", "clip"):
+        for dims in ((2**62, -2), (-3, 4), (-5, -5)):
+            out = eo.ravel_multi_index((i, j), dims, mode=mode, order=order)
+            _quiet_check([i, j], [out], coords)
+
+
 def test_ravel_multi_index_broadcasts_and_wraps_extremes():
     """Coordinates broadcast; int64 extremes wrap exactly."""
     i = pt.tensor("i", dtype="int64", shape=(None, 1))
@@ -162,7 +174,8 @@ def test_ravel_multi_index_constants_in_range_compile_under_refuse():
 
 
 @pytest.mark.parametrize(
-    ("dims", "match"), [((3, 0), "contain 0"), ((2**40, 2**40), "exceed int64")]
+    ("dims", "match"),
+    [((3, 0), "contain 0"), ((2**40, 2**40), "exceed int64"), ((-(2**40), 2**40), "exceed int64")],
 )
 def test_ravel_multi_index_dims_numpy_rejects_are_refused(dims, match):
     i, j = pt.lvector("i"), pt.lvector("j")
