@@ -1,11 +1,17 @@
-"""Common-subexpression elimination: pure ops with equal name, operands and attributes merge."""
+"""Common-subexpression elimination: pure ops with equal name, operands and attributes merge.
+
+Scoped like the IR's values: an op in a region (a ``tir.if`` branch, a ``tir.loop`` body) may
+merge into an equal op defined before the region's op in an enclosing block (that value is
+computed already and visible there); an op outside a region never merges into one inside it.
+"""
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Hashable
 
 from ir import ops
-from ir.core import Block, Module, Operation, blocks
+from ir.core import Block, Module, Operation
 from ir.dtypes import FLOAT_DTYPES
 from ir.ops.elementwise import COMMUTATIVE
 from passes.pass_manager import Pass
@@ -42,16 +48,17 @@ class CommonSubexpressionElimination(Pass):
     NAME = "cse"
 
     def run(self, module: Module) -> bool:
-        merged = 0
-        for block in blocks(module.func):  # each block on its own
-            merged += self._run_block(block)
+        merged = self._run_block(module.func, ChainMap())
         self.count("ops-merged", merged)
         return merged > 0
 
-    def _run_block(self, block: Block) -> int:
-        seen: dict[Hashable, Operation] = {}
+    def _run_block(self, block: Block, seen: ChainMap[Hashable, Operation]) -> int:
+        """Merge within ``block``; ``seen`` starts with the ops of enclosing blocks defined
+        before it (a region's own additions go to a child map and end with it)."""
         merged = 0
         for op in block.ops:
+            for region in op.regions:
+                merged += self._run_block(region, seen.new_child())
             if not op.PURE or not op.results or op.regions:
                 continue
             key = op_key(op)

@@ -1,7 +1,7 @@
 """The passes reach into `tir.loop` bodies: canonicalize, constant-fold, cse, fuse-silu,
-unify-casts and lower-dimshuffle rewrite there as anywhere; cse never merges across the
-body's boundary; sink-into-regions never moves an op into a body (it would run every
-iteration)."""
+unify-casts and lower-dimshuffle rewrite there as anywhere; cse merges a body's op into an
+equal one defined before the loop, never the other way; sink-into-regions never moves an op
+into a body (it would run every iteration)."""
 
 from __future__ import annotations
 
@@ -120,9 +120,9 @@ CSE_SOURCE = """
 """
 
 
-def test_cse_merges_inside_a_body_but_not_across_it() -> None:
-    # The two exp(%a) merge; exp(%x) in the body stays (hoist-loop-invariants moves it out,
-    # then cse merges it with the outer one); exp(%1) after the loop is a different value.
+def test_cse_merges_into_outer_values_but_never_outwards() -> None:
+    # The two exp(%a) merge; exp(%x) in the body merges into %0, defined before the loop;
+    # exp(%1) after the loop reads the loop's result: a different value.
     assert_golden(
         CSE_SOURCE,
         "cse",
@@ -133,18 +133,48 @@ def test_cse_merges_inside_a_body_but_not_across_it() -> None:
           %1 = tir.loop %n, %t, %x : f32[3] {
           ^(%i: i64[], %c: bool[], %a: f32[3]):
             %2 = tir.exp %a : f32[3]
-            %3 = tir.exp %x : f32[3]
-            %4 = tir.add %2, %2 : f32[3]
-            %5 = tir.add %4, %3 : f32[3]
-            yield %c, %5
+            %3 = tir.add %2, %2 : f32[3]
+            %4 = tir.add %3, %0 : f32[3]
+            yield %c, %4
           }
-          %6 = tir.exp %1 : f32[3]
-          %7 = tir.add %0, %6 : f32[3]
-          return %7 : "y"
+          %5 = tir.exp %1 : f32[3]
+          %6 = tir.add %0, %5 : f32[3]
+          return %6 : "y"
         }
         """,
     )
     _check_numbers(CSE_SOURCE, ["cse"])
+
+
+def test_cse_never_merges_an_outer_op_into_a_body_or_across_branches() -> None:
+    # exp(%x) first appears inside the loop (and in each branch): the later outer one stays,
+    # as does each branch's own.
+    assert_unchanged(
+        """
+        func @main(%n: i64[], %x: f32[3], %p: bool[]) {
+          %t = tir.constant dense<true> : bool[]
+          %0 = tir.loop %n, %t, %x : f32[3] {
+          ^(%i: i64[], %c: bool[], %a: f32[3]):
+            %1 = tir.exp %x : f32[3]
+            %2 = tir.add %a, %1 : f32[3]
+            yield %c, %2
+          }
+          %3 = tir.if %p : f32[3] {
+            %4 = tir.exp %x : f32[3]
+            yield %4
+          } {
+            %5 = tir.exp %x : f32[3]
+            %6 = tir.neg %5 : f32[3]
+            yield %6
+          }
+          %7 = tir.exp %x : f32[3]
+          %8 = tir.add %0, %3 : f32[3]
+          %9 = tir.add %8, %7 : f32[3]
+          return %9 : "y"
+        }
+        """,
+        "cse",
+    )
 
 
 def test_hoist_then_cse_merges_with_the_outer_value() -> None:
