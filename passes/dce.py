@@ -1,11 +1,16 @@
 """Dead-code elimination: erase pure ops none of whose results is used, and the parts of a
 ``tir.loop`` nothing needs (unused stacked outputs; carried values whose final result is
-unused and which no other computation of the body reads)."""
+unused and which no other computation of the body reads; the whole body of a loop that runs
+no iteration)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ir import ops
+from ir.attributes import DenseElements
 from ir.core import Module, Operation, Value, Yield, blocks, walk
+from ir.types import UNKNOWN
 from passes.loops import drop_loop_parts, top_level
 from passes.pass_manager import Pass
 
@@ -88,6 +93,29 @@ def prune_loop(loop: ops.Loop) -> tuple[int, int]:
     return len(carried) + len(scanned), len(erased)
 
 
+def drop_empty_loop(loop: ops.Loop) -> bool:
+    """A loop known to run no iteration: its carried results are the initial values and its
+    stacked results empty constants (per-step dims not static are 0, as ``tir.loop`` says)."""
+    if loop.static_trip_count() != 0:
+        return False
+    k = loop.num_carried
+    stacked = [r.type for r in loop.results[k:]]
+    if any(not isinstance(d, int) and d != UNKNOWN for t in stacked for d in t.shape):
+        return False  # a stored symbolic dim would no longer hold
+    for result, init in zip(loop.results[:k], loop.inits, strict=True):
+        result.replace_all_uses_with(init)
+    for result, type_ in zip(loop.results[k:], stacked, strict=True):
+        shape = tuple(d if isinstance(d, int) else 0 for d in type_.shape)
+        const = ops.Constant(
+            [], {"value": DenseElements(np.zeros(shape, type_.dtype))}, location=loop.location
+        )
+        loop.parent.insert_before(loop, const)
+        const.result.name = result.name
+        result.replace_all_uses_with(const.result)
+    loop.parent.erase(loop)
+    return True
+
+
 class DeadCodeElimination(Pass):
     """`%1 = tir.exp %0` with %1 unused → removed. One backward sweep removes whole dead chains;
     then unused loop parts go, and the sweep repeats while that frees more."""
@@ -96,19 +124,25 @@ class DeadCodeElimination(Pass):
 
     def run(self, module: Module) -> bool:
         removed = _sweep(module)
-        pruned = 0
+        pruned = emptied = 0
         while True:
             loops = [op for op in walk(module.func) if isinstance(op, ops.Loop)]
             step = 0
             for loop in reversed(loops):  # inner loops first
+                if drop_empty_loop(loop):
+                    step += 1
+                    emptied += 1
+                    continue
                 dropped, erased = prune_loop(loop)
                 step += dropped
+                pruned += dropped
                 removed += erased
             if not step:
                 break
-            pruned += step
             removed += _sweep(module)
         self.count("ops-erased", removed)
         if pruned:
             self.count("loop-values-dropped", pruned)
-        return removed + pruned > 0
+        if emptied:
+            self.count("empty-loops-erased", emptied)
+        return removed + pruned + emptied > 0

@@ -276,3 +276,34 @@ def test_dce_erases_a_loop_whose_results_are_all_unused():
         }
         """,
     )
+
+
+def test_dce_replaces_a_loop_that_runs_no_iteration():
+    source = """
+        func @main(%x: f32[3], %y: f32[k]) {
+          %f = tir.constant dense<false> : bool[]
+          %n = tir.constant dense<5> : i64[]
+          %0, %1, %2 = tir.loop %n, %f, %x : f32[3], f32[0, 3], f32[0, ?] {
+          ^(%i: i64[], %c: bool[], %a: f32[3]):
+            %3 = tir.neg %a : f32[3]
+            yield %c, %3, %3, %y
+          }
+          return %0, %1, %2 : "x", "steps", "ys"
+        }
+    """
+    assert_golden(
+        source,
+        PASS,
+        """
+        func @main(%x: f32[3], %y: f32[k]) {
+          %0 = tir.constant dense<[]> : f32[0, 3]
+          %1 = tir.constant dense<[]> : f32[0, 0]
+          return %x, %0, %1 : "x", "steps", "ys"
+        }
+        """,
+    )
+    (stats,) = run_stats(source, PASS)
+    assert stats.counters == {"ops-erased": 2, "empty-loops-erased": 1}
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    outs = assert_numbers(source, [PASS], [x, np.ones(4, np.float32)])
+    assert [o.shape for o in outs] == [(3,), (0, 3), (0, 0)]
