@@ -12,11 +12,13 @@ from pytensor.scalar import basic as ps
 from pytensor.scalar import math as psm
 from pytensor.tensor.elemwise import Elemwise
 
-from compiler.frontend.importer import Importer, Unsupported, import_op
+from compiler.errors import UnsupportedOp
+from compiler.frontend.importer import Importer, InnerUnsupported, Unsupported, import_op
 from ir import ops
 from ir.core import Value
 from ir.interpreter import InterpreterError, evaluate_op
 from ir.ops.tensor import constant_array
+from ir.types import TensorType
 
 #: Scalar ops that are one IR elementwise op with the same operands.
 SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
@@ -62,6 +64,8 @@ SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
     psm.Erfcx: ops.Erfcx,
     psm.GammaLn: ops.GammaLn,
     psm.Psi: ops.Psi,
+    psm.Gamma: ops.Gamma,
+    psm.TriGamma: ops.TriGamma,
     psm.Log1mexp: ops.Log1mexp,
     ps.Floor: ops.Floor,
     ps.Ceil: ops.Ceil,
@@ -139,11 +143,19 @@ def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
             return imp.constant(np.asarray(var.data, dtype=var.type.dtype))
         raise Unsupported(f"Composite reads {var}, which it does not define")
 
+    refused: list[UnsupportedOp] = []  # every unsupported scalar op is listed, not the first
     for node in sop.fgraph.toposort():
-        outs = import_scalar(
-            node.op, [value(v) for v in node.inputs], [o.type.dtype for o in node.outputs], imp
-        )
+        out_dtypes = [o.type.dtype for o in node.outputs]
+        inputs = [value(v) for v in node.inputs]
+        try:
+            outs = import_scalar(node.op, inputs, out_dtypes, imp)
+        except Unsupported as e:
+            types = [str(v.type) for v in inputs]
+            refused.append(imp.inner_report(node.op, str(e), types))
+            outs = [Value(TensorType(d, ())) for d in out_dtypes]  # stand-ins, never emitted
         env.update(zip(node.outputs, outs, strict=True))
+    if refused:
+        raise InnerUnsupported(refused)
     return [value(v) for v in sop.fgraph.outputs]
 
 

@@ -68,10 +68,6 @@ def _import_refused(op: Op, node: Apply, imp: Importer) -> list[Value]:
     raise Unsupported(f"{type(op).__name__}: {refusal_reason(op)}")
 
 
-#: The importer may call it on nodes downstream of another refused op: it reads no input.
-_import_refused.refuses = True  # type: ignore[attr-defined]
-
-
 refuse(
     "random variables are not supported: ONNX's Random* ops cannot reproduce PyTensor's "
     "generator streams",

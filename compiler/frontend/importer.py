@@ -32,6 +32,17 @@ class Unsupported(Exception):
     """Raised by an import rule: this node cannot be expressed; the message says why."""
 
 
+class InnerUnsupported(Unsupported):
+    """Raised by a rule that imports an inner graph (OpFromGraph, Scan, Composite) when ops of
+    that graph are unsupported: ``reports`` lists each of them, and the node itself is not
+    reported again. ``Importer.inline`` raises it; rules that walk an inner graph themselves
+    collect ``Importer.inner_report`` entries and raise it at the end."""
+
+    def __init__(self, reports: Sequence[UnsupportedOp]) -> None:
+        super().__init__(f"{len(reports)} op(s) of its inner graph are unsupported")
+        self.reports = list(reports)
+
+
 @dataclass(frozen=True)
 class FrontendOptions:
     """How graph inputs become model inputs.
@@ -183,14 +194,20 @@ class Importer:
         if self._placeholders and any(
             self.values.get(v) in self._placeholders for v in node.inputs
         ):
-            # Downstream of an op already reported: its outputs stay placeholders too, and
-            # only a missing rule is worth reporting (the rule cannot run on placeholders).
-            rule = import_op.dispatch(type(node.op))
-            if rule is import_op.dispatch(object) or getattr(rule, "refuses", False):
+            # Downstream of an op already reported: the rule still runs, on the stand-ins and
+            # into a scratch block, so that its own refusal (and its inner graph's) is listed
+            # too; its outputs stay placeholders.
+            with self.building(Block()):
                 try:
-                    rule(node.op, node, self)
+                    import_op(node.op, node, self)
+                    for var in node.outputs:
+                        self.ir_type(var.type)
                 except Unsupported as e:
-                    self._report(node, str(e))
+                    self._report(node, e)
+                except Exception:
+                    # A rule may trip over a stand-in (its type is PyTensor's, its value
+                    # unknown): only refusals are diagnostics, and this graph is refused anyway.
+                    pass
             for var in node.outputs:
                 self._placeholders.add(value := Value(self._placeholder_type(var)))
                 self.values[var] = value
@@ -208,7 +225,7 @@ class Importer:
             for var, type_, value in zip(node.outputs, expected, outs, strict=True):
                 self.values[var] = self._reconcile(node, var, value, type_)
         except Unsupported as e:
-            self._report(node, str(e))
+            self._report(node, e)
             for var in node.outputs:
                 self._placeholders.add(value := Value(self._placeholder_type(var)))
                 self.values[var] = value
@@ -221,16 +238,30 @@ class Importer:
             name = self._op_names[id(op)] = str(op)
         return name
 
-    def _report(self, node: Apply, reason: str) -> None:
+    def _report(self, node: Apply, error: Unsupported) -> None:
+        if isinstance(error, InnerUnsupported):  # each inner op has its own entry already
+            self.unsupported.extend(error.reports)
+            return
         self.unsupported.append(
             UnsupportedOp(
-                op=str(node.op),
-                reason=reason,
+                # Inside an inner graph, the path to the op: "OpFromGraph{...} > Cholesky".
+                op=self._location.origin if self._location else self._op_name(node.op),
+                reason=str(error),
                 output=node.outputs[0].name,
                 input_types=tuple(str(v.type) for v in node.inputs),
                 location=self._location,
             )
         )
+
+    def inner_report(self, op: Any, reason: str, input_types: Sequence[str] = ()) -> UnsupportedOp:
+        """The entry for an op of an inner graph that a rule walks by itself (a Composite's
+        scalar ops): named ``outer > op``, at the outer node's location. The rule collects
+        them, goes on, and finally raises ``InnerUnsupported`` with all of them."""
+        where = self._location
+        origin = f"{where.origin} > {self._op_name(op)}" if where else self._op_name(op)
+        location = Location(origin, where.variable, where.trace) if where else None
+        output = where.variable if where else None
+        return UnsupportedOp(origin, reason, output, tuple(input_types), location)
 
     def _reconcile(self, node: Apply, var: Variable, value: Value, expected: TensorType) -> Value:
         """Check an IR value against PyTensor's type of ``var`` (``expected``, in the IR); take
@@ -296,10 +327,17 @@ class Importer:
         for var, value in zip(inner.inputs, inputs, strict=True):
             self.values[var] = value
         parent = self._location
+        reported = len(self.unsupported)
         try:
             for node in inner.toposort():
                 self._import_node(node, parent)
                 scope.extend(node.outputs)
+            if len(self.unsupported) > reported:
+                # The inner ops' entries travel with the error: the outer node's import fails
+                # and lists them (a rule that catches Unsupported and recovers drops them).
+                inner_reports = self.unsupported[reported:]
+                del self.unsupported[reported:]
+                raise InnerUnsupported(inner_reports)
             return [self.value(v) for v in inner.outputs]
         finally:
             for var in scope:

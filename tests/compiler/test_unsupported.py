@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytensor
 import pytensor.tensor as pt
 import pytest
+from pytensor.compile.builders import OpFromGraph
 from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.fg import FunctionGraph
 from pytensor.graph.op import Op
+from pytensor.scalar import basic as ps
+from pytensor.tensor.elemwise import Elemwise
+from pytensor.tensor.linalg import cholesky, solve_triangular
 
 from compiler import Compiler, UnsupportedOpError
 
@@ -67,3 +73,111 @@ def test_unsupported_dtype_reported() -> None:
     z = pt.vector("z", dtype="complex128")
     with pytest.raises(UnsupportedOpError, match="complex128"):
         Compiler().compile(FunctionGraph([z], [z * 2]))
+
+
+# -- every unsupported op, whatever feeds it (issue 15, item 9) ----------------------------------
+
+
+class NoScalarTranslation(ps.UnaryScalarOp):
+    """A scalar op no rule translates, for Composite bodies."""
+
+    nfunc_spec = None
+
+    def impl(self, x: float) -> float:
+        return x
+
+
+def reported(error: UnsupportedOpError) -> list[str]:
+    return [o.op for o in error.ops]
+
+
+def test_refused_op_fed_by_a_refused_op_is_listed():
+    """The issue's example: the Blockwise solve reads the Blockwise Cholesky's output."""
+    a, b = pt.matrix("A"), pt.matrix("b")
+    with pytest.raises(UnsupportedOpError) as info:
+        Compiler().compile(FunctionGraph([a, b], [solve_triangular(cholesky(a), b)]))
+    ops = reported(info.value)
+    assert len(ops) == 2
+    assert "Cholesky" in ops[0] and "SolveTriangular" in ops[1]
+    assert "linear solvers have no ONNX operator" in info.value.ops[1].reason
+
+
+def test_only_the_refused_ops_downstream_are_listed():
+    """Supported ops between two refused ones are not listed; a long chain still is whole."""
+    x = pt.vector("x")
+    m = pt.linalg.inv(pt.outer(x, x))  # refused
+    y = pt.exp(m * 2).sum(0)  # supported, fed by a refused op
+    z = no_translation(pt.linalg.pinv(pt.outer(y, y)))  # two more refused ops
+    with pytest.raises(UnsupportedOpError) as info:
+        Compiler().compile(FunctionGraph([x], [z]))
+    ops = reported(info.value)
+    assert len(ops) == 3, ops
+    assert "MatrixInverse" in ops[0] and "MatrixPinv" in ops[1] and "NoTranslation" in ops[2]
+
+
+def test_ops_inside_an_op_from_graph_are_listed_each():
+    a = pt.vector("a")
+    inner = OpFromGraph([a], [no_translation(pt.linalg.inv(pt.outer(a, a)).sum(0))])
+    x = pt.vector("x")
+    direct = inner(x)  # line D
+    downstream = inner(no_translation(x))  # fed by a refused op
+    for y, count in ((direct, 2), (downstream, 3)):
+        with pytest.raises(UnsupportedOpError) as info:
+            Compiler().compile(FunctionGraph([x], [y]))
+        ops = reported(info.value)
+        assert len(ops) == count, ops
+        inner_ops = [op for op in ops if op.startswith("OpFromGraph")]
+        assert len(inner_ops) == 2
+        assert "> Blockwise{MatrixInverse" in inner_ops[0]
+        assert inner_ops[1].endswith("> NoTranslation")
+    assert "direct = inner(x)  # line D" in str(compile_error_of([x], direct))  # user's line
+
+
+def test_ops_inside_a_composite_are_listed_each():
+    a, b = ps.float64("a"), ps.float64("b")
+    no_scalar = NoScalarTranslation(ps.upgrade_to_float, name="no_scalar")
+    composite = ps.Composite([a, b], [no_scalar(a) + ps.exp(no_scalar(b))])
+    x, y = pt.vector("x"), pt.vector("y")
+    out = Elemwise(composite)(x, y)
+    error = compile_error_of([x, y], out)
+    ops = reported(error)
+    assert len(ops) == 2 and all(op.startswith("Composite{") for op in ops), ops
+    assert all(op.endswith("> no_scalar") for op in ops)
+    assert "out = Elemwise(composite)(x, y)" in str(error)
+    # Downstream of a refused op the Composite's own ops are listed as well.
+    error = compile_error_of([x, y], Elemwise(composite)(no_translation(x), y))
+    assert len(error.ops) == 3
+
+
+def test_a_composite_of_constants_is_still_folded():
+    """A Composite whose scalar op is refused but whose inputs are constants is computed by
+    PyTensor at compile time: its inner refusals are dropped, not listed."""
+    a = ps.float64("a")
+    no_scalar = NoScalarTranslation(ps.upgrade_to_float, name="no_scalar")
+    composite = ps.Composite([a], [no_scalar(a) * 2])
+    x = pt.vector("x")
+    out = x + Elemwise(composite)(pt.constant(np.array([1.5, 2.0])))
+    result = Compiler().compile(FunctionGraph([x], [out]))
+    np.testing.assert_array_equal(result.run(np.array([1.0, 1.0]))[0], [4.0, 5.0])
+
+
+def test_ops_inside_a_scan_body_are_listed_each():
+    x = pt.matrix("x")
+
+    def step(row, acc):
+        return acc + pt.linalg.inv(pt.outer(row, row)).sum(0) + no_translation(row)
+
+    ys = pytensor.scan(
+        step, sequences=[x], outputs_info=[pt.zeros_like(x[0])], return_updates=False
+    )
+    error = compile_error_of([x], ys)
+    ops = reported(error)
+    assert len(ops) == 2, ops
+    assert all(op.startswith("Scan{") for op in ops)
+    assert sorted(op.split(" > ")[1].split("{")[0] for op in ops) == ["Blockwise", "NoTranslation"]
+
+
+def compile_error_of(inputs: list[Variable], output: Variable) -> UnsupportedOpError:
+    with pytest.raises(UnsupportedOpError) as info:
+        Compiler().compile(FunctionGraph(inputs, [output]))
+    return info.value
