@@ -15,30 +15,33 @@ from pytensor.graph.basic import Apply
 from pytensor.tensor.extra_ops import Unique
 
 from compiler.frontend.extra_ops import dim_of, emit, i64
-from compiler.frontend.importer import Importer, import_op
+from compiler.frontend.importer import Importer, import_op, location_of
 from ir import dtypes, ops
-from ir.core import Block, Operation, Value, Yield
+from ir.core import Block, Location, Operation, Value, Yield
 
 #: Rows of at most this many (static) elements are sorted by unrolled passes; longer or
 #: run-time lengths by a tir.loop of the same pass.
 UNROLLED_COLUMNS = 16
 
 
-def _sort_pass(block: Block | None, imp: Importer, rows: Value, j: Value, perm: Value) -> Value:
+def _sort_pass(
+    block: Block | None, imp: Importer, rows: Value, j: Value, perm: Value, where: Location
+) -> Value:
     """One stable pass: ``perm`` reordered stably by column j of the rows it orders. Appends to
-    ``block`` (a loop body) or, without one, to the function being imported."""
+    ``block`` (a loop body, its ops located at ``where``) or, without one, to the function
+    being imported."""
 
     def add(cls: type[Operation], operands: list[Value], **attributes: object) -> Value:
         if block is None:
             return imp.emit(cls, operands, attributes)
-        return block.append(cls(operands, attributes)).result
+        return block.append(cls(operands, attributes, location=where)).result
 
     column = add(ops.Gather, [rows, j], axis=1)
     keys = add(ops.Gather, [column, perm], axis=0)
     return add(ops.Gather, [perm, add(ops.Argsort, [keys], axis=0)], axis=0)
 
 
-def _sort_rows(imp: Importer, rows: Value, columns: int | None) -> Value:
+def _sort_rows(imp: Importer, rows: Value, columns: int | None, where: Location) -> Value:
     """The permutation that sorts the rows of an (n, columns) matrix lexicographically,
     stably (ties in index order), each column in tir.argsort's order (NaN last): one stable
     sort pass per column, from the last column to the first (least significant first).
@@ -47,7 +50,7 @@ def _sort_rows(imp: Importer, rows: Value, columns: int | None) -> Value:
         last = emit(imp, ops.Gather, rows, i64(imp, columns - 1), axis=1)
         perm = emit(imp, ops.Argsort, last, axis=0)
         for j in reversed(range(columns - 1)):
-            perm = _sort_pass(None, imp, rows, i64(imp, j), perm)
+            perm = _sort_pass(None, imp, rows, i64(imp, j), perm, where)
         return perm
     perm = emit(imp, ops.Range, i64(imp, 0), dim_of(imp, rows, 0), i64(imp, 1))
     if columns == 0:
@@ -58,8 +61,8 @@ def _sort_rows(imp: Importer, rows: Value, columns: int | None) -> Value:
     scalar = i64(imp, 0).type
     body = Block(args=[Value(scalar), Value(true.type), Value(perm.type)])
     step, cond, carried = body.args
-    j = body.append(ops.Sub([last, step])).result
-    body.append(Yield([cond, _sort_pass(body, imp, rows, j, carried)]))
+    j = body.append(ops.Sub([last, step], location=where)).result
+    body.append(Yield([cond, _sort_pass(body, imp, rows, j, carried, where)]))
     return imp.emit_op(ops.Loop, [count, true, perm], regions=[body]).results[0]
 
 
@@ -120,7 +123,7 @@ def import_unique(op: Unique, node: Apply, imp: Importer) -> list[Value]:
     by_rows = op.axis is not None and x.rank >= 2
     if by_rows:
         items, columns = _as_rows(imp, x, op.axis)
-        perm = _sort_rows(imp, items, columns)
+        perm = _sort_rows(imp, items, columns, location_of(node))
         ordered = emit(imp, ops.Gather, items, perm, axis=0)
         later, earlier = _neighbours(imp, ordered)
         differs = emit(imp, ops.ReduceAny, emit(imp, ops.Ne, later, earlier), axes=[1],
