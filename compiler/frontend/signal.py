@@ -1,6 +1,8 @@
 """Frontend rules for PyTensor's signal convolutions: ``convolve2d`` (a Blockwise of
 ``Convolve2d``, scipy's true convolution) becomes one grouped ``tir.conv {flip = true}``, and
-``convolve2d(x[:, None], w[None]).sum(axis=2)`` one standard convolution of ``x`` with ``w``.
+``convolve2d(x[:, None], w[None]).sum(axis=2)`` one standard convolution of ``x`` with ``w``;
+``convolve1d`` (numpy.convolve) the same conv on a unit height axis where that is exact, else
+a sum of products of gathered windows.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import numpy as np
 from pytensor.graph.basic import Apply, Variable
 from pytensor.tensor.blockwise import Blockwise
 from pytensor.tensor.math import Sum
-from pytensor.tensor.signal.conv import Convolve2d
+from pytensor.tensor.signal.conv import Convolve1d, Convolve2d
 
 from compiler.frontend.graphs import batched
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from compiler.frontend.reductions import import_careduce
 from compiler.frontend.shape_ops import I64, Size, emit_shaped, folded, make_vector, mul_all
-from ir import ops
+from ir import dtypes, ops
 from ir.core import Value
 from ir.ops.tensor import constant_array
 from ir.types import UNKNOWN, Dim
@@ -34,18 +36,39 @@ Factor = tuple[Value, int]
 
 
 @dataclass(frozen=True)
+class SpatialPad:
+    """A padding of the data's two spatial axes only, applied again to the NCHW form right
+    before the conv, where the fold-pad-into-conv pass merges a zero pad into the conv."""
+
+    before: tuple[int, int]
+    after: tuple[int, int]
+    mode: str
+    value: tuple[Value, ...]
+
+    @classmethod
+    def of(cls, pad: ops.Pad) -> SpatialPad:
+        """A ``tir.pad`` of the last two axes only (see ``_spatial_pad``)."""
+        rank = pad.x.rank
+        before, after = pad.pads[rank - 2 : rank], pad.pads[2 * rank - 2 :]
+        return cls(tuple(before), tuple(after), pad.mode, tuple(pad.value))  # type: ignore[arg-type]
+
+    def emit(self, imp: Importer, x: Value) -> Value:
+        attrs = {"mode": self.mode, "pads": [0, 0, *self.before, 0, 0, *self.after]}
+        return imp.emit(ops.Pad, [x, *self.value], attrs)
+
+
+@dataclass(frozen=True)
 class Convolution:
     """A ``Convolve2d`` node, read for translation: the operand that slides (``data``, its
-    batch axes first) under the one that is reversed (``kernel``), both in the result dtype.
+    batch axes first) under the one that is reversed (``kernel``), both in the compute dtype.
 
-    ``pad`` is a ``tir.pad`` of the data's two spatial axes only ("same" mode pads in1 so), or
-    None; ``data`` is then the pad's input: the pad is applied again to the NCHW form, right
-    before the conv, where the fold-pad-into-conv pass merges a zero pad into the conv.
+    ``pad`` is a padding of the data's spatial axes ("same" mode pads in1 so), or None;
+    ``data`` is then the unpadded input.
     """
 
     data: Value
     kernel: Value
-    pad: ops.Pad | None
+    pad: SpatialPad | None
     full: bool
     swapped: bool
 
@@ -56,34 +79,37 @@ class Convolution:
         if dtype not in _COMPUTE_DTYPES:
             raise Unsupported(_dtype_refusal(dtype))
         in1, in2, full_mode = node.inputs
-        full = _full_mode(imp, full_mode)
-        a, b = imp.value(in1), imp.value(in2)
-        swapped = _kernel_first(a, b, full)
-        data, kernel = (b, a) if swapped else (a, b)
-        if full and not _static(kernel.shape[-2:]):
-            raise Unsupported(
-                "convolve2d in 'full' mode of two operands of symbolic size: the kernel's size "
-                "sets the padding of the ONNX Conv, which must be static"
-            )
-        pad = _spatial_pad(data)
-        if pad is not None and pad.result.dtype == dtype:
-            data = pad.x
-        else:
-            pad = None
+        full = _full_mode(imp, full_mode, "convolve2d")
+        data, kernel, swapped = _operands(imp.value(in1), imp.value(in2), full, 2, "convolve2d")
+        pad_op = _spatial_pad(data)
+        pad = None
+        if pad_op is not None and pad_op.result.dtype == dtype:
+            data, pad = pad_op.x, SpatialPad.of(pad_op)
         return cls(imp.cast(data, dtype), imp.cast(kernel, dtype), pad, full, swapped)
 
     def emit(self, imp: Importer, x: Value, w: Value, group: int) -> Value:
         """``tir.conv {flip = true}`` of the NCHW data ``x`` with the OIHW kernel ``w``."""
         if self.pad is not None:
-            before, after = _split_pads(self.pad)
-            pad_attrs = {"mode": self.pad.mode, "pads": [0, 0, *before, 0, 0, *after]}
-            x = imp.emit(ops.Pad, [x, *self.pad.value], pad_attrs)
+            x = self.pad.emit(imp, x)
         pads = [0, 0, 0, 0]
         if self.full:
             pads = [k - 1 for k in w.shape[2:]] * 2  # type: ignore[operator]
         attrs = {"strides": [1, 1], "pads": pads, "dilations": [1, 1], "group": group,
                  "flip": True, "auto_pad": "explicit"}  # fmt: skip
         return imp.emit(ops.Conv, [x, w], attrs)
+
+
+def _operands(a: Value, b: Value, full: bool, ndim: int, what: str) -> tuple[Value, Value, bool]:
+    """(data, kernel, swapped) of ``what``'s operands ``a`` and ``b`` (``ndim`` spatial axes
+    last); raises ``Unsupported`` where the sizes ONNX needs statically are not."""
+    swapped = _kernel_first(a.shape[-ndim:], b.shape[-ndim:], full, what)
+    data, kernel = (b, a) if swapped else (a, b)
+    if full and not _static(kernel.shape[-ndim:]):
+        raise Unsupported(
+            f"{what} in 'full' mode of two operands of symbolic size: the kernel's size "
+            "sets the padding of the convolution, which must be static"
+        )
+    return data, kernel, swapped
 
 
 def _dtype_refusal(dtype: str) -> str:
@@ -94,23 +120,22 @@ def _dtype_refusal(dtype: str) -> str:
             f"integer arithmetic; ONNX Conv computes in floats only")  # fmt: skip
 
 
-def _full_mode(imp: Importer, var: Variable) -> bool:
+def _full_mode(imp: Importer, var: Variable, what: str) -> bool:
     """The mode flag: "full" (True) or "valid" (False), which must be known at compile time."""
     flags = constant_array(folded(imp, imp.value(var)))
     if flags is None or flags.size == 0 or len(set(flags.reshape(-1).tolist())) != 1:
         raise Unsupported(
-            "convolve2d with a mode (full_mode) known only at run time: the mode sets the "
-            "output size and the convolution's padding, which ONNX Conv fixes in the model"
+            f"{what} with a mode (full_mode) known only at run time: the mode sets the "
+            "output size and the convolution's padding, which the model fixes"
         )
     return bool(flags.reshape(-1)[0])
 
 
-def _kernel_first(in1: Value, in2: Value, full: bool) -> bool:
-    """Whether in1 is the kernel: the two operands commute, but ONNX Conv needs the kernel
-    size statically in "full" mode, and the kernel no larger than the input in "valid" mode,
-    where scipy swaps an in2 larger than in1 on every axis (and raises if the sizes are mixed).
-    With symbolic sizes, in1 is taken as the data."""
-    sizes1, sizes2 = in1.shape[-2:], in2.shape[-2:]
+def _kernel_first(sizes1: Sequence[Dim], sizes2: Sequence[Dim], full: bool, what: str) -> bool:
+    """Whether in1 (of spatial sizes ``sizes1``) is the kernel: the two operands commute, but
+    ONNX Conv needs the kernel size statically in "full" mode, and the kernel no larger than
+    the input in "valid" mode, where scipy swaps an in2 larger than in1 on every axis (and
+    raises if the sizes are mixed). With symbolic sizes, in1 is taken as the data."""
     if full:
         return not _static(sizes2) and _static(sizes1)
     pairs = [(n, k) for n, k in zip(sizes1, sizes2, strict=True)
@@ -119,7 +144,7 @@ def _kernel_first(in1: Value, in2: Value, full: bool) -> bool:
     in2_larger = any(k > n for n, k in pairs)
     if in1_larger and in2_larger:
         raise Unsupported(
-            f"convolve2d in 'valid' mode of sizes {list(sizes1)} and {list(sizes2)}: neither is "
+            f"{what} in 'valid' mode of sizes {list(sizes1)} and {list(sizes2)}: neither is "
             "at least as large as the other on every axis (scipy raises too)"
         )
     return in2_larger
@@ -136,12 +161,6 @@ def _spatial_pad(value: Value) -> ops.Pad | None:
         return None
     before, after = pad.pads[: value.rank], pad.pads[value.rank :]
     return pad if not any(before[:-2]) and not any(after[:-2]) else None
-
-
-def _split_pads(pad: ops.Pad) -> tuple[list[int], list[int]]:
-    """A spatial pad's (top, left) and (bottom, right) widths."""
-    rank = pad.x.rank
-    return list(pad.pads[rank - 2 : rank]), list(pad.pads[2 * rank - 2 :])
 
 
 # -- batch axes onto one grouped convolution ---------------------------------------------------
@@ -163,11 +182,16 @@ class BatchAxes:
 
     @classmethod
     def of(cls, data: Value, kernel: Value) -> BatchAxes:
+        return cls.of_dims(data.shape[:-2], kernel.shape[:-2])
+
+    @classmethod
+    def of_dims(cls, data: Sequence[Dim], kernel: Sequence[Dim]) -> BatchAxes:
+        """From the batch dims of the data and of the kernel."""
         images: list[int] = []
         groups: list[int] = []
         filters: list[int] = []
         count = 1
-        for axis, (n, k) in enumerate(zip(data.shape[:-2], kernel.shape[:-2], strict=True)):
+        for axis, (n, k) in enumerate(zip(data, kernel, strict=True)):
             size = n if isinstance(n, int) else k
             if k == 1:
                 images.append(axis)
@@ -199,7 +223,11 @@ def import_convolve2d(op: Convolve2d, node: Apply, imp: Importer) -> list[Value]
     data regrouped to (images, groups, H, W), the kernel to (groups * filters, 1, K, L), one
     ``tir.conv {flip = true, group = groups}``, and its result regrouped back (see
     ``BatchAxes``). The operands are converted to the result dtype, as scipy computes."""
-    conv = Convolution.read(node, imp)
+    return [_convolve(imp, Convolution.read(node, imp))]
+
+
+def _convolve(imp: Importer, conv: Convolution) -> Value:
+    """The batched convolution ``conv`` as one grouped ``tir.conv`` (see import_convolve2d)."""
     data, kernel = conv.data, conv.kernel
     axes = BatchAxes.of(data, kernel)
     h = data.rank - 2
@@ -209,7 +237,196 @@ def import_convolve2d(op: Convolve2d, node: Apply, imp: Importer) -> list[Value]
     y = conv.emit(imp, x, w, axes.group_count)
     factors = axes.output_factors(data, kernel)
     order = [*axes.images, *channels]
-    return [_ungroup(imp, y, [factors[a] for a in order], order)]
+    return _ungroup(imp, y, [factors[a] for a in order], order)
+
+
+# -- convolve1d -------------------------------------------------------------------------------
+
+
+@import_op.register(Convolve1d)
+@batched
+def import_convolve1d(op: Convolve1d, node: Apply, imp: Importer) -> list[Value]:
+    """convolve1d: numpy.convolve in "valid" or "full" mode ("same" joins zeros to in1 first)
+    over any batch axes, both operands converted to the result dtype (float16 computed in
+    float32 and rounded once, as numpy's float16 dot).
+
+    numpy multiplies only overlapping elements, never padding: a "full" ONNX Conv, which
+    multiplies its zero padding by every kernel element, is exact only for a finite kernel.
+    Floats are therefore the convolve2d translation on a unit height axis (one grouped
+    ``tir.conv {flip = true}``, the zeros of "same" mode its padding) where the kernel's
+    length is static and either the data is known to be the longer operand in "valid" mode,
+    or the kernel is a finite constant: then "full" mode pads, and "valid" mode where numpy's
+    choice of the longer operand is known at run time only is the middle
+    ``[min(n, k) - 1, max(n, k))`` of the "full" result (the convolution commutes).
+    Otherwise, and for integers and bool (exact: wrapping in the result dtype; bool: an or of
+    ands), the sum of the products of gathered windows (``_convolve_by_windows``)."""
+    dtype = node.outputs[0].type.dtype
+    if dtype not in dtypes.FLOAT_DTYPES and dtype not in dtypes.DISCRETE_DTYPES:
+        raise Unsupported(f"convolve1d of {dtype}")
+    in1, in2, full_mode = node.inputs
+    full = _full_mode(imp, full_mode, "convolve1d")
+    compute = "float32" if dtype == "float16" else dtype
+    a, b = imp.value(in1), imp.value(in2)
+    swapped = _static_kernel_first(a, b, full)
+    y = None
+    if dtype in dtypes.FLOAT_DTYPES and swapped is not None and _groups_fit(a, b, compute):
+        y = _convolve1d_by_conv(imp, a, b, swapped=swapped, full=full, dtype=compute)
+    if y is None:
+        y = _convolve_by_windows(imp, imp.cast(a, compute), imp.cast(b, compute), full)
+    return [imp.cast(y, dtype)]
+
+
+def _static_kernel_first(a: Value, b: Value, full: bool) -> bool | None:
+    """Which operand a Conv takes as its kernel, whose length must be static: in2 (False), in1
+    (True), or neither (None). "valid" mode of static lengths: the shorter (numpy's choice);
+    else the static one."""
+    n, k = a.shape[-1], b.shape[-1]
+    if isinstance(n, int) and isinstance(k, int) and not full:
+        return k > n
+    if isinstance(k, int):
+        return False
+    return True if isinstance(n, int) else None
+
+
+def _groups_fit(a: Value, b: Value, dtype: str) -> bool:
+    """Whether the batch axes map onto one ONNX-style convolution (see ``BatchAxes``), and for
+    float64, which is computed from window taps, the grouped case has static channel counts."""
+    try:
+        axes = BatchAxes.of_dims(a.shape[:-1], b.shape[:-1])
+    except Unsupported:
+        return False
+    channels = [d for v in (a, b) for d in v.shape[:-1]]
+    return dtype != "float64" or axes.group_count == 1 or _static(channels)
+
+
+def _convolve1d_by_conv(
+    imp: Importer, a: Value, b: Value, *, swapped: bool, full: bool, dtype: str
+) -> Value | None:
+    """The convolve2d translation on a unit height axis (the kernel's length is static), or
+    None where a Conv would multiply padding by a kernel that may not be finite."""
+    data, kernel = (b, a) if swapped else (a, b)
+    k = kernel.shape[-1]
+    assert isinstance(k, int)
+    static = isinstance(data.shape[-1], int)  # then the data is the longer (or as long)
+    data, pad = _joined_zeros(imp, data, dtype)
+    axis = data.rank - 1
+    widths = sum(pad.before + pad.after) if pad else 0
+    # "valid" mode over the longer operand multiplies no padding. (A signal of "same" mode,
+    # padded by k - 1 zeros, is the longer one unless it is empty: then numpy swaps them.)
+    longer = not full and static
+    if not longer and not _finite_constant(imp, kernel):
+        return None
+    x = imp.emit(ops.Unsqueeze, [imp.cast(data, dtype)], {"axes": [axis]})
+    w = imp.emit(ops.Unsqueeze, [imp.cast(kernel, dtype)], {"axes": [axis]})
+    y = _convolve(imp, Convolution(x, w, pad, not longer, swapped))
+    y = imp.emit(ops.Squeeze, [y], {"axes": [axis]})
+    if full or longer:
+        return y
+    # numpy's "valid" result of whichever is longer: the middle of the "full" one.
+    length = _add(imp, _size(imp, (data, axis)), widths)
+    start = _add(imp, imp.emit(ops.Minimum, [length, imp.constant(np.array(k, I64))]), -1)
+    stop = imp.emit(ops.Maximum, [length, imp.constant(np.array(k, I64))])
+    bounds = [make_vector(imp, [start]), make_vector(imp, [stop]), make_vector(imp, [1])]
+    return imp.emit(ops.Slice, [y, *bounds], {"axes": [axis]})
+
+
+def _finite_constant(imp: Importer, value: Value) -> bool:
+    data = constant_array(folded(imp, value))
+    return data is not None and bool(np.isfinite(data).all())
+
+
+def _add(imp: Importer, size: Size, amount: int) -> Size:
+    if isinstance(size, int) or amount == 0:
+        return size + amount if isinstance(size, int) else size
+    return imp.emit(ops.Add, [size, imp.constant(np.array(amount, I64))])
+
+
+def _joined_zeros(imp: Importer, value: Value, dtype: str) -> tuple[Value, SpatialPad | None]:
+    """For ``value = concat(zeros, x, zeros)`` along its last axis (convolve1d's "same" mode),
+    widths static: x and that padding of the conv's width axis; else (value, None)."""
+    join = value.owner
+    if not isinstance(join, ops.Concat) or join.axis % value.rank != value.rank - 1:
+        return value, None
+    pieces = list(join.inputs)
+    widths = [0, 0]
+    for end, index in ((0, 0), (1, -1)):
+        while len(pieces) > 1 and _zero_fill(pieces[index]):
+            widths[end] += pieces.pop(index).shape[-1]  # type: ignore[operator]
+    if len(pieces) != 1:
+        return value, None
+    if widths == [0, 0]:  # zeros of width 0 (a kernel of length 1)
+        return pieces[0], None
+    zero = imp.constant(np.zeros((), dtype))
+    return pieces[0], SpatialPad((0, widths[0]), (0, widths[1]), "constant", (zero,))
+
+
+def _zero_fill(value: Value) -> bool:
+    """A piece of static width of all zeros: a constant, or a constant broadcast (Alloc)."""
+    if not isinstance(value.shape[-1], int):
+        return False
+    owner = value.owner
+    source = owner.x if isinstance(owner, ops.Expand) else value
+    data = constant_array(source)
+    return data is not None and not data.any()
+
+
+def _convolve_by_windows(imp: Importer, a: Value, b: Value, full: bool) -> Value:
+    """numpy.convolve(a, b) along the last axis, any lengths: ``out[i] = sum_j a[i - j] * b[j]``
+    over the j < k with 0 <= i - j < n, for i in [0, n + k - 1) ("full") or in
+    [min(n, k) - 1, max(n, k)) ("valid": the longer operand slides, whichever it is). The
+    elements a[i - j] are gathered into an (..., outputs, k) tensor, multiplied by b and
+    summed in the dtype: integers wrap as numpy's result does (it sums in a wider integer and
+    casts back); bool is an or of ands."""
+    axis = a.rank - 1
+    n, k = _size(imp, (a, axis)), _size(imp, (b, axis))
+    indices, valid = _window_indices(imp, n, k, full)
+    windows = imp.emit(ops.Gather, [a, indices], {"axis": axis})
+    weights = imp.emit(ops.Unsqueeze, [b], {"axes": [axis]})
+    if a.dtype == "bool":
+        terms = imp.emit(ops.BitwiseAnd, [windows, weights])
+        if valid is not None:
+            terms = imp.emit(ops.BitwiseAnd, [terms, valid])
+        return imp.emit(ops.ReduceAny, [terms], {"axes": [axis + 1], "keepdims": False})
+    terms = imp.emit(ops.Mul, [windows, weights])
+    if valid is not None:
+        terms = imp.emit(ops.Where, [valid, terms, imp.constant(np.zeros((), a.dtype))])
+    return imp.emit(ops.ReduceSum, [terms], {"axes": [axis + 1], "keepdims": False})
+
+
+def _window_indices(imp: Importer, n: Size, k: Size, full: bool) -> tuple[Value, Value | None]:
+    """The (outputs, k) indices i - j into a, clamped into [0, n), and where they are in range
+    (None: everywhere)."""
+    if isinstance(n, int) and isinstance(k, int):
+        first, stop = (0, n + k - 1) if full else (min(n, k) - 1, max(n, k))
+        index = np.arange(first, stop)[:, None] - np.arange(k)[None, :]
+        valid = (index >= 0) & (index < n)
+        clamped = imp.constant(np.where(valid, index, 0).astype(I64))
+        return clamped, None if valid.all() else imp.constant(valid)
+    nv, kv = (
+        imp.constant(np.array(n, I64)) if isinstance(n, int) else n,
+        (imp.constant(np.array(k, I64)) if isinstance(k, int) else k),
+    )
+    if full:
+        first: Value = imp.constant(np.array(0, I64))
+        stop = _add(imp, imp.emit(ops.Add, [nv, kv]), -1)
+    else:
+        first = _add(imp, imp.emit(ops.Minimum, [nv, kv]), -1)  # type: ignore[assignment]
+        stop = imp.emit(ops.Maximum, [nv, kv])
+    one = imp.constant(np.array(1, I64))
+    outputs = imp.emit(ops.Range, [first, stop, one])
+    taps = imp.emit(ops.Range, [imp.constant(np.array(0, I64)), kv, one])
+    index = imp.emit(
+        ops.Sub,
+        [
+            imp.emit(ops.Unsqueeze, [outputs], {"axes": [1]}),
+            imp.emit(ops.Unsqueeze, [taps], {"axes": [0]}),
+        ],
+    )
+    zero = imp.constant(np.array(0, I64))
+    valid = imp.emit(
+        ops.BitwiseAnd, [imp.emit(ops.Ge, [index, zero]), imp.emit(ops.Lt, [index, nv])]
+    )
+    return imp.emit(ops.Where, [valid, index, zero]), valid
 
 
 # -- the multi-channel idiom ------------------------------------------------------------------
