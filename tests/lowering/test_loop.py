@@ -405,3 +405,16 @@ def test_per_step_value_changing_shape_fails_in_ort_and_the_interpreter() -> Non
     with pytest.raises(InterpreterError, match="changes shape"):
         run_module(parse_module(source), list(feeds.values()))
     check(source, np.array(1), np.float32([1.0]))  # one iteration: nothing to disagree with
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int64", "float16", "float64"])
+def test_zero_trip_fix_up_for_every_dtype(dtype: str) -> None:
+    short = {"bool": "bool", "int8": "i8", "uint16": "u16", "int64": "i64", "float16": "f16",
+             "float64": "f64"}[dtype]  # fmt: skip
+    source = IMPRECISE_STEP.replace(
+        "%2 = tir.add %a, %y : f32[?]", f"%2 = tir.cast %a {{to = {short}}} : {short}[?]"
+    ).replace("f32[4], f32[?, ?] {", f"f32[4], {short}[?, ?] {{")
+    y = np.float32([0.0, 1.0, 2.5, 3.0])  # casts of negative floats to unsigned are undefined
+    for n in (0, 2):
+        _, steps = check(source, np.array(n), y)
+        assert steps.dtype == np.dtype(dtype) and steps.shape == ((2, 4) if n else (0, 0))
