@@ -9,14 +9,11 @@ refused, as ``FrontendOptions.assert_policy`` says for Assert.
 
 from __future__ import annotations
 
-import functools
-import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pytensor
 from pytensor.graph.basic import Apply
 from pytensor.tensor.extra_ops import (
     Bartlett,
@@ -27,19 +24,13 @@ from pytensor.tensor.extra_ops import (
     UnravelIndex,
 )
 
-from compiler.frontend.graphs import AssertDroppedWarning
-from compiler.frontend.importer import Importer, Unsupported, import_op, location_of
+from compiler.frontend.graphs import drop_check
+from compiler.frontend.importer import Importer, Unsupported, import_op
 from ir import dtypes, ops
 from ir.core import Operation, Value
 from ir.ops.tensor import constant_array
 
 INT64_MAX = np.iinfo(np.int64).max
-_PYTENSOR_DIR = os.path.dirname(pytensor.__file__) + os.sep
-#: Frames a warning is not attributed to: the compiler's own and functools' dispatch.
-_NOT_USER_CODE = (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
-    functools.__file__,
-)
 
 
 # -- helpers shared with unique.py ----------------------------------------------------------------
@@ -77,14 +68,8 @@ def unchecked(imp: Importer, node: Apply, what: str) -> None:
             f"{name} checks {what} at run time (numpy raises) and ONNX cannot raise "
             "(assert_policy='refuse'; 'drop' computes without the check)"
         )
-    user = [f for f in location_of(node).trace if not f[0].startswith(_PYTENSOR_DIR)]
-    where = f" (created at {user[-1][0]}:{user[-1][1]}: {user[-1][3]})" if user else ""
-    warnings.warn(
-        f"{name}: the model does not check {what} (numpy raises); inputs that fail the check "
-        f"give unspecified values{where}",
-        AssertDroppedWarning,
-        skip_file_prefixes=_NOT_USER_CODE,
-    )
+    drop_check(imp, node, f"{name}: {what} (numpy raises; inputs that fail the check give "
+                          "unspecified values)")  # fmt: skip
 
 
 def _all_constant(values: Sequence[Value]) -> bool:

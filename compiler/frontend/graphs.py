@@ -223,7 +223,7 @@ def _fill_values(imp: Importer, var, rank: int, dtype: str) -> list[list[Value]]
 
 
 _PYTENSOR_DIR = os.path.dirname(pytensor.__file__) + os.sep
-#: Frames the warning is not attributed to: the compiler's own and functools' dispatch.
+#: Frames that are not the user's: PyTensor's, the compiler's own and functools' dispatch.
 _NOT_USER_CODE = (
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
     functools.__file__,
@@ -231,29 +231,21 @@ _NOT_USER_CODE = (
 
 
 class AssertDroppedWarning(UserWarning):
-    """An Assert/CheckAndRaise was dropped: the model does not check its conditions."""
+    """Assert/CheckAndRaise ops were dropped: the model does not check their conditions."""
 
 
 @import_op.register(CheckAndRaise)
 def import_check_and_raise(op: CheckAndRaise, node: Apply, imp: Importer) -> list[Value]:
-    """ONNX cannot raise. ``assert_policy="drop"``: the value passes through unchecked, with an
-    ``AssertDroppedWarning``; ``"refuse"``: the node is reported as unsupported."""
+    """ONNX cannot raise. ``assert_policy="drop"``: the value passes through unchecked, and one
+    ``AssertDroppedWarning`` per graph lists every dropped check; ``"refuse"``: the node is
+    reported as unsupported."""
     if imp.options.assert_policy == "refuse":
         raise Unsupported(
             f"{type(op).__name__} checks conditions at run time and ONNX cannot raise "
             f"(assert_policy='refuse'; 'drop' passes the value through unchecked)"
+    _PYTENSOR_DIR,
         )
-    user_frames = [f for f in location_of(node).trace if not f[0].startswith(_PYTENSOR_DIR)]
-    where = ""
-    if user_frames:
-        file, line, _, code = user_frames[-1]
-        where = f" (created at {file}:{line}: {code})"
-    warnings.warn(
-        f"{op} dropped: the model returns its value without checking "
-        f"{len(node.inputs) - 1} condition(s){where}",
-        AssertDroppedWarning,
-        skip_file_prefixes=_NOT_USER_CODE,
-    )
+    drop_check(imp, node, f"{op} ({len(node.inputs) - 1} condition(s))")
     return [imp.value(node.inputs[0])]
 
 
@@ -265,3 +257,50 @@ __all__ = [
     "refusal_reason",
     "refuse",
 ]
+def drop_check(imp: Importer, node: Apply, what: str) -> None:
+    """Record that the model will not make the run-time check ``what`` of ``node`` (ONNX
+    cannot raise): every rule that drops a check calls this, and the import ends with one
+    ``AssertDroppedWarning`` listing them all."""
+    dropped = imp.finishers.setdefault("dropped-checks", _DroppedChecks())
+    assert isinstance(dropped, _DroppedChecks)
+    dropped.add(what, node)
+
+
+class _DroppedChecks:
+    """The checks a graph's import dropped; called at the end of a successful import, it
+    issues the one warning, attributed to the user's line of the first check made there."""
+
+    def __init__(self) -> None:
+        #: (what is not checked, the user's frame that made it or None)
+        self.checks: list[tuple[str, tuple[str, int, str, str] | None]] = []
+
+    def add(self, what: str, node: Apply) -> None:
+        frames = [f for f in location_of(node).trace if not f[0].startswith(_NOT_USER_CODE)]
+        self.checks.append((what, frames[-1] if frames else None))
+
+    def __call__(self) -> None:
+        lines = []
+        for what, frame in self.checks:
+            if frame is None:
+                # No frame of the user's code made it: a rewrite (or PyTensor's own graph
+                # building) put it there.
+                where = "inserted by PyTensor, not at a line of your code"
+            else:
+                where = f"created at {frame[0]}:{frame[1]}: {frame[3]}"
+            lines.append(f"  {what}, {where}")
+        noun = "check" if len(self.checks) == 1 else "checks"
+        message = (
+            f"{len(self.checks)} run-time {noun} dropped (ONNX cannot raise): the model returns "
+            "the checked values without checking them (assert_policy='refuse' refuses them "
+            "instead):\n" + "\n".join(lines)
+        )
+        users = [frame for _, frame in self.checks if frame is not None]
+        if not users:
+            warnings.warn(message, AssertDroppedWarning, skip_file_prefixes=_NOT_USER_CODE)
+            return
+        file, line = users[0][0], users[0][1]
+        module = os.path.splitext(os.path.basename(file))[0]
+        warnings.warn_explicit(message, AssertDroppedWarning, file, line, module=module)
+
+
+    "drop_check",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +109,9 @@ class Importer:
         self._op_names: dict[int, str] = {}
         #: Stand-ins for the outputs of reported nodes, so the walk can go on.
         self._placeholders: set[Value] = set()
+        #: Work rules leave for the end of a successful import, one per key and in order
+        #: (one warning for all the dropped Asserts of the graph, say).
+        self.finishers: dict[str, Callable[[], None]] = {}
 
     # -- the walk -----------------------------------------------------------------------------
 
@@ -119,6 +122,8 @@ class Importer:
         outputs = [self.value(v) for v in self.fgraph.outputs]
         if self.unsupported:
             raise UnsupportedOpError(self.unsupported)
+        for finish in self.finishers.values():
+            finish()
         names = _unique_names(
             [v.name for v in self.fgraph.outputs], "output", taken={a.name for a in self.func.args}
         )

@@ -213,8 +213,8 @@ def test_assert_dropped_by_default_with_a_warning():
     with pytest.warns(AssertDroppedWarning) as record:
         result = compile_checked(fgraph)
     messages = [str(w.message) for w in record]
-    assert len(messages) == 2 and __file__ in " ".join(messages)
-    assert any("x must be positive" in m for m in messages)
+    assert len(messages) == 1 and __file__ in messages[0]  # one warning per graph
+    assert "x must be positive" in messages[0] and "too big" in messages[0]
     data = np.array([0.5, 1.0, 2.0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AssertDroppedWarning)
