@@ -225,6 +225,7 @@ def _fill_values(imp: Importer, var, rank: int, dtype: str) -> list[list[Value]]
 _PYTENSOR_DIR = os.path.dirname(pytensor.__file__) + os.sep
 #: Frames that are not the user's: PyTensor's, the compiler's own and functools' dispatch.
 _NOT_USER_CODE = (
+    _PYTENSOR_DIR,
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
     functools.__file__,
 )
@@ -243,20 +244,11 @@ def import_check_and_raise(op: CheckAndRaise, node: Apply, imp: Importer) -> lis
         raise Unsupported(
             f"{type(op).__name__} checks conditions at run time and ONNX cannot raise "
             f"(assert_policy='refuse'; 'drop' passes the value through unchecked)"
-    _PYTENSOR_DIR,
         )
     drop_check(imp, node, f"{op} ({len(node.inputs) - 1} condition(s))")
     return [imp.value(node.inputs[0])]
 
 
-__all__ = [
-    "BATCHED_RULES",
-    "REFUSED",
-    "AssertDroppedWarning",
-    "batched",
-    "refusal_reason",
-    "refuse",
-]
 def drop_check(imp: Importer, node: Apply, what: str) -> None:
     """Record that the model will not make the run-time check ``what`` of ``node`` (ONNX
     cannot raise): every rule that drops a check calls this, and the import ends with one
@@ -303,4 +295,12 @@ class _DroppedChecks:
         warnings.warn_explicit(message, AssertDroppedWarning, file, line, module=module)
 
 
+__all__ = [
+    "BATCHED_RULES",
+    "REFUSED",
+    "AssertDroppedWarning",
+    "batched",
     "drop_check",
+    "refusal_reason",
+    "refuse",
+]
