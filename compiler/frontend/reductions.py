@@ -39,19 +39,35 @@ _BITWISE: dict[type, tuple[type[ops.Reduce], type[ops.Reduce]]] = {
 }
 
 
+#: CAReduce scalar ops that numpy folds left to right, ``((x0 - x1) - x2) ...`` (its ufuncs
+#: are not reorderable: one axis at most, and no identity for an empty one).
+_FOLDS: dict[type, type[ops.Operation]] = {
+    ps.Sub: ops.Sub,
+    ps.TrueDiv: ops.Div,
+    ps.IntDiv: ops.IntDiv,
+}
+
+#: Longest static axis a division fold is unrolled over (one node per element).
+FOLD_LIMIT = 1024
+
+
 def _axes(axis: tuple[int, ...] | None, rank: int) -> list[int]:
     return list(range(rank)) if axis is None else [a % rank for a in axis] if rank else []
 
 
 @import_op.register(CAReduce)
 def import_careduce(op: CAReduce, node: Apply, imp: Importer) -> list[Value]:
-    """Sum, Prod, Max, Min, All, Any (and a bare CAReduce of those scalar ops or of xor):
-    ``cast(reduce(cast(x, acc)), out)`` with PyTensor's accumulator dtype ``acc``."""
+    """Sum, Prod, Max, Min, All, Any (and a bare CAReduce of those scalar ops, of xor, sub,
+    true_div, int_div): ``cast(reduce(cast(x, acc)), out)`` with PyTensor's accumulator dtype
+    ``acc``."""
     x = imp.value(node.inputs[0])
     out_dtype = node.outputs[0].type.dtype
     # CAReduce.perform: np.array(x, dtype=acc).reduce(dtype=acc), then the output dtype.
     acc = op.acc_dtype or out_dtype
     attrs = {"axes": _axes(op.axis, x.rank), "keepdims": False}
+    fold = _FOLDS.get(type(op.scalar_op))
+    if fold is not None:
+        return [imp.cast(_fold(op, imp, imp.cast(x, acc), attrs["axes"], fold), out_dtype)]
     bitwise = _BITWISE.get(type(op.scalar_op))
     if bitwise is not None:
         if x.dtype not in dtypes.DISCRETE_DTYPES or acc not in dtypes.DISCRETE_DTYPES:
@@ -69,10 +85,54 @@ def import_careduce(op: CAReduce, node: Apply, imp: Importer) -> list[Value]:
         if ir_cls is None:
             raise Unsupported(
                 f"reduction with scalar op {op.scalar_op} has no ONNX equivalent "
-                "(supported: add, mul, maximum, minimum, and, or, xor)"
+                "(supported: add, mul, maximum, minimum, and, or, xor, sub, true_div, int_div)"
             )
     reduced = imp.emit(ir_cls, [imp.cast(x, acc)], attrs)
     return [imp.cast(reduced, out_dtype)]
+
+
+def _fold(
+    op: CAReduce, imp: Importer, v: Value, axes: list[int], cls: type[ops.Operation]
+) -> Value:
+    """numpy's ``ufunc.reduce`` of subtract, divide or floor_divide over one axis of v (in the
+    accumulator dtype), unrolled in numpy's order over a static axis. Integer subtraction, and
+    float subtraction over a longer or run-time axis, is x0 minus the sum of the rest: exact
+    for integers (they wrap), for floats the sum's rounding (as Sum's; a zero result may then
+    be -0.0 where numpy's is +0.0)."""
+    what = f"reduction with scalar op {op.scalar_op}"
+    if not axes:
+        return v
+    if len(axes) > 1:
+        raise Unsupported(f"{what} over several axes: numpy's ufunc is not reorderable, so "
+                          "at most one axis may be reduced (PyTensor raises)")  # fmt: skip
+    if cls is ops.Div and v.dtype not in dtypes.FLOAT_DTYPES:
+        raise Unsupported(f"{what} accumulated in {v.dtype}: numpy's true division reduction "
+                          "to an integer dtype has no ONNX equivalent")  # fmt: skip
+    (axis,) = axes
+    length = v.shape[axis]
+    if isinstance(length, int) and length == 0:
+        raise Unsupported(f"{what} over an empty axis: it has no identity (PyTensor raises)")
+    unrolled = isinstance(length, int) and length <= FOLD_LIMIT
+    if cls is ops.Sub and (v.dtype not in dtypes.FLOAT_DTYPES or not unrolled):
+        first = _slice(imp, v, axis, 0, 1)
+        rest = _slice(imp, v, axis, 1, np.iinfo(np.int64).max)
+        total = imp.emit(ops.ReduceSum, [rest], {"axes": [axis], "keepdims": True})
+        return imp.emit(ops.Squeeze, [imp.emit(ops.Sub, [first, total])], {"axes": [axis]})
+    if not unrolled:
+        raise Unsupported(
+            f"{what} over an axis of {length} elements: numpy divides left to right, "
+            f"unrolled here over a static axis of at most {FOLD_LIMIT} elements"
+        )
+    pieces = imp.emit_op(ops.Split, [v, _i64(imp, [1] * length)], {"axis": axis}).results
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = imp.emit(cls, [out, piece])
+    return imp.emit(ops.Squeeze, [out], {"axes": [axis]})
+
+
+def _slice(imp: Importer, v: Value, axis: int, start: int, stop: int) -> Value:
+    bounds = [_i64(imp, [start]), _i64(imp, [stop]), _i64(imp, [1])]
+    return imp.emit(ops.Slice, [v, *bounds], {"axes": [axis]})
 
 
 @import_op.register(ProdWithoutZeros)
