@@ -16,6 +16,7 @@ from pytensor.tensor.blockwise import Blockwise
 from pytensor.tensor.math import Sum
 from pytensor.tensor.signal.conv import Convolve1d, Convolve2d
 
+from compiler.frontend.convolve_windows import convolve_by_windows
 from compiler.frontend.graphs import batched
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from compiler.frontend.reductions import import_careduce
@@ -259,7 +260,7 @@ def import_convolve1d(op: Convolve1d, node: Apply, imp: Importer) -> list[Value]
     choice of the longer operand is known at run time only is the middle
     ``[min(n, k) - 1, max(n, k))`` of the "full" result (the convolution commutes).
     Otherwise, and for integers and bool (exact: wrapping in the result dtype; bool: an or of
-    ands), the sum of the products of gathered windows (``_convolve_by_windows``)."""
+    ands), the sum of the products of gathered windows (``convolve_by_windows``)."""
     dtype = node.outputs[0].type.dtype
     if dtype not in dtypes.FLOAT_DTYPES and dtype not in dtypes.DISCRETE_DTYPES:
         raise Unsupported(f"convolve1d of {dtype}")
@@ -272,7 +273,7 @@ def import_convolve1d(op: Convolve1d, node: Apply, imp: Importer) -> list[Value]
     if dtype in dtypes.FLOAT_DTYPES and swapped is not None and _groups_fit(a, b, compute):
         y = _convolve1d_by_conv(imp, a, b, swapped=swapped, full=full, dtype=compute)
     if y is None:
-        y = _convolve_by_windows(imp, imp.cast(a, compute), imp.cast(b, compute), full)
+        y = convolve_by_windows(imp, imp.cast(a, compute), imp.cast(b, compute), full)
     return [imp.cast(y, dtype)]
 
 
@@ -368,65 +369,6 @@ def _zero_fill(value: Value) -> bool:
     source = owner.x if isinstance(owner, ops.Expand) else value
     data = constant_array(source)
     return data is not None and not data.any()
-
-
-def _convolve_by_windows(imp: Importer, a: Value, b: Value, full: bool) -> Value:
-    """numpy.convolve(a, b) along the last axis, any lengths: ``out[i] = sum_j a[i - j] * b[j]``
-    over the j < k with 0 <= i - j < n, for i in [0, n + k - 1) ("full") or in
-    [min(n, k) - 1, max(n, k)) ("valid": the longer operand slides, whichever it is). The
-    elements a[i - j] are gathered into an (..., outputs, k) tensor, multiplied by b and
-    summed in the dtype: integers wrap as numpy's result does (it sums in a wider integer and
-    casts back); bool is an or of ands."""
-    axis = a.rank - 1
-    n, k = _size(imp, (a, axis)), _size(imp, (b, axis))
-    indices, valid = _window_indices(imp, n, k, full)
-    windows = imp.emit(ops.Gather, [a, indices], {"axis": axis})
-    weights = imp.emit(ops.Unsqueeze, [b], {"axes": [axis]})
-    if a.dtype == "bool":
-        terms = imp.emit(ops.BitwiseAnd, [windows, weights])
-        if valid is not None:
-            terms = imp.emit(ops.BitwiseAnd, [terms, valid])
-        return imp.emit(ops.ReduceAny, [terms], {"axes": [axis + 1], "keepdims": False})
-    terms = imp.emit(ops.Mul, [windows, weights])
-    if valid is not None:
-        terms = imp.emit(ops.Where, [valid, terms, imp.constant(np.zeros((), a.dtype))])
-    return imp.emit(ops.ReduceSum, [terms], {"axes": [axis + 1], "keepdims": False})
-
-
-def _window_indices(imp: Importer, n: Size, k: Size, full: bool) -> tuple[Value, Value | None]:
-    """The (outputs, k) indices i - j into a, clamped into [0, n), and where they are in range
-    (None: everywhere)."""
-    if isinstance(n, int) and isinstance(k, int):
-        first, stop = (0, n + k - 1) if full else (min(n, k) - 1, max(n, k))
-        index = np.arange(first, stop)[:, None] - np.arange(k)[None, :]
-        valid = (index >= 0) & (index < n)
-        clamped = imp.constant(np.where(valid, index, 0).astype(I64))
-        return clamped, None if valid.all() else imp.constant(valid)
-    nv, kv = (
-        imp.constant(np.array(n, I64)) if isinstance(n, int) else n,
-        (imp.constant(np.array(k, I64)) if isinstance(k, int) else k),
-    )
-    if full:
-        first: Value = imp.constant(np.array(0, I64))
-        stop = _add(imp, imp.emit(ops.Add, [nv, kv]), -1)
-    else:
-        first = _add(imp, imp.emit(ops.Minimum, [nv, kv]), -1)  # type: ignore[assignment]
-        stop = imp.emit(ops.Maximum, [nv, kv])
-    one = imp.constant(np.array(1, I64))
-    outputs = imp.emit(ops.Range, [first, stop, one])
-    taps = imp.emit(ops.Range, [imp.constant(np.array(0, I64)), kv, one])
-    index = imp.emit(
-        ops.Sub,
-        [
-            imp.emit(ops.Unsqueeze, [outputs], {"axes": [1]}),
-            imp.emit(ops.Unsqueeze, [taps], {"axes": [0]}),
-        ],
-    )
-    zero = imp.constant(np.array(0, I64))
-    valid = imp.emit(
-        ops.BitwiseAnd, [imp.emit(ops.Ge, [index, zero]), imp.emit(ops.Lt, [index, nv])]
-    )
-    return imp.emit(ops.Where, [valid, index, zero]), valid
 
 
 # -- the multi-channel idiom ------------------------------------------------------------------
