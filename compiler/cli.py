@@ -17,7 +17,7 @@ import re
 import runpy
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,6 +32,7 @@ from compiler.driver import CompileOptions, Compiler, CompileResult
 from compiler.errors import CompileError, OptionError
 from compiler.files import write_atomically
 from compiler.show import ShowError, picture_format, picture_of_file, render, to_dot
+from compiler.verify import DEFAULT_DIM_SIZE, random_arrays
 from ir.core import IRError
 from ir.diagnostics import verify_with_context
 from ir.parser import parse_module
@@ -40,8 +41,8 @@ from passes import DEFAULT_PIPELINE, PASSES, PassFailure, PassManager, make_pass
 from passes.pass_manager import ALL, Instrumentation, IRPrinter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-#: The size ``--verify`` gives to symbolic dims.
-VERIFY_DIM_SIZE = 2
+#: The size ``--verify`` gives to symbolic dims nothing else fixes.
+VERIFY_DIM_SIZE = DEFAULT_DIM_SIZE
 
 
 class UsageError(Exception):
@@ -147,8 +148,13 @@ def _add_compile_command(commands: Any) -> None:
                      help="name an unknown input dim, e.g. x:0=batch (repeatable)")  # fmt: skip
     cmd.add_argument("--verify", action="store_true",
                      help="run the model in ONNX Runtime and the graph in PyTensor on random "
-                     f"inputs (symbolic dims of size {VERIFY_DIM_SIZE}); print the max "
-                     "errors")  # fmt: skip
+                     "inputs and print the max errors; an unknown dim takes the size the "
+                     "graph fixes for it (a weight it meets), else --input-shape's, else "
+                     f"{VERIFY_DIM_SIZE}")  # fmt: skip
+    cmd.add_argument("--input-shape", action="append", default=[], type=_input_shape,
+                     metavar="NAME=D0,D1,...",
+                     help="the shape of input NAME in --verify's random inputs, e.g. x=8,4 "
+                     "(repeatable; NAME= for a 0-d input)")  # fmt: skip
     cmd.add_argument("--seed", type=int, default=0, help="random seed of --verify (default 0)")
 
 
@@ -162,6 +168,11 @@ def _run_compile(args: argparse.Namespace) -> int:
         dim_names=_merge_dim_names(args.dim_name),
     )
     result = Compiler(options).compile(fgraph)
+    given = dict(args.input_shape)
+    if args.input_shape and not args.verify:
+        raise UsageError("--input-shape shapes the random inputs of --verify: add --verify")
+    # (Shapes that name no input, or have another rank, fail before anything is written.)
+    shapes = "; ".join(str(s) for s in result.random_input_shapes(given)) if args.verify else ""
     path = result.save(args.output)
     data = path.with_name(f"{path.name}.data")
     external = f" and {data} ({data.stat().st_size} bytes)" if data.exists() else ""
@@ -169,8 +180,8 @@ def _run_compile(args: argparse.Namespace) -> int:
     print(f"wrote {path} ({nodes} nodes, {path.stat().st_size} bytes){external}")
     if not args.verify:
         return EXIT_OK
-    report = result.verify(*random_inputs(result, seed=args.seed))
-    print(f"ONNX Runtime against PyTensor on random inputs (seed {args.seed}):\n{report}")
+    report = result.verify(seed=args.seed, input_shapes=given)
+    print(f"ONNX Runtime against PyTensor on random inputs (seed {args.seed}; {shapes}):\n{report}")
     print(f"max abs error: {report.max_abs:.3g}")
     if not report.ok:
         print("ptonnx compile: error: the model's outputs differ from PyTensor's", file=sys.stderr)
@@ -198,6 +209,19 @@ def _dim_name(text: str) -> tuple[str, int, str]:
             f"{text!r} is not INPUT:AXIS=NAME (e.g. x:0=batch; NAME is an identifier)"
         )
     return match["input"], int(match["axis"]), match["name"]
+
+
+_INPUT_SHAPE = re.compile(r"(?P<input>.+)=(?P<dims>(\d+(,\d+)*)?)\Z")
+
+
+def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    match = _INPUT_SHAPE.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not NAME=D0,D1,... (e.g. x=8,4; sizes are integers >= 0)"
+        )
+    dims = match["dims"]
+    return match["input"], tuple(int(d) for d in dims.split(",")) if dims else ()
 
 
 def _merge_dim_names(entries: Sequence[tuple[str, int, str]]) -> dict[str, dict[int, str]]:
@@ -270,21 +294,17 @@ def graph_of(built: Any, builder_name: str = "builder") -> FunctionGraph:
         ) from None
 
 
-def random_inputs(result: CompileResult, *, seed: int = 0) -> list[np.ndarray]:
-    """Random arrays for the model's inputs: normal floats, small non-negative integers,
-    random booleans; each symbolic dim has size ``VERIFY_DIM_SIZE``."""
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for arg in result.module.func.args:
-        shape = tuple(d if isinstance(d, int) else VERIFY_DIM_SIZE for d in arg.shape)
-        dtype = np.dtype(arg.dtype)
-        if dtype.kind == "f":
-            arrays.append(rng.standard_normal(shape).astype(dtype))
-        elif dtype.kind == "b":
-            arrays.append(rng.random(shape) < 0.5)
-        else:
-            arrays.append(rng.integers(0, VERIFY_DIM_SIZE, size=shape).astype(dtype))
-    return arrays
+def random_inputs(
+    result: CompileResult,
+    *,
+    seed: int = 0,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> list[np.ndarray]:
+    """The random arrays ``--verify`` feeds (``CompileResult.verify`` without arrays): normal
+    floats, small non-negative integers, random booleans, of the shapes
+    ``CompileResult.random_input_shapes`` gives."""
+    shapes = result.random_input_shapes(input_shapes)
+    return random_arrays(shapes, [a.dtype for a in result.module.func.args], seed=seed)
 
 
 # -- ptonnx opt ---------------------------------------------------------------------------------

@@ -25,7 +25,16 @@ from compiler.errors import CompileError, InvalidGraphError, OptionError
 from compiler.external_data import PROTOBUF_LIMIT, with_external_data
 from compiler.files import staged_files
 from compiler.frontend import FrontendOptions, Importer
-from compiler.verify import VerifyReport, compare_outputs, run_pytensor
+from compiler.verify import (
+    INPUT_ERRORS,
+    InputShape,
+    VerifyReport,
+    compare_outputs,
+    input_error,
+    pytensor_runner,
+    random_arrays,
+    random_input_shapes,
+)
 from ir.core import Module
 from ir.diagnostics import verify_with_context
 from ir.types import is_symbol_name
@@ -308,16 +317,46 @@ class CompileResult:
         rtol: float | None = None,
         atol: float | None = None,
         mode: Any = None,
+        input_shapes: Mapping[str, Sequence[int]] | None = None,
+        seed: int = 0,
     ) -> VerifyReport:
         """Run ONNX Runtime and PyTensor (``mode``: PyTensor's default unless given) on the same
         inputs; report each output's max abs/rel error. A mismatch is reported (``.ok`` is
-        False), never hidden."""
+        False), never hidden.
+
+        Without ``arrays``, random inputs (``seed``): ``input_shapes`` gives shapes by input
+        name; other unknown dims take the size the graph fixes for them (a weight they meet),
+        else ``verify.DEFAULT_DIM_SIZE``. Inputs PyTensor itself cannot evaluate the graph on
+        raise ``VerifyInputError`` saying which shapes were used and which were guessed."""
+        if arrays and input_shapes:
+            raise OptionError("input_shapes shapes random inputs: give arrays or input_shapes")
+        random = not arrays
+        if random:
+            shapes = self.random_input_shapes(input_shapes)
+            dtypes = [a.dtype for a in self.module.func.args]
+            arrays = tuple(random_arrays(shapes, dtypes, seed=seed))
         feeds = self.input_feeds(arrays, {})
+        ordered = [feeds[n] for n in self.input_names]
+        runner = pytensor_runner(self.fgraph, self.input_vars, mode)
+        try:
+            reference = runner(ordered)
+        except INPUT_ERRORS as e:
+            if not random:
+                shapes = [InputShape(n, np.shape(feeds[n]), ()) for n in self.input_names]
+            raise input_error(e, shapes, random) from e
         ours = self.session().run(self.output_names, feeds)
-        reference = run_pytensor(
-            self.fgraph, self.input_vars, [feeds[n] for n in self.input_names], mode=mode
-        )
         return compare_outputs(self.output_names, ours, reference, rtol=rtol, atol=atol)
+
+    def random_input_shapes(
+        self, given: Mapping[str, Sequence[int]] | None = None
+    ) -> list[InputShape]:
+        """The shapes ``verify`` gives random inputs (see ``verify.random_input_shapes``);
+        inputs are named by their model or IR names."""
+        args = self.module.func.args
+        names = [[n, a.name] for n, a in zip(self.input_names, args, strict=True)]
+        return random_input_shapes(
+            self.fgraph, self.input_vars, names, [a.shape for a in args], given
+        )
 
 
 class Compiler:

@@ -65,6 +65,29 @@ SCRIPT = textwrap.dedent(
     def missing_input():
         x, y = pt.vector("x"), pt.vector("y")
         return [x], [x + y]
+
+
+    V = np.arange(32, dtype="float64").reshape(4, 8) / 10
+
+
+    def unknown_dims():
+        # x's second dim must be 4 (the weight's first): the compiler reads it off the graph.
+        x = pt.matrix("x")
+        return [x], [pt.tanh(x @ pytensor.shared(V, name="v"))]
+
+
+    def needs_a_shape():
+        # No dim of the weight fixes x's length: only the user knows it (8).
+        x = pt.vector("x")
+        return [x], [x.reshape((2, 4)) @ pytensor.shared(V, name="v")]
+
+
+    def scalar_outputs():
+        import pytensor.scalar as ps
+
+        a, b = ps.float32("a"), ps.float32("b")
+        x = pt.vector("x", dtype="float32")
+        return [a, b, x], [a * b, pt.scalar_from_tensor(x.sum()), a < b]
     """
 )
 
@@ -113,6 +136,61 @@ def test_verify_prints_max_errors(script: Path, tmp_path: Path, capsys):
     assert "probs: ok: max abs" in stdout
     max_abs = float(stdout.split("max abs error: ")[1].split()[0])
     assert 0 <= max_abs < 1e-6
+
+
+def test_verify_infers_unknown_dims_from_the_weights(script: Path, tmp_path: Path, capsys):
+    """Issue 15, item 8: a matrix of unknown shape fed to a (4, 8) weight is given (2, 4)."""
+    code, stdout, stderr = run(
+        ["compile", f"{script}:unknown_dims", "-o", str(tmp_path / "m.onnx"), "--verify"], capsys
+    )
+    assert code == EXIT_OK, stderr
+    assert "random inputs (seed 0; x: [2, 4] (axis 0: unknown size, 2 tried))" in stdout
+    assert "output_0: ok" in stdout
+
+
+def test_verify_on_inputs_the_graph_cannot_take_is_a_user_error(
+    script: Path, tmp_path: Path, capsys
+):
+    out = str(tmp_path / "m.onnx")
+    code, _, stderr = run(["compile", f"{script}:needs_a_shape", "-o", out, "--verify"], capsys)
+    assert code == EXIT_ERROR
+    assert "internal compiler error" not in stderr and "Traceback" not in stderr
+    assert "PyTensor cannot evaluate the graph on random inputs (ValueError: " in stderr
+    assert "x: [2] (axis 0: unknown size, 2 tried)" in stderr
+    assert "--input-shape x=D0" in stderr
+    code, stdout, stderr = run(
+        ["compile", f"{script}:needs_a_shape", "-o", out, "--verify", "--input-shape", "x=8"],
+        capsys,
+    )
+    assert code == EXIT_OK, stderr
+    assert "(seed 0; x: [8])" in stdout and "output_0: ok" in stdout
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--verify", "--input-shape", "y=8"], "input shape for 'y': the model has no such input"),
+        (["--verify", "--input-shape", "x=8,2"], "its shape is ['x_0'] (1 axis)"),
+        (["--verify", "--input-shape", "x=8;2"], "is not NAME=D0,D1,..."),
+        (["--input-shape", "x=8"], "--input-shape shapes the random inputs of --verify"),
+    ],
+)
+def test_bad_input_shapes_are_usage_errors(
+    flags: list[str], message: str, script: Path, tmp_path: Path, capsys
+):
+    out = tmp_path / "m.onnx"
+    code, _, stderr = run(["compile", f"{script}:needs_a_shape", "-o", str(out), *flags], capsys)
+    assert code == EXIT_USAGE and message in stderr
+    assert not out.exists()  # found before anything is written
+
+
+def test_verify_with_pytensor_scalar_inputs_and_outputs(script: Path, tmp_path: Path, capsys):
+    code, stdout, stderr = run(
+        ["compile", f"{script}:scalar_outputs", "-o", str(tmp_path / "m.onnx"), "--verify"],
+        capsys,
+    )
+    assert code == EXIT_OK, stderr
+    assert stdout.count(": ok: ") == 3, stdout
 
 
 def test_dim_name_and_print_ir_after(script: Path, tmp_path: Path, capsys):
