@@ -8,7 +8,8 @@ slots), and a group holding a static dim gives that size to every unknown dim in
   static 1);
 - ops with a gufunc signature (``Blockwise``, ``Dot``'s ``(m,n),(n,p)->(m,p)``): core dims
   with the same letter are equal; batch axes as Elemwise;
-- DimShuffle: each kept axis equals the input axis it comes from;
+- DimShuffle: each kept axis equals the input axis it comes from; Join: all axes but the
+  joined one are equal;
 - a shared variable (a weight) has its value's shape;
 - every other op: PyTensor's own ``infer_shape`` (the rule behind ``ShapeFeature``), applied
   to one symbol per input dim: an output dim that is an input dim joins its group, a constant
@@ -27,6 +28,7 @@ import numpy as np
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Apply, Constant, Variable
 from pytensor.graph.fg import FunctionGraph
+from pytensor.tensor.basic import Join
 from pytensor.tensor.blockwise import Blockwise
 from pytensor.tensor.elemwise import DimShuffle, Elemwise
 from pytensor.tensor.type import TensorType, lscalar
@@ -101,6 +103,14 @@ def _relate(node: Apply, groups: DimGroups) -> None:
     op = node.op
     if isinstance(op, Elemwise):
         _broadcast(groups, node.inputs, node.outputs, batch_ndim=None)
+        return
+    if isinstance(op, Join):
+        # Every axis but the joined one is the same in all parts and the result.
+        (out,) = node.outputs
+        for x in node.inputs:
+            for axis in range(out.type.ndim):
+                if axis != op.axis % out.type.ndim:
+                    groups.union((x, axis), (out, axis))
         return
     if isinstance(op, DimShuffle):
         (x,), (out,) = node.inputs, node.outputs

@@ -58,6 +58,14 @@ def test_dims_with_one_name_get_one_size_and_static_dims_stay():
     assert result.verify(input_shapes={"y": (6, 3)}, mode="FAST_COMPILE").ok
 
 
+def test_joined_parts_share_their_other_axes():
+    a, b = pt.matrix("a"), pt.matrix("b")
+    out = pt.concatenate([a, b], axis=0) @ pytensor.shared(W)
+    result = compiled([a, b], [out])
+    assert shapes_of(result) == {"a": (2, 4), "b": (2, 4)}
+    assert result.verify(mode="FAST_COMPILE").ok
+
+
 def test_inference_reads_static_shapes_only_where_they_bind():
     """Elemwise against a static 1 broadcasts: it does not fix the other dim."""
     x = pt.matrix("x")
