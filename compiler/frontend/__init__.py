@@ -12,6 +12,7 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     scan,
     shape_ops,
     signal,
+    slinalg,
     tensor_ops,
     unique,
 )

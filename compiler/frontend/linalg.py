@@ -112,7 +112,7 @@ def import_gemv(op: Gemv, node: Apply, imp: Importer) -> list[Value]:
 
 refuse(
     "matrix decompositions have no ONNX operator (opset 18)",
-    L.Cholesky, L.LU, L.LUFactor, L.PivotToPermutations, L.QR, L.SVD, L.Eig, L.Eigh,
+    L.LU, L.LUFactor, L.PivotToPermutations, L.QR, L.SVD, L.Eig, L.Eigh,
     L.Eigvalsh, L.Schur, L.QZ, L.LUFactorTridiagonal,
 )  # fmt: skip
 refuse(

@@ -1,0 +1,276 @@
+"""Cholesky, triangular and Cholesky-based solves, and diagonals, decomposed at import time into
+tir ops: a `tir.loop` over the columns (or rows) of the matrix, each step a few Gathers, one
+MatVec-shaped tir.matmul and a Where that writes the new column (or row).
+
+Every rule is batch-transparent (a Blockwise of these ops is the same rule over its leading axes:
+the loops carry whole batches and tir.matmul broadcasts them). Accuracy: each step is the
+unblocked LAPACK step (dpotf2's dot product, scaling by the reciprocal of the pivot; trsv's
+substitution), so on well-conditioned inputs the results are within a few ulps times the
+condition number of scipy's (measured in tests/lowering/test_linalg_*.py and BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from pytensor.graph.basic import Apply
+from pytensor.tensor.basic import ExtractDiag
+from pytensor.tensor.blockwise import Blockwise
+from pytensor.tensor.linalg import Cholesky, CholeskySolve, Solve, SolveTriangular
+
+from compiler.frontend.extra_ops import dim_of, emit, i64
+from compiler.frontend.graphs import batched, refusal_reason
+from compiler.frontend.importer import Importer, Unsupported, import_op
+from ir import ops
+from ir.core import Block, Value, Yield
+from ir.types import TensorType
+
+# -- small helpers -------------------------------------------------------------------------------
+
+
+def _scalar(imp: Importer, value: float, dtype: str) -> Value:
+    return imp.constant(np.asarray(value, dtype=dtype))
+
+
+def _swap_last(imp: Importer, x: Value) -> Value:
+    """x.mT: the last two axes swapped."""
+    perm = [*range(x.rank - 2), x.rank - 1, x.rank - 2]
+    return emit(imp, ops.Transpose, x, perm=perm)
+
+
+def _indices(imp: Importer, n: Value) -> Value:
+    """arange(n) as int64."""
+    return emit(imp, ops.Range, i64(imp, 0), n, i64(imp, 1))
+
+
+def _as_column(imp: Importer, v: Value) -> Value:
+    """A 1-D vector as an (n, 1) column (it broadcasts over the rows of a batch of matrices)."""
+    return emit(imp, ops.Unsqueeze, v, axes=[1])
+
+
+def _zeros_like_broadcast(imp: Importer, dtype: str, *shapes_of: Value) -> Value:
+    """Zeros of ``dtype`` in the broadcast shape of the given values (finite: a loop that reads
+    entries it has not written yet multiplies them by zero)."""
+    zeros = _scalar(imp, 0.0, dtype)
+    for like in shapes_of:
+        zeros = emit(imp, ops.Expand, zeros, emit(imp, ops.Shape, like))
+    return zeros
+
+
+def _loop(imp: Importer, trip: Value, init: Value, step: Callable[[Value, Value], Value]) -> Value:
+    """A tir.loop of ``trip`` iterations carrying ``init``; ``step(i, carried)`` emits the body
+    (into the loop's block) and returns the next carried value."""
+    scalar = TensorType("int64", ())
+    body = Block(args=[Value(scalar), Value(TensorType("bool", ())), Value(init.type)])
+    index, cond, carried = body.args
+    with imp.building(body):
+        nxt = step(index, carried)
+        body.append(Yield([cond, nxt]))
+    true = imp.constant(np.asarray(True))
+    return imp.emit_op(ops.Loop, [trip, true, init], regions=[body]).results[0]
+
+
+# -- Cholesky ------------------------------------------------------------------------------------
+
+
+def cholesky_lower(imp: Importer, a: Value) -> Value:
+    """The lower Cholesky factor L (L @ L.mT == a) of each matrix of ``a`` (..., n, n), reading
+    its lower triangle only; a matrix whose factorization fails (a pivot <= 0 or NaN, as
+    LAPACK's dpotrf stops) is all NaN, as PyTensor's Cholesky.perform returns it.
+
+    Column j (a loop step): v = a[..., :, j] - L @ L[..., j, :] (L's columns >= j are still
+    zero), pivot d = v[j], L[j, j] = sqrt(d), L[i > j, j] = v[i] * (1 / L[j, j]) (dpotf2 scales
+    by the reciprocal). A failed pivot is made NaN, which spreads to every later diagonal
+    entry; the end result is all NaN where any diagonal entry is NaN."""
+    rank = a.rank
+    row_axis, col_axis = rank - 2, rank - 1
+    n = dim_of(imp, a, col_axis)
+    idx = _indices(imp, n)
+    zero = _scalar(imp, 0.0, a.dtype)
+    one = _scalar(imp, 1.0, a.dtype)
+    nan = _scalar(imp, np.nan, a.dtype)
+
+    def step(j: Value, factor: Value) -> Value:
+        row = emit(imp, ops.Gather, factor, j, axis=row_axis)  # L[..., j, :]
+        column = emit(imp, ops.Gather, a, j, axis=col_axis)  # a[..., :, j]
+        dots = emit(imp, ops.MatMul, factor, emit(imp, ops.Unsqueeze, row, axes=[col_axis]))
+        v = emit(imp, ops.Sub, column, emit(imp, ops.Squeeze, dots, axes=[col_axis]))
+        pivot = emit(imp, ops.Gather, v, emit(imp, ops.Unsqueeze, j, axes=[0]), axis=row_axis)
+        positive = emit(imp, ops.Gt, pivot, zero)  # False for NaN too
+        diag = emit(imp, ops.Sqrt, emit(imp, ops.Where, positive, pivot, nan))
+        scaled = emit(imp, ops.Mul, v, emit(imp, ops.Div, one, diag))
+        below = emit(imp, ops.Gt, idx, j)
+        on = emit(imp, ops.Eq, idx, j)
+        new = emit(imp, ops.Where, below, scaled, emit(imp, ops.Where, on, diag, zero))
+        # Write the new column j (the mask is a row over the columns, broadcast over rows).
+        return emit(imp, ops.Where, on, emit(imp, ops.Unsqueeze, new, axes=[col_axis]), factor)
+
+    factor = _loop(imp, n, _zeros_like_broadcast(imp, a.dtype, a), step)
+    diagonal = _diagonal(imp, factor, 0)
+    failed = emit(imp, ops.ReduceAny, emit(imp, ops.IsNan, diagonal), axes=[rank - 2],
+                  keepdims=True)  # fmt: skip
+    failed = emit(imp, ops.Unsqueeze, failed, axes=[rank - 1])
+    return emit(imp, ops.Where, failed, nan, factor)
+
+
+@import_op.register(Cholesky)
+@batched
+def import_cholesky(op: Cholesky, node: Apply, imp: Importer) -> list[Value]:
+    """Cholesky(lower): scipy's potrf factor (the other triangle zero), all NaN where the
+    matrix is not positive definite (PyTensor's perform; ``on_error='raise'`` adds a
+    CheckAndRaise, handled by ``assert_policy``). Upper: the lower factor of a.mT, transposed
+    (it reads a's upper triangle, as LAPACK does)."""
+    dtype = node.outputs[0].type.dtype
+    a = imp.cast(imp.value(node.inputs[0]), dtype)
+    if op.lower:
+        return [cholesky_lower(imp, a)]
+    return [_swap_last(imp, cholesky_lower(imp, _swap_last(imp, a)))]
+
+
+# -- triangular solves ---------------------------------------------------------------------------
+
+
+def solve_triangular(
+    imp: Importer, a: Value, b: Value, *, lower: bool, unit_diagonal: bool, nan_if_singular: bool
+) -> Value:
+    """x with a @ x == b for each triangular matrix of ``a`` (..., n, n) and each matrix of
+    right-hand sides ``b`` (..., n, k), batch axes broadcast; only the ``lower`` (or upper)
+    triangle of a is read, its diagonal not at all with ``unit_diagonal``.
+
+    Substitution (a loop over rows, from the first for lower, from the last for upper):
+    x[i] = (b[i] - a[i, others] @ x[others]) / a[i, i] over the rows already solved. With
+    ``nan_if_singular`` a matrix with an exactly zero diagonal entry gives all NaN (LAPACK's
+    trtrs reports it and PyTensor's SolveTriangular.perform fills NaN); without it (potrs) the
+    division by zero is left to give inf/NaN."""
+    rank = a.rank
+    row_axis, col_axis = rank - 2, rank - 1
+    n = dim_of(imp, a, col_axis)
+    idx = _indices(imp, n)
+    rows = _as_column(imp, idx)
+    zero = _scalar(imp, 0.0, a.dtype)
+    last = emit(imp, ops.Sub, n, i64(imp, 1))
+
+    def step(k: Value, x: Value) -> Value:
+        i = k if lower else emit(imp, ops.Sub, last, k)
+        i1 = emit(imp, ops.Unsqueeze, i, axes=[0])
+        row = emit(imp, ops.Gather, a, i1, axis=row_axis)  # (..., 1, n)
+        solved = emit(imp, ops.Lt if lower else ops.Gt, idx, i)
+        known = emit(imp, ops.Where, solved, row, zero)
+        rhs = emit(imp, ops.Gather, b, i1, axis=b.rank - 2)  # (..., 1, k)
+        value = emit(imp, ops.Sub, rhs, emit(imp, ops.MatMul, known, x))
+        if not unit_diagonal:
+            pivot = emit(imp, ops.Gather, row, i1, axis=col_axis)  # (..., 1, 1)
+            value = emit(imp, ops.Div, value, pivot)
+        return emit(imp, ops.Where, emit(imp, ops.Eq, rows, i), value, x)
+
+    x = _loop(imp, n, _zeros_like_broadcast(imp, a.dtype, b, _first_column(imp, a)), step)
+    if nan_if_singular and not unit_diagonal:
+        singular = emit(imp, ops.ReduceAny, emit(imp, ops.Eq, _diagonal(imp, a, 0), zero),
+                        axes=[rank - 2], keepdims=True)  # fmt: skip
+        singular = emit(imp, ops.Unsqueeze, singular, axes=[rank - 1])
+        x = emit(imp, ops.Where, singular, _scalar(imp, np.nan, a.dtype), x)
+    return x
+
+
+def _first_column(imp: Importer, a: Value) -> Value:
+    """a[..., :, :1] (its shape is that of one right-hand side column)."""
+    return emit(imp, ops.Slice, a, i64(imp, [0]), i64(imp, [1]), i64(imp, [1]), axes=[a.rank - 1])
+
+
+def _solve_inputs(node: Apply, imp: Importer, b_ndim: int) -> tuple[Value, Value]:
+    """a and b converted to the output dtype, b as a matrix of right-hand sides."""
+    dtype = node.outputs[0].type.dtype
+    a, b = (imp.cast(imp.value(v), dtype) for v in node.inputs)
+    if b_ndim == 1:
+        b = emit(imp, ops.Unsqueeze, b, axes=[b.rank])
+    return a, b
+
+
+def _solve_output(imp: Importer, x: Value, b_ndim: int) -> list[Value]:
+    return [emit(imp, ops.Squeeze, x, axes=[x.rank - 1]) if b_ndim == 1 else x]
+
+
+@import_op.register(SolveTriangular)
+@batched
+def import_solve_triangular(op: SolveTriangular, node: Apply, imp: Importer) -> list[Value]:
+    """SolveTriangular(lower, unit_diagonal, b_ndim): trtrs's x (``trans`` is an mT in the
+    graph, put there by ``solve_triangular``); all NaN for an exactly zero pivot."""
+    a, b = _solve_inputs(node, imp, op.b_ndim)
+    x = solve_triangular(imp, a, b, lower=op.lower, unit_diagonal=op.unit_diagonal,
+                         nan_if_singular=True)  # fmt: skip
+    return _solve_output(imp, x, op.b_ndim)
+
+
+def cho_solve_lower(imp: Importer, factor: Value, b: Value) -> Value:
+    """x with L @ L.mT @ x == b (potrs with a lower factor: L y = b, then L.mT x = y)."""
+    y = solve_triangular(imp, factor, b, lower=True, unit_diagonal=False, nan_if_singular=False)
+    return solve_triangular(imp, _swap_last(imp, factor), y, lower=False, unit_diagonal=False,
+                            nan_if_singular=False)  # fmt: skip
+
+
+@import_op.register(CholeskySolve)
+@batched
+def import_cholesky_solve(op: CholeskySolve, node: Apply, imp: Importer) -> list[Value]:
+    """CholeskySolve(lower, b_ndim) (cho_solve): potrs, two triangular solves reading the
+    factor's ``lower`` (or upper: U.mT is the lower factor) triangle; no singularity check
+    (potrs has none), so a zero pivot gives inf/NaN as the substitution makes them."""
+    c, b = _solve_inputs(node, imp, op.b_ndim)
+    factor = c if op.lower else _swap_last(imp, c)
+    return _solve_output(imp, cho_solve_lower(imp, factor, b), op.b_ndim)
+
+
+@import_op.register(Solve)
+@batched
+def import_solve(op: Solve, node: Apply, imp: Importer) -> list[Value]:
+    """Solve(assume_a='pos'): scipy's posv, the Cholesky factor of a's ``lower`` (or upper)
+    triangle then cho_solve; a matrix that is not positive definite gives all NaN (scipy raises
+    LinAlgError and PyTensor's perform fills NaN: in a's shape there, a PyTensor bug for vector
+    right-hand sides; here in the output's shape). Other ``assume_a`` are refused."""
+    if op.assume_a != "pos":
+        # LU with partial pivoting ('gen', and 'sym'/'her' of indefinite matrices) is not built.
+        # Worded as graphs.import_blockwise words refusals of a Blockwise's core op.
+        what = "Blockwise of Solve" if isinstance(node.op, Blockwise) else "Solve"
+        raise Unsupported(f"{what}: {refusal_reason(op)}")
+    a, b = _solve_inputs(node, imp, op.b_ndim)
+    factor = cholesky_lower(imp, a if op.lower else _swap_last(imp, a))
+    return _solve_output(imp, cho_solve_lower(imp, factor, b), op.b_ndim)
+
+
+# -- diagonals -----------------------------------------------------------------------------------
+
+
+def _diagonal(imp: Importer, x: Value, offset: int) -> Value:
+    """numpy.diagonal(x, offset, -2, -1): the elements x[..., i, i + offset] along a new last
+    axis (exact: gathered, never summed)."""
+    rank = x.rank
+    first, second = dim_of(imp, x, rank - 2), dim_of(imp, x, rank - 1)
+    row0, col0 = i64(imp, max(0, -offset)), i64(imp, max(0, offset))
+    length = emit(imp, ops.Minimum, emit(imp, ops.Sub, first, row0),
+                  emit(imp, ops.Sub, second, col0))  # fmt: skip
+    length = emit(imp, ops.Maximum, length, i64(imp, 0))
+    idx = _indices(imp, length)
+    rows = emit(imp, ops.Gather, x, emit(imp, ops.Add, idx, row0), axis=rank - 2)
+    columns = _as_column(imp, emit(imp, ops.Add, idx, col0))
+    batch = emit(imp, ops.Slice, emit(imp, ops.Shape, rows), i64(imp, [0]), i64(imp, [rank - 1]),
+                 i64(imp, [1]), axes=[0])  # fmt: skip
+    shape = emit(imp, ops.Concat, batch, i64(imp, [1]), axis=0)
+    picked = emit(imp, ops.GatherElements, rows, emit(imp, ops.Expand, columns, shape),
+                  axis=rank - 1)  # fmt: skip
+    return emit(imp, ops.Squeeze, picked, axes=[rank - 1])
+
+
+@import_op.register(ExtractDiag)
+def import_extract_diag(op: ExtractDiag, node: Apply, imp: Importer) -> list[Value]:
+    """ExtractDiag(offset, axis1, axis2) is numpy.diagonal: axis1 and axis2 removed, the
+    diagonal x[..., i, i + offset] appended as the last axis (empty where the offset is past
+    the edge)."""
+    x = imp.value(node.inputs[0])
+    axis1, axis2 = (axis % x.rank for axis in (op.axis1, op.axis2))
+    rest = [axis for axis in range(x.rank) if axis not in (axis1, axis2)]
+    perm = [*rest, axis1, axis2]
+    moved = x if perm == list(range(x.rank)) else emit(imp, ops.Transpose, x, perm=perm)
+    return [_diagonal(imp, moved, op.offset)]
+
+
+__all__ = ["cho_solve_lower", "cholesky_lower", "solve_triangular"]
