@@ -196,6 +196,16 @@ def constant_operand_last(op: ops.Elementwise, rw: Rewriter) -> bool:
     return True
 
 
+@pattern(ops.ScatterElements)
+def scatter_nothing(op: ops.ScatterElements, rw: Rewriter) -> bool:
+    """`tir.scatter_elements %x, %i, %u` with %i of static size 0 → `%x` (nothing is
+    written; ONNX Runtime's optimizer mishandles the empty pieces such a scatter is built of)."""
+    if op.indices.type.size != 0:
+        return False
+    rw.replace_op(op, [op.x])
+    return True
+
+
 PATTERNS: tuple[Pattern, ...] = (
     cast_to_same_dtype,
     cast_of_lossless_cast,
@@ -209,6 +219,7 @@ PATTERNS: tuple[Pattern, ...] = (
     sub_zero,
     div_by_one,
     constant_operand_last,
+    scatter_nothing,
 )
 
 

@@ -10,9 +10,10 @@ import numpy as np
 
 from ir import dtypes, ops
 from ir.attributes import DenseElements
-from ir.core import Module, Operation, walk
+from ir.core import IRError, Module, Operation, walk
 from ir.interpreter import IMPLS, evaluate_op
 from ir.ops.tensor import constant_array
+from ir.types import TensorType
 from passes.pass_manager import Pass
 
 #: A folded result may always take this many bytes, even if its inputs were smaller.
@@ -28,13 +29,32 @@ def fold(op: Operation) -> list[np.ndarray] | None:
     args = [constant_array(v) for v in op.operands]
     if any(a is None for a in args):
         return None
-    if not all(r.type.is_static for r in op.results):
+    types = _known_types(op)
+    if types is None:
         return None
-    out_bytes = sum(r.type.size * dtypes.itemsize(r.dtype) for r in op.results)  # type: ignore[operator]
+    out_bytes = sum(t.size * dtypes.itemsize(t.dtype) for t in types)  # type: ignore[operator]
     in_bytes = sum(a.nbytes for a in args)  # type: ignore[union-attr]
     if out_bytes > max(in_bytes, SMALL_RESULT_BYTES):
         return None
     return evaluate_op(op, args)  # type: ignore[arg-type]
+
+
+def _known_types(op: Operation) -> list[TensorType] | None:
+    """The static result types of ``op``, or None. A stored ``?`` dim is taken from the types
+    inferred now that the operands are constants (a slice of a constant by constant bounds has
+    a size the frontend did not know): pieces that static shapes make empty fold away too."""
+    try:
+        inferred = op.infer_types()
+    except IRError:
+        return None
+    types = []
+    for result, again in zip(op.results, inferred, strict=True):
+        pairs = zip(result.shape, again.shape, strict=True)
+        dims = [stored if isinstance(stored, int) else now for stored, now in pairs]
+        if not all(isinstance(d, int) for d in dims):
+            return None
+        types.append(result.type.with_shape(dims))
+    return types
 
 
 def _inherited_name(op: Operation, array: np.ndarray) -> str | None:

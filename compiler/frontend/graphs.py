@@ -133,11 +133,30 @@ def import_pad(op: Pad, node: Apply, imp: Importer) -> list[Value]:
 
     PyTensor builds the padded array in its output dtype (floatX for constant and edge modes,
     even for integer inputs), so the input and the fill values are converted to it first.
+
+    Extending an axis of static size 0 in any mode but constant is refused: numpy raises and
+    PyTensor returns uninitialised memory (README: what a model does when the axis is empty
+    only at run time).
     """
+    _refuse_extending_empty_axes(op, node, imp)
     direct = _pad_directly(op, node, imp)
     if direct is not None:
         return [direct]
     return import_op_from_graph(op, node, imp)
+
+
+def _refuse_extending_empty_axes(op: Pad, node: Apply, imp: Importer) -> None:
+    if op.pad_mode == "constant":
+        return
+    widths = _static_widths(op, node, imp)
+    for axis, size in enumerate(node.inputs[0].type.shape):
+        if size == 0 and (widths is None or any(widths[axis])):
+            what = "by widths known only at run time" if widths is None else f"by {widths[axis]}"
+            raise Unsupported(
+                f"pad in mode {op.pad_mode!r} extends axis {axis} of static size 0 {what}: "
+                "only mode 'constant' can extend an empty axis (numpy raises, PyTensor returns "
+                "uninitialised memory)"
+            )
 
 
 def _pad_directly(op: Pad, node: Apply, imp: Importer) -> Value | None:
@@ -155,8 +174,6 @@ def _pad_directly(op: Pad, node: Apply, imp: Importer) -> Value | None:
         if not (before or after):
             continue
         if mode == "reflect" and (size is None or max(before, after) >= size):
-            return None
-        if mode == "edge" and size == 0:  # numpy raises; PyTensor's graph reads its zeros
             return None
     dtype = node.outputs[0].type.dtype
     x = imp.cast(imp.value(x_var), dtype)

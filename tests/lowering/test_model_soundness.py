@@ -10,7 +10,15 @@ import pytensor.tensor as pt
 import pytest
 from onnx import TensorProto, helper
 
-from tests.helpers import assert_matches_pytensor, assert_model_sound, dead_code, fgraph_of
+from ir.diagnostics import UnsupportedOpError
+from tests.helpers import (
+    assert_matches_pytensor,
+    assert_model_sound,
+    compile_checked,
+    dead_code,
+    fgraph_of,
+    ort_outputs,
+)
 
 
 def _model(nodes, inputs, outputs, initializers=()) -> onnx.ModelProto:
@@ -169,3 +177,103 @@ def test_int_prod_of_transposed_matrix(shape) -> None:
     assert_matches_pytensor(fgraph_of([x], [out]), [data])
     y = pt.matrix("y", dtype="int64")
     assert_matches_pytensor(fgraph_of([y], [pt.prod(y.T, axis=(0, 1))]), [data])
+
+
+# -- issue 15 item 1: statistic pads with widths of 0 --------------------------------------------
+
+STAT_MODES = ("maximum", "minimum", "mean")
+
+
+@pytest.mark.parametrize("mode", STAT_MODES)
+@pytest.mark.parametrize(
+    ("dtype", "shape", "widths"),
+    [
+        ("int64", (4, 2), 0),
+        ("float32", (3, 4), [(1, 0), (0, 0)]),
+        ("float32", (3, 4), [(0, 2), (1, 0)]),
+        ("float64", (2, 3), [(0, 0), (0, 3)]),
+        ("int32", (5,), [(0, 1)]),
+        ("float32", (2, 1, 3), [(1, 1), (0, 0), (2, 0)]),
+    ],
+)
+def test_statistic_pad_with_zero_widths(mode: str, dtype: str, shape, widths) -> None:
+    """Static widths: no empty scatter is left for ONNX Runtime's optimizer (it rejected the
+    model at ORT_ENABLE_ALL), and both levels match PyTensor."""
+    x = pt.tensor("x", dtype=dtype, shape=shape)
+    rng = np.random.default_rng(0)
+    data = (rng.standard_normal(shape) * 10).astype(dtype)
+    assert_matches_pytensor(fgraph_of([x], [pt.pad(x, widths, mode=mode)]), [data])
+
+
+@pytest.mark.parametrize("mode", STAT_MODES)
+def test_statistic_pad_of_symbolic_shape_with_zero_widths(mode: str) -> None:
+    x = pt.matrix("x", dtype="float32")
+    out = pt.pad(x, [(1, 0), (0, 0)], mode=mode)
+    assert_matches_pytensor(fgraph_of([x], [out]), [np.arange(12, dtype=np.float32).reshape(3, 4)])
+
+
+# -- issue 15 item 4: extending an empty axis ----------------------------------------------------
+
+NON_CONSTANT_MODES = ("edge", "linear_ramp", "maximum", "minimum", "mean", "wrap", "symmetric",
+                      "reflect")  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", NON_CONSTANT_MODES)
+def test_extending_a_static_empty_axis_is_refused(mode: str) -> None:
+    x = pt.matrix("x", dtype="float32", shape=(3, 0))
+    fgraph = fgraph_of([x], [pt.pad(x, [(0, 0), (1, 2)], mode=mode)])
+    with pytest.raises(UnsupportedOpError, match=rf"mode '{mode}' extends axis 1 of static size 0"):
+        compile_checked(fgraph)
+
+
+@pytest.mark.parametrize("mode", NON_CONSTANT_MODES)
+def test_extending_a_static_empty_axis_by_symbolic_widths_is_refused(mode: str) -> None:
+    x = pt.matrix("x", dtype="float32", shape=(0, 3))
+    width = pt.scalar("w", dtype="int64")
+    fgraph = fgraph_of([x, width], [pt.pad(x, width, mode=mode)])
+    with pytest.raises(UnsupportedOpError, match="by widths known only at run time"):
+        compile_checked(fgraph)
+
+
+def test_constant_pad_extends_a_static_empty_axis() -> None:
+    x = pt.matrix("x", dtype="float32", shape=(0, 3))
+    out = pt.pad(x, [(1, 2), (0, 1)], mode="constant", constant_values=7)
+    assert_matches_pytensor(fgraph_of([x], [out]), [np.zeros((0, 3), np.float32)])
+
+
+@pytest.mark.parametrize("mode", ["maximum", "minimum", "mean", "edge", "reflect", "wrap"])
+def test_padding_beside_a_static_empty_axis_compiles(mode: str) -> None:
+    """Only extending the empty axis is undefined: padding another axis of an empty array
+    gives an empty array (numpy's answer; PyTensor's own graph fails on it, so numpy is the
+    reference here)."""
+    x = pt.matrix("x", dtype="float32", shape=(0, 3))
+    result = compile_checked(fgraph_of([x], [pt.pad(x, [(0, 0), (1, 1)], mode=mode)]))
+    data = np.zeros((0, 3), np.float32)
+    want = np.pad(data, [(0, 0), (1, 1)], mode=mode)
+    for level, (got,) in ort_outputs(result, [data]).items():
+        assert got.shape == want.shape == (0, 5), level
+
+
+@pytest.mark.parametrize("mode", ["edge", "wrap", "symmetric", "reflect"])
+def test_extending_an_axis_empty_at_run_time_fails_in_these_modes(mode: str) -> None:
+    """README: these modes read elements of the axis; ONNX Runtime raises at run time."""
+    x = pt.matrix("x", dtype="float32")
+    result = compile_checked(fgraph_of([x], [pt.pad(x, [(1, 1), (0, 0)], mode=mode)]))
+    with pytest.raises(AssertionError, match="fails to run the model"):
+        ort_outputs(result, [np.zeros((0, 2), np.float32)])
+
+
+@pytest.mark.parametrize(
+    ("mode", "fill"),
+    [("maximum", -np.inf), ("minimum", np.inf), ("mean", np.nan), ("linear_ramp", 0.0)],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8"])
+def test_extending_an_axis_empty_at_run_time_fills_in_these_modes(mode, fill, dtype) -> None:
+    """README: the statistic of no elements (max -inf, min +inf, mean NaN) or, for
+    linear_ramp, a ramp from 0 to the end value; the padded result is floating point."""
+    x = pt.matrix("x", dtype=dtype)
+    out = pt.pad(x, [(1, 2), (0, 0)], mode=mode)
+    result = compile_checked(fgraph_of([x], [out]))
+    for level, (got,) in ort_outputs(result, [np.zeros((0, 2), dtype)]).items():
+        assert got.dtype == out.dtype and got.dtype.kind == "f", level
+        np.testing.assert_array_equal(got, np.full((3, 2), fill, got.dtype), err_msg=level)
