@@ -179,8 +179,8 @@ class LoweringContext:
 
         Pads always cover every axis: Pad's optional ``axes`` input is never emitted. ONNX
         Runtime's transpose optimizer, pushing a Transpose through a Pad, permutes ``pads`` as
-        if it covered every axis and so fails at load time (a Gather out of range, seen on an
-        integer sum over a transposed (0, 0) input)."""
+        if it covered every axis: the optimized model fails when run (a Gather out of range,
+        seen on an integer sum over a transposed (0, 0) input)."""
         before = [widths.get(axis, (0, 0))[0] for axis in range(rank)]
         after = [widths.get(axis, (0, 0))[1] for axis in range(rank)]
         return self.constant(before + after, "int64")
