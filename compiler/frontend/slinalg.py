@@ -76,13 +76,14 @@ def _loop(imp: Importer, trip: Value, init: Value, step: Callable[[Value, Value]
 
 def cholesky_lower(imp: Importer, a: Value) -> Value:
     """The lower Cholesky factor L (L @ L.mT == a) of each matrix of ``a`` (..., n, n), reading
-    its lower triangle only; a matrix whose factorization fails (a pivot <= 0 or NaN, as
-    LAPACK's dpotrf stops) is all NaN, as PyTensor's Cholesky.perform returns it.
+    its lower triangle only; a matrix whose factorization fails (a pivot <= 0, where scipy's
+    potrf stops; a NaN pivot goes on, as OpenBLAS's does) is all NaN, as PyTensor's
+    Cholesky.perform returns it.
 
     Column j (a loop step): v = a[..., :, j] - L @ L[..., j, :] (L's columns >= j are still
     zero), pivot d = v[j], L[j, j] = sqrt(d), L[i > j, j] = v[i] * (1 / L[j, j]) (dpotf2 scales
-    by the reciprocal). A failed pivot is made NaN, which spreads to every later diagonal
-    entry; the end result is all NaN where any diagonal entry is NaN."""
+    by the reciprocal). A failed pivot leaves -1 on the diagonal; the end result is all NaN
+    where any diagonal entry is negative."""
     rank = a.rank
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)
@@ -90,6 +91,7 @@ def cholesky_lower(imp: Importer, a: Value) -> Value:
     zero = _scalar(imp, 0.0, a.dtype)
     one = _scalar(imp, 1.0, a.dtype)
     nan = _scalar(imp, np.nan, a.dtype)
+    minus_one = _scalar(imp, -1.0, a.dtype)
 
     def step(j: Value, factor: Value) -> Value:
         row = emit(imp, ops.Gather, factor, j, axis=row_axis)  # L[..., j, :]
@@ -97,8 +99,10 @@ def cholesky_lower(imp: Importer, a: Value) -> Value:
         dots = emit(imp, ops.MatMul, factor, emit(imp, ops.Unsqueeze, row, axes=[col_axis]))
         v = emit(imp, ops.Sub, column, emit(imp, ops.Squeeze, dots, axes=[col_axis]))
         pivot = emit(imp, ops.Gather, v, emit(imp, ops.Unsqueeze, j, axes=[0]), axis=row_axis)
-        positive = emit(imp, ops.Gt, pivot, zero)  # False for NaN too
-        diag = emit(imp, ops.Sqrt, emit(imp, ops.Where, positive, pivot, nan))
+        # A failed pivot is marked by a negative diagonal entry (a square root never is one);
+        # a NaN pivot does not fail: OpenBLAS's potrf (scipy's) tests ``ajj <= 0`` only.
+        failed = emit(imp, ops.Le, pivot, zero)
+        diag = emit(imp, ops.Where, failed, minus_one, emit(imp, ops.Sqrt, pivot))
         scaled = emit(imp, ops.Mul, v, emit(imp, ops.Div, one, diag))
         below = emit(imp, ops.Gt, idx, j)
         on = emit(imp, ops.Eq, idx, j)
@@ -108,7 +112,7 @@ def cholesky_lower(imp: Importer, a: Value) -> Value:
 
     factor = _loop(imp, n, _zeros_like_broadcast(imp, a.dtype, a), step)
     diagonal = _diagonal(imp, factor, 0)
-    failed = emit(imp, ops.ReduceAny, emit(imp, ops.IsNan, diagonal), axes=[rank - 2],
+    failed = emit(imp, ops.ReduceAny, emit(imp, ops.Lt, diagonal, zero), axes=[rank - 2],
                   keepdims=True)  # fmt: skip
     failed = emit(imp, ops.Unsqueeze, failed, axes=[rank - 1])
     return emit(imp, ops.Where, failed, nan, factor)
