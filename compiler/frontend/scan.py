@@ -22,7 +22,7 @@ from pytensor.tensor.random.type import RandomType
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from ir import ops
 from ir.core import Block, Value, Yield
-from ir.types import TensorType
+from ir.types import UNKNOWN, TensorType
 
 I64 = "int64"
 #: A Scan's or OpFromGraph's inner graph (PyTensor 3 freezes them).
@@ -102,7 +102,8 @@ def import_scan(op: Scan, node: Apply, imp: Importer) -> list[Value]:
         args=[
             Value(TensorType(I64, ())),
             Value(TensorType("bool", ())),
-            *(Value(v.type) for v in inits),
+            # (Symbolic dims relaxed: an input's named dim may be a static one in the body.)
+            *(Value(_relaxed(v.type)) for v in inits),
         ]
     )
     step, cond_in, *carried = body.args
@@ -239,6 +240,11 @@ def _buffer_layout(
 
 
 # -- small emitters ------------------------------------------------------------------------------
+
+
+def _relaxed(type_: TensorType) -> TensorType:
+    """``type_`` with its symbolic dims unknown (static ones kept)."""
+    return type_.with_shape(d if isinstance(d, int) else UNKNOWN for d in type_.shape)
 
 
 def _take(cursor: Iterator[Value], n: int) -> list[Value]:
