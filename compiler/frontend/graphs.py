@@ -111,7 +111,8 @@ def import_blockwise(op: Blockwise, node: Apply, imp: Importer) -> Sequence[Valu
     core op over them; for a batch-transparent rule that is what the rule computes already."""
     core = op.core_op
     rule = import_op.dispatch(type(core))
-    if rule in BATCHED_RULES:
+    # Without batch axes a Blockwise is its core op (gradients of Blockwise ops make such nodes).
+    if rule in BATCHED_RULES or op.batch_ndim(node) == 0:
         return rule(core, node, imp)
     reason = refusal_reason(core)
     if reason is not None:
