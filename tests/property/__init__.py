@@ -1,0 +1,1 @@
+"""Property tests over random PyTensor graphs (generator, oracle, CI budget, regressions)."""

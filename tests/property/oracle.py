@@ -1,0 +1,198 @@
+"""The invariant every random graph must satisfy, as one function giving an ``Outcome``.
+
+A graph is either refused with ``UnsupportedOpError`` (and nothing else), or its model passes
+``onnx.checker`` (full check), has no unused initializer, loads and runs in ONNX Runtime at the
+default optimization level and with optimizations disabled, and matches PyTensor there and in
+the IR interpreter: dtype, shape, NaN and ±inf positions, values within the dtype's tolerance
+(``compiler.verify.TOLERANCES``), integers and bools exactly.
+
+Each graph is checked as written and as the ONNX mode's ``fast_run`` rewrites leave it
+(``compiler.mode.EXCLUDED_REWRITES``); the oracle of each is PyTensor's Python implementation
+(``perform``) of that same graph.
+"""
+
+from __future__ import annotations
+
+import enum
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnx
+import pytensor
+from pytensor.compile.mode import Mode
+from pytensor.graph.fg import FunctionGraph
+from pytensor.graph.rewriting.db import RewriteDatabaseQuery
+from pytensor.link.basic import PerformLinker
+
+from compiler import CompileOptions, Compiler
+from compiler.errors import UnsupportedOpError
+from compiler.mode import EXCLUDED_REWRITES
+from compiler.verify import compare_outputs
+from ir.interpreter import run_module
+from tests.property.graph_gen import Program
+
+#: The rewrites of the ONNX mode (``compiler.mode.onnx_mode``), with PyTensor's Python linker
+#: so that only the graph is taken from it.
+FAST_RUN = Mode(
+    linker="py",
+    optimizer=RewriteDatabaseQuery(include=["fast_run"], exclude=list(EXCLUDED_REWRITES)),
+)
+
+
+class Kind(enum.Enum):
+    OK = "OK"
+    REFUSED = "REFUSED"
+    WRONG = "WRONG"  # a model that runs and gives other numbers than PyTensor
+    CRASH = "CRASH"  # any other exception, or a model the checker or ONNX Runtime rejects
+    NO_ORACLE = "NO_ORACLE"  # PyTensor itself fails on the graph or the inputs
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: Kind
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}: {self.detail}" if self.detail else self.kind.value
+
+
+def rewritten(inputs: Sequence[Any], outputs: Sequence[Any]) -> FunctionGraph:
+    """The graph the ONNX mode's rewrites make (what ``mode="ONNX"`` hands the compiler)."""
+    return pytensor.function(
+        list(inputs), list(outputs), mode=FAST_RUN, on_unused_input="ignore"
+    ).maker.fgraph
+
+
+def run_perform(fgraph: FunctionGraph, feeds: dict[Any, np.ndarray]) -> list[np.ndarray]:
+    """PyTensor's Python implementation of every op of ``fgraph`` (a clone), on copies of the
+    feeds (given per graph input variable)."""
+    clone, _ = fgraph.clone_get_equiv(check_integrity=False)
+    storage_map: dict[Any, list[Any]] = {}
+    thunk, inputs, outputs, *_ = PerformLinker().accept(clone).make_all(storage_map=storage_map)
+    for var, storage in zip(fgraph.inputs, inputs, strict=True):
+        storage.storage[0] = np.array(feeds[var], copy=True)
+    thunk()
+    # An op whose perform returns another dtype than its node declares (numpy's cumsum of
+    # int8 gives int64) computes something else than the graph says: no oracle.
+    for var, cell in storage_map.items():
+        dtype = getattr(var.type, "dtype", None)
+        if var.owner is not None and dtype is not None and cell[0] is not None:
+            got = np.asarray(cell[0]).dtype
+            if got != np.dtype(dtype):
+                raise NoOracle(f"{var.owner.op} returns {got} for a {dtype} output")
+    return [np.asarray(o.storage[0]) for o in outputs]
+
+
+class NoOracle(Exception):
+    """PyTensor's result contradicts the graph's own types."""
+
+
+def unused_initializers(model: onnx.ModelProto) -> list[str]:
+    """Initializers (of the main graph or any subgraph) no node, subgraph or output reads."""
+    used: set[str] = set()
+    inits: list[str] = []
+
+    def walk(graph: onnx.GraphProto) -> None:
+        inits.extend(i.name for i in graph.initializer)
+        used.update(o.name for o in graph.output)
+        for node in graph.node:
+            used.update(node.input)
+            for attr in node.attribute:
+                for sub in [attr.g, *attr.graphs] if attr.type in (5, 10) else []:
+                    walk(sub)
+
+    walk(model.graph)
+    return [name for name in inits if name not in used]
+
+
+def ort_sessions(model_bytes: bytes) -> dict[str, Any]:
+    """ONNX Runtime sessions at the default optimization level and with all disabled."""
+    import onnxruntime as ort
+
+    sessions = {}
+    for label, level in [
+        ("ORT default", None),
+        ("ORT no-opt", ort.GraphOptimizationLevel.ORT_DISABLE_ALL),
+    ]:
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        if level is not None:
+            opts.graph_optimization_level = level
+        sessions[label] = ort.InferenceSession(
+            model_bytes, opts, providers=["CPUExecutionProvider"]
+        )
+    return sessions
+
+
+def check_fgraph(fgraph: FunctionGraph, feeds: dict[Any, np.ndarray]) -> Outcome:
+    """The invariant for one FunctionGraph and its feeds (per graph input variable)."""
+    try:
+        reference = run_perform(fgraph, feeds)
+    except Exception as exc:
+        return Outcome(Kind.NO_ORACLE, f"PyTensor: {type(exc).__name__}: {exc}")
+    try:
+        result = Compiler(CompileOptions(verify_each_pass=True)).compile(fgraph)
+        model = result.to_onnx()  # runs the full checker
+    except UnsupportedOpError as exc:
+        return Outcome(Kind.REFUSED, " ".join(str(exc).splitlines()[1:2]).strip())
+    except Exception:
+        return Outcome(Kind.CRASH, "compile: " + traceback.format_exc(limit=-4))
+    try:
+        onnx.checker.check_model(model, full_check=True)
+        unused = unused_initializers(model)
+        if unused:
+            return Outcome(Kind.CRASH, f"unused initializers {unused}")
+        sessions = ort_sessions(result.to_bytes())
+    except Exception:
+        return Outcome(Kind.CRASH, "model: " + traceback.format_exc(limit=-3))
+    ordered = [
+        np.asarray(feeds[var], dtype=arg.type.dtype)
+        for var, arg in zip(result.input_vars, result.module.func.args, strict=True)
+    ]
+    runs: dict[str, Any] = {}
+    for label, session in sessions.items():
+        try:
+            runs[label] = session.run(
+                result.output_names, dict(zip(result.input_names, ordered, strict=True))
+            )
+        except Exception:
+            return Outcome(Kind.CRASH, f"{label} run: " + traceback.format_exc(limit=-2))
+    try:
+        runs["interpreter"] = run_module(result.module, ordered)
+    except Exception:
+        return Outcome(Kind.CRASH, "interpreter: " + traceback.format_exc(limit=-3))
+    problems = []
+    for label, got in runs.items():
+        report = compare_outputs(result.output_names, got, reference)
+        if not report.ok:
+            bad = [c for c in report.outputs if not c.ok]
+            lines = []
+            for c in bad:
+                i = result.output_names.index(c.name)
+                lines.append(
+                    f"  {c}\n    got      {np.asarray(got[i])!r}\n    PyTensor {reference[i]!r}"
+                )
+            problems.append(f"{label} differs from PyTensor:\n" + "\n".join(lines))
+    if problems:
+        return Outcome(Kind.WRONG, "\n".join(problems))
+    return Outcome(Kind.OK)
+
+
+def check_program(program: Program, feeds: Sequence[np.ndarray]) -> dict[str, Outcome]:
+    """The invariant for the program's graph as written (``"raw"``) and rewritten
+    (``"fast_run"``)."""
+    outcomes = {}
+    inputs, outputs = program.build()
+    raw = FunctionGraph(inputs, outputs, clone=True)
+    outcomes["raw"] = check_fgraph(raw, dict(zip(raw.inputs, feeds, strict=True)))
+    inputs, outputs = program.build()
+    try:
+        fast = rewritten(inputs, outputs)
+    except Exception as exc:
+        outcomes["fast_run"] = Outcome(Kind.NO_ORACLE, f"fast_run rewrite: {exc}")
+        return outcomes
+    outcomes["fast_run"] = check_fgraph(fast, dict(zip(fast.inputs, feeds, strict=True)))
+    return outcomes
