@@ -231,6 +231,8 @@ def _buffer_layout(
         )  # fmt: skip
         tail = imp.emit(ops.Expand, [zero, shape])
     full = imp.emit(ops.Concat, [head, tail], {"axis": 0})
+    if steps_done is n_steps:  # not a while-loop: every step ran
+        return full
     # A while-loop that stopped after i < n_steps steps drops n_steps - i entries, only when
     # the buffer did not wrap around (perform's "size > total" branch).
     short = imp.emit(ops.Sub, [n_steps, steps_done])
