@@ -71,6 +71,15 @@ def _loop(imp: Importer, trip: Value, init: Value, step: Callable[[Value, Value]
     return imp.emit_op(ops.Loop, [trip, true, init], regions=[body]).results[0]
 
 
+def _write(imp: Importer, x: Value, index: Value, update: Value, axis: int) -> Value:
+    """x with ``update`` (x's shape but 1 along ``axis``) written at ``index`` along ``axis``:
+    a scatter copies exactly and touches one column (a Where over the matrix would cost a pass
+    over all of it per loop step, plus ORT's -0.0 fix-up)."""
+    indices = emit(imp, ops.Expand, index, emit(imp, ops.Shape, update))
+    return emit(imp, ops.ScatterElements, x, indices, update, axis=axis, reduction="none",
+                unique=True)  # fmt: skip
+
+
 # -- Cholesky ------------------------------------------------------------------------------------
 
 
@@ -82,8 +91,8 @@ def cholesky_lower(imp: Importer, a: Value) -> Value:
 
     Column j (a loop step): v = a[..., :, j] - L @ L[..., j, :] (L's columns >= j are still
     zero), pivot d = v[j], L[j, j] = sqrt(d), L[i > j, j] = v[i] * (1 / L[j, j]) (dpotf2 scales
-    by the reciprocal). A failed pivot leaves -1 on the diagonal; the end result is all NaN
-    where any diagonal entry is negative."""
+    by the reciprocal); each step writes one column by a scatter. A failed pivot leaves -1 on
+    the diagonal; the end result is all NaN where any diagonal entry is negative."""
     rank = a.rank
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)
@@ -98,19 +107,21 @@ def cholesky_lower(imp: Importer, a: Value) -> Value:
         column = emit(imp, ops.Gather, a, j, axis=col_axis)  # a[..., :, j]
         dots = emit(imp, ops.MatMul, factor, emit(imp, ops.Unsqueeze, row, axes=[col_axis]))
         v = emit(imp, ops.Sub, column, emit(imp, ops.Squeeze, dots, axes=[col_axis]))
-        pivot = emit(imp, ops.Gather, v, emit(imp, ops.Unsqueeze, j, axes=[0]), axis=row_axis)
+        j1 = emit(imp, ops.Unsqueeze, j, axes=[0])
+        pivot = emit(imp, ops.Gather, v, j1, axis=row_axis)
         # A failed pivot is marked by a negative diagonal entry (a square root never is one);
         # a NaN pivot does not fail: OpenBLAS's potrf (scipy's) tests ``ajj <= 0`` only.
         failed = emit(imp, ops.Le, pivot, zero)
         diag = emit(imp, ops.Where, failed, minus_one, emit(imp, ops.Sqrt, pivot))
         scaled = emit(imp, ops.Mul, v, emit(imp, ops.Div, one, diag))
-        below = emit(imp, ops.Gt, idx, j)
-        on = emit(imp, ops.Eq, idx, j)
-        new = emit(imp, ops.Where, below, scaled, emit(imp, ops.Where, on, diag, zero))
-        # Write the new column j (the mask is a row over the columns, broadcast over rows).
-        return emit(imp, ops.Where, on, emit(imp, ops.Unsqueeze, new, axes=[col_axis]), factor)
+        new = _write(imp, scaled, j, diag, row_axis)
+        # Rows above j get what v holds there (read from a's other triangle): only later rows
+        # above the diagonal read them, and the triangle is cleared after the loop.
+        return _write(imp, factor, j, emit(imp, ops.Unsqueeze, new, axes=[col_axis]), col_axis)
 
     factor = _loop(imp, n, _zeros_like_broadcast(imp, a.dtype, a), step)
+    lower = emit(imp, ops.Ge, _as_column(imp, idx), idx)
+    factor = emit(imp, ops.Where, lower, factor, zero)
     diagonal = _diagonal(imp, factor, 0)
     failed = emit(imp, ops.ReduceAny, emit(imp, ops.Lt, diagonal, zero), axes=[rank - 2],
                   keepdims=True)  # fmt: skip
@@ -151,7 +162,6 @@ def solve_triangular(
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)
     idx = _indices(imp, n)
-    rows = _as_column(imp, idx)
     zero = _scalar(imp, 0.0, a.dtype)
     last = emit(imp, ops.Sub, n, i64(imp, 1))
 
@@ -166,7 +176,7 @@ def solve_triangular(
         if not unit_diagonal:
             pivot = emit(imp, ops.Gather, row, i1, axis=col_axis)  # (..., 1, 1)
             value = emit(imp, ops.Div, value, pivot)
-        return emit(imp, ops.Where, emit(imp, ops.Eq, rows, i), value, x)
+        return _write(imp, x, i, value, row_axis)
 
     x = _loop(imp, n, _zeros_like_broadcast(imp, a.dtype, b, _first_column(imp, a)), step)
     if nan_if_singular and not unit_diagonal:
