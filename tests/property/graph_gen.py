@@ -113,6 +113,8 @@ class Val:
     shape: tuple[int | None, ...]  # run-time shape; None: data-dependent
     exact: bool
     var: Any = field(repr=False)
+    #: For an inexact value: the narrowest float dtype its error comes from (its tolerance).
+    tolerance_of: str | None = None
 
     @property
     def dtype(self) -> str:
@@ -180,10 +182,25 @@ class Builder:
             var = eval(expr, self.ns)
         except (TypeError, ValueError, NotImplementedError, IndexError) as exc:
             raise Skip(str(exc)) from exc
+        tolerance_of = None
+        if not exact:
+            used = set(re.findall(r"\b[vx]\d+\b", expr))
+            sources = [v.tolerance_of for v in self.vals if v.name in used and v.tolerance_of]
+            dtype = var.type.dtype
+            sources += [dtype] if dtype in FLOATS else []
+            tolerance_of = min(sources, key=FLOATS.index, default=None)
+            if (
+                tolerance_of
+                and dtype in FLOATS
+                and FLOATS.index(dtype) > FLOATS.index(tolerance_of)
+            ):
+                # A float32 error carried into float64 would be judged at float64's
+                # tolerance: the comparison could not stay at the dtype's tolerance.
+                raise Skip(f"an inexact {tolerance_of} value widened to {dtype}")
         self._n += 1
         self.ns[name] = var
         self.lines.append(f"{name} = {expr}")
-        val = Val(name, tuple(shape), exact, var)
+        val = Val(name, tuple(shape), exact, var, tolerance_of)
         static = var.type.shape
         assert len(static) == len(shape), (expr, static, shape)
         for s, t in zip(shape, static, strict=True):
