@@ -24,6 +24,7 @@ from compiler.frontend.graphs import batched, refusal_reason
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from ir import ops
 from ir.core import Block, Value, Yield
+from ir.ops.tensor import constant_array
 from ir.types import TensorType
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -58,9 +59,21 @@ def _zeros_like_broadcast(imp: Importer, dtype: str, *shapes_of: Value) -> Value
     return zeros
 
 
+#: Largest static size whose steps are unrolled into straight-line code (0: always a Loop;
+#: measured in BENCHMARKS.md).
+UNROLL_MAX = 0
+
+
 def _loop(imp: Importer, trip: Value, init: Value, step: Callable[[Value, Value], Value]) -> Value:
-    """A tir.loop of ``trip`` iterations carrying ``init``; ``step(i, carried)`` emits the body
-    (into the loop's block) and returns the next carried value."""
+    """``trip`` steps carrying ``init``; ``step(i, carried)`` emits one step and returns the
+    next carried value: unrolled for a constant trip count up to ``UNROLL_MAX``, else a
+    tir.loop (its body the step)."""
+    count = constant_array(trip)
+    if count is not None and int(count) <= UNROLL_MAX:
+        carried = init
+        for k in range(int(count)):
+            carried = step(i64(imp, k), carried)
+        return carried
     scalar = TensorType("int64", ())
     body = Block(args=[Value(scalar), Value(TensorType("bool", ())), Value(init.type)])
     index, cond, carried = body.args

@@ -230,3 +230,32 @@ def test_normwise_accuracy_at_condition_1e6(n) -> None:
     want = [sl.cholesky(value, lower=True), sl.solve(value, b_value, assume_a="pos")]
     for g, w in zip(got, want, strict=True):
         assert np.abs(g - w).max() / np.abs(w).max() < 1e-10
+
+
+# -- the form of the translation -----------------------------------------------------------------
+
+
+def test_cholesky_and_solve_are_one_loop_each_in_the_ir() -> None:
+    a, b = pt.matrix("a"), pt.matrix("b")
+    chol = L.cholesky(a)
+    result = Compiler(keep_dumps=True).compile(fgraph_of([a, b], [L.solve_triangular(chol, b)]))
+    text = next(iter(result.dumps.values()))
+    assert text.count("tir.loop") == 2 and text.count("tir.scatter_elements") == 3
+    assert "tir.matmul" in text
+
+
+def test_unrolled_steps_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Static sizes up to UNROLL_MAX run the same steps as straight-line code."""
+    import compiler.frontend.slinalg as slinalg
+
+    monkeypatch.setattr(slinalg, "UNROLL_MAX", 8)
+    rng = np.random.default_rng(8)
+    a, b = pt.tensor("a", shape=(2, 5, 5)), pt.tensor("b", shape=(5, 3))
+    chol = L.cholesky(a)
+    outs = [chol, L.solve_triangular(chol, b, lower=True), L.cho_solve((chol, True), b)]
+    result = Compiler(keep_dumps=True).compile(fgraph_of([a, b], outs))
+    assert "tir.loop" not in next(iter(result.dumps.values()))
+    feeds = [spd(rng, (2, 5, 5), 100.0), rng.normal(size=(5, 3))]
+    assert_matches_pytensor(fgraph_of([a, b], outs), feeds)
+    bad = np.stack([feeds[0][0], -feeds[0][1]])
+    assert_matches_pytensor(fgraph_of([a, b], outs), [bad, feeds[1]])
