@@ -329,12 +329,19 @@ class Importer:
         """Import the nodes of an inner graph (an OpFromGraph's) applied to ``inputs``; returns
         the values of its outputs. The inner graph may be applied many times."""
         scope = list(inner.inputs)
+        # Frozen inner graphs share variables (nominal inputs and hash-consed nodes): a Scan
+        # body and the body of a Scan nested in it may hold the same ones. What the enclosing
+        # graph bound them to comes back afterwards.
+        shadowed = {var: self.values[var] for var in inner.inputs if var in self.values}
         for var, value in zip(inner.inputs, inputs, strict=True):
             self.values[var] = value
         parent = self._location
         reported = len(self.unsupported)
         try:
             for node in inner.toposort():
+                for var in node.outputs:
+                    if var in self.values and var not in shadowed:
+                        shadowed[var] = self.values[var]
                 self._import_node(node, parent)
                 scope.extend(node.outputs)
             if len(self.unsupported) > reported:
@@ -347,6 +354,7 @@ class Importer:
         finally:
             for var in scope:
                 self.values.pop(var, None)
+            self.values.update(shadowed)
 
     def emit(
         self,

@@ -58,3 +58,19 @@ def test_grad_of_sequence_taps_and_nit_sot() -> None:
     loss = pt.sum(y * pt.arange(y.shape[0]))
     grads = pytensor.grad(loss, [x, w])
     check_both([x, w], [loss, *grads], [[RNG.normal(size=7), np.float64(1.3)]])
+
+
+def test_grad_of_nested_scans() -> None:
+    # The inner and outer bodies share PyTensor's interned inner variables: each keeps its own.
+    m = pt.matrix("m")
+
+    def row_product(row):
+        return pytensor.scan(
+            lambda e, acc: acc * e + 1.0,
+            sequences=[row],
+            outputs_info=[pt.zeros(())],
+            return_updates=False,
+        )[-1]
+
+    out = pytensor.scan(row_product, sequences=[m], return_updates=False)
+    check_both([m], [out, pytensor.grad(out.sum(), m)], [[RNG.normal(size=(3, 4))]])
