@@ -19,6 +19,7 @@ from pytensor.tensor.special import LogSoftmax, LogSumExp, Softmax
 
 from compiler.frontend.graphs import import_op_from_graph
 from compiler.frontend.importer import Importer, Unsupported, import_op
+from compiler.frontend.scan import running_product
 from ir import dtypes, ops
 from ir.core import Value
 
@@ -240,7 +241,11 @@ def import_cumop(op: CumOp, node: Apply, imp: Importer) -> list[Value]:
     """Cumsum/Cumprod in the input's dtype (the output type; integers wrap as PyTensor's C
     implementation does)."""
     cls = ops.CumSum if op.mode == "add" else ops.CumProd
-    return [imp.emit(cls, [imp.value(node.inputs[0])], {"axis": op.axis})]
+    x = imp.value(node.inputs[0])
+    symbolic = op.axis is not None and not isinstance(x.shape[op.axis], int)
+    if cls is ops.CumProd and x.dtype != "bool" and symbolic:  # opset 18 has no CumProd
+        return [running_product(imp, x, op.axis)]
+    return [imp.emit(cls, [x], {"axis": op.axis})]
 
 
 @import_op.register(SortOp)

@@ -236,6 +236,32 @@ def _buffer_layout(
     return imp.emit(ops.Slice, [full, *_vectors(imp, 0, keep, 1)], {"axes": [0]})
 
 
+# -- loops for other ops ---------------------------------------------------------------------------
+
+
+def running_product(imp: Importer, x: Value, axis: int) -> Value:
+    """numpy.cumprod(x, axis) as a tir.loop over the axis, for a length known only at run
+    time: out[0] = 1 * x[0] (exact), out[i] = out[i - 1] * x[i], in x's dtype."""
+    axis %= x.rank
+    perm = [axis, *(a for a in range(x.rank) if a != axis)]
+    front = x if axis == 0 else imp.emit(ops.Transpose, [x], {"perm": perm})
+    ones = imp.emit(ops.Expand, [imp.constant(np.ones((), x.dtype)), _tail_shape(imp, front)])
+    body = Block(args=[Value(TensorType(I64, ())), Value(TensorType("bool", ())), Value(ones.type)])
+    step, cond, acc = body.args
+    with imp.building(body):
+        row = imp.emit(ops.Gather, [front, step], {"axis": 0})
+        nxt = imp.emit(ops.Mul, [acc, row])
+        body.append(Yield([cond, nxt, nxt]))
+    true = imp.constant(np.ones((), dtype="bool"))
+    loop = imp.emit_op(ops.Loop, [_dim0(imp, front), true, ones], regions=[body])
+    # With zero iterations the stacked rows have no shape of their own: x's is the answer's.
+    stacked = imp.emit(ops.Reshape, [loop.results[1], imp.emit(ops.Shape, [front])])
+    if axis == 0:
+        return stacked
+    inverse = [perm.index(a) for a in range(x.rank)]
+    return imp.emit(ops.Transpose, [stacked], {"perm": inverse})
+
+
 # -- small emitters ------------------------------------------------------------------------------
 
 
@@ -312,4 +338,4 @@ def _is_random(var: Variable) -> bool:
     )
 
 
-__all__: Sequence[str] = []
+__all__: Sequence[str] = ["running_product"]
