@@ -324,3 +324,44 @@ def test_scan_dtypes(dtype: str) -> None:
         return_updates=False,
     )
     check_both([x], [out], [[np.arange(-3, 4).astype(dtype)]])
+
+
+def test_scan_all_forms_together() -> None:
+    x, y, w = pt.matrix("x"), pt.vector("y"), pt.matrix("w")
+    a0, b0 = pt.matrix("a0"), pt.vector("b0")
+
+    def step(row, y_prev, y_now, a1, a2, b, w):
+        a = pt.tanh(pt.dot(a1, w) * 0.3 + a2 * 0.2 + row)
+        return a, b + y_now * y_prev, a.sum() * y_now
+
+    outs = pytensor.scan(
+        step,
+        sequences=[x, dict(input=y, taps=[-1, 0])],
+        outputs_info=[dict(initial=a0, taps=[-1, -2]), b0, None],
+        non_sequences=[w],
+        return_updates=False,
+    )
+    feeds = [
+        RNG.normal(size=(5, 3)),
+        RNG.normal(size=7),
+        RNG.normal(size=(3, 3)),
+        RNG.normal(size=(2, 3)),
+        RNG.normal(size=3),
+    ]
+    check_both([x, y, w, a0, b0], list(outs), [feeds])
+
+
+def test_scan_until_with_mit_sot_and_nit_sot() -> None:
+    x0 = pt.vector("x0")
+
+    def step(a, b):
+        n = a + b
+        return (n, n * 2.0), until(n > 50)
+
+    outs = pytensor.scan(
+        step,
+        outputs_info=[dict(initial=x0, taps=[-1, -2]), None],
+        n_steps=30,
+        return_updates=False,
+    )
+    check_both([x0], list(outs), [[f64(1.0, 1.0)], [f64(60.0, 1.0)]])
