@@ -140,6 +140,13 @@ def _grid_wide(n: int) -> np.ndarray:
     )
 
 
+def _grid_gamma_moderate(n: int) -> np.ndarray:
+    """The gamma-family grid with negatives down to -200 only (mpmath's polygamma takes
+    minutes per point near -1e15; Γ is 0 or NaN there anyway)."""
+    x = _grid_gamma_family(n)
+    return x[~(x < -200.0)]
+
+
 def _mp_log1mexp(x: mp.mpf) -> mp.mpf:
     return mp.log1p(-mp.exp(x)) if x < -1 else mp.log(-mp.expm1(x))
 
@@ -177,6 +184,14 @@ def _psi_terms(x: float) -> float:
     return 0.0
 
 
+def _trigamma_terms(x: float) -> float:
+    """psi' for x < 0 is π²/sin²(πx) - psi'(1 - x)."""
+    if x < 0 and math.isfinite(x):
+        s = math.sin(math.pi * (x - round(x)))
+        return max(math.pi**2 / (s * s) if s * s else 0.0, abs(float(mp.polygamma(1, 1.0 - x))))
+    return 0.0
+
+
 def _build(name: str) -> Callable:
     """PyTensor's function of that name (``pytensor.tensor`` or ``pytensor.tensor.math``)."""
     import pytensor.tensor as pt
@@ -194,6 +209,14 @@ FUNCTIONS: dict[str, Function] = {
         Function("log1mexp", _build("log1mexp"), _mp_log1mexp, _grid_log1mexp, bound64=8),
         Function("gammaln", _build("gammaln"), _mp_lgamma, _grid_gamma_family, _lgamma_terms),
         Function("psi", _build("psi"), mp.digamma, _grid_gamma_family, _psi_terms),
+        Function("gamma", _build("gamma"), mp.gamma, _grid_gamma_moderate),
+        Function(
+            "trigamma",
+            _build("tri_gamma"),
+            lambda x: mp.polygamma(1, x),
+            _grid_gamma_moderate,
+            _trigamma_terms,
+        ),
         Function("sigmoid", _build("sigmoid"), lambda x: 1 / (1 + mp.exp(-x)), _grid_sigmoid),
         Function("softplus", _build("softplus"), lambda x: mp.log1p(mp.exp(x)), _grid_sigmoid),
         Function("arcsin", _build("arcsin"), _real(mp.asin), _grid_unit, bound64=8),

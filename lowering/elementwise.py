@@ -273,15 +273,21 @@ def lower_log1p(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.Softplus)
-def lower_softplus(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_softplus(
+    op: Operation, ctx: LoweringContext, args: list[V], dtype: str | None = None
+) -> V:
     """ORT's float64 Softplus is log(1 + exp(x)) as written: it overflows to inf from x > 709
     and loses all relative accuracy below x < -37; its float16 kernel overflows from x > 11.
-    float64 takes PyTensor's own piecewise formula (Softplus.impl, exact branches), float16
-    is computed in float32 (ORT's float32 kernel is accurate; the cast back rounds once)."""
-    dtype = _dtype(op)
+    float64 takes PyTensor's own piecewise formula (Softplus.impl, exact branches); float32
+    and float16 compute that in float64 (``dtype`` overrides the op's dtype for that call)."""
+    dtype = dtype or _dtype(op)
     (x,) = args
-    if dtype == "float16":
-        return ctx.cast(ctx.op("Softplus", ctx.cast(x, "float32")), dtype)
+    if dtype in ("float16", "float32"):
+        # ORT's float32 kernel is up to 3.7 ulp off (near -1.3): computed in float64 and
+        # rounded once (float16 through float32).
+        wide = x if dtype == "float32" else ctx.cast(x, "float32")
+        out = ctx.cast(lower_softplus(op, ctx, [ctx.cast(wide, "float64")], "float64"), "float32")
+        return out if dtype == "float32" else ctx.cast(out, dtype)
     if dtype != "float64":
         return ctx.kernel("Softplus", args, dtype)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import onnx_ir as oir
 
 from ir import ops
@@ -147,8 +148,8 @@ def _in_float64(rule: Callable[..., _Num]):
 
 # -- erf, erfc, erfcx ----------------------------------------------------------------------------
 # Cephes (ndtr.c, S. L. Moshier) rational approximations: erf(x) = x T(x²)/U(x²) on |x| < 1;
-# erfcx(x) = P(x)/Q(x) on [1, 8) and R(x)/S(x) beyond (here in w = 1/x so that no power of x
-# overflows). Coefficients ascending; Q, S, U have a leading 1 (added here).
+# erfcx(x) = R(x)/S(x) on [8, 50) (here in w = 1/x so that no power of x overflows).
+# Coefficients ascending; S and U have a leading 1 (added here).
 
 _ERF_T = (
     5.55923013010394962768e4,
@@ -163,28 +164,6 @@ _ERF_U = (
     4.59432382970980127987e3,
     5.21357949780152679795e2,
     3.35617141647503099647e1,
-    1.0,
-)
-_ERFC_P = (
-    5.57535335369399327526e2,
-    1.02755188689515710272e3,
-    9.34528527171957607540e2,
-    5.26445194995477358631e2,
-    1.96520832956077098242e2,
-    4.86371970985681366614e1,
-    7.46321056442269912687e0,
-    5.64189564831068821977e-1,
-    2.46196981473530512524e-10,
-)
-_ERFC_Q = (
-    5.57535340817727675546e2,
-    1.65666309194161350182e3,
-    2.24633760818710981792e3,
-    1.82390916687909736289e3,
-    9.75708501743205489753e2,
-    3.54937778887819891062e2,
-    8.67072140885989742329e1,
-    1.32281951154744992508e1,
     1.0,
 )
 # R and S in w = 1/x: R(x)/S(x) = R~(w) / (x S~(w)), the coefficients in reverse order.
@@ -232,6 +211,186 @@ _ERFC_AT_3_4 = (
     -1.9885950700109760741e-8,
     3.768646235578500757e-8,
 )
+# erfcx on [1, 8) by Taylor series at 1.5, 2.5, ..., 7.5 (mpmath; 23 terms reach 1e-18 on
+# |t| <= 1/2): Cephes' P/Q there is 4-5 ulp off, too much for erfc's 8-ulp bound.
+# Row i: erfcx(i + 1.5 + t) = sum row[k] t**k.
+_ERFCX_TAYLOR = (
+    (
+        0.3215854164543175,
+        -0.16362291773256007,
+        0.0761510398554774,
+        -0.03293090529956264,
+        0.013377340953066719,
+        -0.005145957547985025,
+        0.001886134877029727,
+        -0.0006619300664115528,
+        0.00022330994435309945,
+        -7.265892219597859e-05,
+        2.2864312211826308e-05,
+        -6.974991614225297e-06,
+        2.0669707984147273e-06,
+        -5.960823717851086e-07,
+        1.6754960581958065e-07,
+        -4.596772840743168e-08,
+        1.232475165105414e-08,
+        -3.233011874217703e-09,
+        8.305815377475094e-10,
+        -2.09172586062783e-10,
+        5.168226586533349e-11,
+        -1.2538017834741216e-11,
+        2.9886581012019698e-12,
+    ),
+    (
+        0.2108063640611436,
+        -0.07434734678979467,
+        0.024937997086656904,
+        -0.008001569382101607,
+        0.002467036815701443,
+        -0.0007335909371391998,
+        0.00021101982428448125,
+        -5.886896469371332e-05,
+        1.596185313754949e-05,
+        -4.214295966631021e-06,
+        1.085222644194387e-06,
+        -2.7295261020819155e-07,
+        6.714018644565135e-08,
+        -1.6169560629855874e-08,
+        3.816612124430239e-09,
+        -8.837373758373702e-10,
+        2.0090858560460168e-10,
+        -4.487834256774895e-11,
+        9.85696990946992e-12,
+        -2.130096609902542e-12,
+        4.5317283847135657e-13,
+        -9.496804892610957e-14,
+        1.9613883286916602e-14,
+    ),
+    (
+        0.1552936556088943,
+        -0.041323577833252495,
+        0.010661133192510575,
+        -0.0026730744396436528,
+        0.0006526863268788952,
+        -0.00015546891822700772,
+        3.618170436145608e-05,
+        -8.237986560546121e-06,
+        1.837187849886165e-06,
+        -4.0173979687656533e-07,
+        8.621971216363728e-08,
+        -1.817650987342452e-08,
+        3.766987934441909e-09,
+        -7.680080158273595e-10,
+        1.5413712557802162e-10,
+        -3.0470410173904504e-11,
+        5.936336246169481e-12,
+        -1.140380389683685e-12,
+        2.1611165358628705e-13,
+        -4.041995811912423e-14,
+        7.464180016935224e-15,
+        -1.3614598152238999e-15,
+        2.4537006033196137e-16,
+    ),
+    (
+        0.12248480427384142,
+        -0.026015928630939815,
+        0.005413125434612246,
+        -0.0011045761167898067,
+        0.00022126645452905783,
+        -4.3550828563618576e-05,
+        8.429241997591408e-06,
+        -1.605497021273497e-06,
+        3.01126350465168e-07,
+        -5.565076537338695e-08,
+        1.0139581256985342e-08,
+        -1.8222999485368922e-09,
+        3.2320524809488786e-10,
+        -5.659635878613798e-11,
+        9.788804793895277e-12,
+        -1.6728982951478972e-12,
+        2.825953082162175e-13,
+        -4.720228331469628e-14,
+        7.798337033342696e-15,
+        -1.2747122804899104e-15,
+        2.0621317711380986e-16,
+        -3.3024093664549146e-17,
+        5.236795965758064e-18,
+    ),
+    (
+        0.10096221839949909,
+        -0.017794764701022602,
+        0.00309101254387477,
+        -0.000529463806474246,
+        8.948080413320854e-05,
+        -1.4927753496639608e-05,
+        2.4593866338968967e-06,
+        -4.0032200291619344e-07,
+        6.440390446445815e-08,
+        -1.0244561858149698e-08,
+        1.6117628489269626e-09,
+        -2.508847616457095e-10,
+        3.864944331259338e-11,
+        -5.894280527145526e-12,
+        8.901286304704278e-13,
+        -1.331430746077563e-13,
+        1.9730215015971026e-14,
+        -2.8972814141077227e-15,
+        4.2168524870872795e-16,
+        -6.084342591681255e-17,
+        8.704640616625891e-18,
+        -1.235038335749538e-18,
+        1.738117972730393e-19,
+    ),
+    (
+        0.08580567010489461,
+        -0.01290545573188275,
+        0.0019202078476567217,
+        -0.0002827364814093732,
+        4.121035924789787e-05,
+        -5.947658519214839e-06,
+        8.501929576671382e-07,
+        -1.204012269652688e-07,
+        1.6896245598222763e-08,
+        -2.3501401281824036e-09,
+        3.240669530074283e-10,
+        -4.430998793347632e-11,
+        6.0086719066387016e-12,
+        -8.082493138961163e-13,
+        1.0786448090199219e-13,
+        -1.428402507108895e-14,
+        1.877289742489253e-15,
+        -2.448990288128005e-16,
+        3.171622835622775e-17,
+        -4.078267841823174e-18,
+        5.20748738437712e-19,
+        -6.603819447409958e-20,
+        8.318224941460428e-21,
+    ),
+    (
+        0.07457369306287669,
+        -0.009773771152362328,
+        0.0012704094201592168,
+        -0.0001638003341121349,
+        2.0953457159102526e-05,
+        -2.659762167546386e-06,
+        3.3508030083487727e-07,
+        -4.1902831795658954e-08,
+        5.202265591858774e-09,
+        -6.412977459373669e-10,
+        7.850649946570445e-11,
+        -9.545272717196998e-12,
+        1.1528256811211624e-12,
+        -1.3832001673665836e-13,
+        1.6489365085174958e-14,
+        -1.953303813046156e-15,
+        2.2994831091609843e-16,
+        -2.6904880138284448e-17,
+        3.1290788754405664e-18,
+        -3.617672181558102e-19,
+        4.158247392719899e-20,
+        -4.7522536858874084e-21,
+        5.400519348221301e-22,
+    ),
+)
 # erfcx(x) ~ (1 + sum_k (-1)**k (2k - 1)!! / (2 x²)**k) / (x sqrt(π)), from x >= 50 (Cephes'
 # R/S has the wrong limit there: R(∞)/S(∞) is 1/sqrt(π) to 2e-15 only).
 _ERFCX_ASYMPTOTIC = (-0.5, 0.75, -1.875, 6.5625, -29.53125, 162.421875)
@@ -244,9 +403,28 @@ def _erf_small(x: _Num) -> _Num:
     return x * _horner(z, _ERF_T) / _horner(z, _ERF_U)
 
 
+def _erfcx_taylor(a: _Num) -> _Num:
+    """erfcx(a) for 1 <= a < 8: the series of the unit interval holding a, its coefficients
+    gathered from a constant table by the interval's index."""
+    ctx = a.ctx
+    cell = a.unary("Floor")
+    in_table = cell.ge(1.0).and_(cell.le(7.0))  # false for NaN, which must not index
+    cell = _select(in_table, cell, _select(cell.gt(7.0), 7.0, 1.0))
+    index = ctx.cast(ctx.op("Sub", cell.v, ctx.constant(1.0, F64)), "int64")
+    table = ctx.constant(np.array(_ERFCX_TAYLOR, dtype=F64), F64)
+    rows = ctx.op("Gather", table, index, axis=0)  # a's shape + [terms]
+    t = a - (cell + 0.5)
+    out: _Num | None = None
+    for k in reversed(range(len(_ERFCX_TAYLOR[0]))):
+        c = _Num(ctx, ctx.op("Gather", rows, ctx.constant(k, "int64"), axis=-1))
+        out = c if out is None else out * t + c
+    assert out is not None
+    return out
+
+
 def _erfcx_large(a: _Num) -> _Num:
     """erfcx(a) for a >= 1 (0 at +inf)."""
-    near = _horner(a, _ERFC_P) / _horner(a, _ERFC_Q)
+    near = _erfcx_taylor(a)
     w = 1.0 / a
     far = _horner(w, _ERFC_R_W) / (a * _horner(w, _ERFC_S_W))
     w2 = w * w
@@ -385,11 +563,12 @@ def _sinpi_abs(x: _Num) -> tuple[_Num, _Num]:
     return r, (math.pi * r.unary("Abs")).unary("Sin")
 
 
-def _lgamma_positive(y: _Num) -> _Num:
-    """lgamma(y) for y >= -1/2 (poles at 0 give +inf)."""
-    # y < 0.5: lgamma(y) = lgamma(2 + y) - log(|y| (1 + y)); y < 1.5: lgamma(2 + (y - 1))
-    # - log(y) (y - 1 is exact); y < 2.5: lgamma(2 + (y - 2)); y < 10: y = z + n with
-    # z in [1.5, 2.5) (exact), lgamma(y) = lgamma(z) + log(z (z + 1) ... (z + n - 1)).
+def _reduce_to_2(y: _Num) -> tuple[_Num, _Num, _Num]:
+    """For -1/2 <= y < 10: (t, m, divide) with |t| <= 1/2 and Γ(y) = Γ(2 + t) / m where
+    ``divide``, else Γ(2 + t) m."""
+    # y < 0.5: Γ(y) = Γ(2 + y) / (y (1 + y)); y < 1.5: Γ(2 + (y - 1)) / y (y - 1 is exact);
+    # y < 2.5: Γ(2 + (y - 2)); y < 10: y = z + n with z in [1.5, 2.5) (exact),
+    # Γ(y) = Γ(z) z (z + 1) ... (z + n - 1).
     n = (y - 1.5).unary("Floor")
     n = _select(n.lt(0.0), 0.0, n)
     z = y - n
@@ -400,10 +579,15 @@ def _lgamma_positive(y: _Num) -> _Num:
     assert product is not None
     below_half, below_1_5 = y.lt(0.5), y.lt(1.5)
     t = _select(below_half, y, _select(below_1_5, y - 1.0, z - 2.0))
-    m = _select(below_half, y.unary("Abs") * (1.0 + y), _select(below_1_5, y, product))
-    log_m = m.unary("Log")
-    correction = _select(below_1_5, -log_m, log_m)
-    small = t * _horner(t, _LGAMMA2) + correction
+    m = _select(below_half, y * (1.0 + y), _select(below_1_5, y, product))
+    return t, m, below_1_5
+
+
+def _lgamma_positive(y: _Num) -> _Num:
+    """lgamma(y) for y >= -1/2 (poles at 0 give +inf)."""
+    t, m, divide = _reduce_to_2(y)
+    log_m = m.unary("Abs").unary("Log")
+    small = t * _horner(t, _LGAMMA2) + _select(divide, -log_m, log_m)
     w = 1.0 / y
     stirling = (y - 0.5) * (y.unary("Log") - 1.0) + (
         _HALF_LOG_2PI_MINUS_HALF + w * _horner(w * w, _STIRLING)
@@ -414,13 +598,13 @@ def _lgamma_positive(y: _Num) -> _Num:
 def gammaln64(x: _Num) -> _Num:
     """log|Γ(x)|: the Taylor series at 2 on [1.5, 2.5) (relative accuracy at the zeros 1 and
     2), the recurrence below 10, Stirling's series from 10, the reflection
-    log(π / |sin(π x)|) - lgamma(1 - x) below -1/2. ≤ 4 ulp for x > 0 measured; below -1/2
-    ≤ 4 ulp of the terms' size (log(π/|sin|) and lgamma(1 - x))."""
+    log(π / |sin(π x)|) - log(-x) - lgamma(-x) below -1/2 (-x is exact, 1 - x would not be).
+    ≤ 4 ulp for x > 0 measured; below -1/2 ≤ 4 ulp of the terms' size."""
     reflect = x.lt(-0.5)
-    y = _select(reflect, 1.0 - x, x)
+    y = _select(reflect, -x, x)
     positive = _lgamma_positive(y)
     _, s = _sinpi_abs(x)
-    reflected = (math.pi / s).unary("Log") - positive
+    reflected = (math.pi / s).unary("Log") - (y.unary("Log") + positive)
     out = _select(reflect, reflected, positive)
     pole = reflect.and_(x.unary("Floor").eq(x))
     out = _select(pole, math.inf, out)
@@ -429,6 +613,78 @@ def gammaln64(x: _Num) -> _Num:
 
 
 lowers(ops.GammaLn)(_in_float64(gammaln64))
+
+
+#: Γ overflows from here on (and Stirling's pieces would make inf * 0 beyond).
+_GAMMA_OVERFLOW = 180.0
+_SQRT_2PI = 2.5066282746310002
+
+
+def _sinpi(x: _Num) -> _Num:
+    """sin(π x) with its sign, from the reduced argument (exact zeros at the integers)."""
+    n = x.unary("Round")
+    r, s = _sinpi_abs(x)
+    odd = (n - 2.0 * (0.5 * n).unary("Floor")).eq(1.0)
+    negative = r.lt(0.0).and_(odd.unary("Not")).or_(r.ge(0.0).and_(odd))
+    return _select(negative, -s, s)
+
+
+def gamma64(x: _Num) -> _Num:
+    """Γ(x): exp of the Taylor series of lgamma at 2 times the recurrence's product below 10;
+    from 10, sqrt(2π) v (v e**-x) exp(S(1/x)) with v = x**(x/2 - 1/4) (Cephes' split, so that
+    nothing overflows before Γ does) and S Stirling's series of lgamma; the reflection
+    π / (sin(π x) (-x) Γ(-x)) below -1/2 (-x is exact). NaN at the negative integers and
+    -inf, ±inf at ±0. ≤ 16 ulp (float64) measured."""
+    reflect = x.lt(-0.5)
+    y = _select(reflect, -x, x)
+    t, m, divide = _reduce_to_2(y)
+    g = (t * _horner(t, _LGAMMA2)).unary("Exp")
+    small = _select(divide, g / m, g * m)
+    big = _select(y.lt(_GAMMA_OVERFLOW), y, _GAMMA_OVERFLOW)
+    w = 1.0 / big
+    v = big._op("Pow", big.v, (0.5 * big - 0.25).v)
+    series = (w * _horner(w * w, _STIRLING)).unary("Exp") * _SQRT_2PI
+    stirling = v * ((v / big.unary("Exp")) * series)
+    positive = _select(y.lt(_ASYMPTOTIC_FROM), small, stirling)
+    reflected = math.pi / (_sinpi(x) * (y * positive))
+    out = _select(reflect, reflected, positive)
+    out = _select(x.eq(0.0), 1.0 / x, out)  # ±inf by the sign of zero (Where drops a -0.0 of m)
+    pole = reflect.and_(x.unary("Floor").eq(x))
+    return _keep_nan(x, _select(pole, math.nan, out))
+
+
+lowers(ops.Gamma)(_in_float64(gamma64))
+
+
+# ψ'(x) ~ 1/x + 1/(2x²) + sum B_2k / x**(2k+1), k = 1..8 (enough from x >= 10).
+_TRIGAMMA_ASYMPTOTIC = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+
+
+def trigamma64(x: _Num) -> _Num:
+    """ψ'(x): the recurrence ψ'(y) = ψ'(y + 1) + 1/y² up to [10, 11) (positive terms, the
+    small ones added first), the asymptotic series there, the reflection
+    π² / sin²(π x) - ψ'(1 - x) for x < 0. +inf at the poles (0, negative integers, -inf, as
+    scipy). ≤ 4 ulp for x > 0 measured; for x < 0 ≤ 4 ulp of the terms' size."""
+    reflect = x.lt(0.0)
+    y = _select(reflect, 1.0 - x, x)
+    steps = int(_ASYMPTOTIC_FROM)
+    n = (_ASYMPTOTIC_FROM - y).unary("Ceil")
+    n = _select(n.lt(0.0), 0.0, n)
+    z = y + n
+    w = 1.0 / z
+    w2 = w * w
+    total = w + w2 * (0.5 + w * _horner(w2, _TRIGAMMA_ASYMPTOTIC))
+    for k in reversed(range(steps)):
+        term = 1.0 / (y + float(k))
+        total = total + _select(n.gt(float(k)), term * term, 0.0)
+    _, s = _sinpi_abs(x)
+    reflected = (math.pi * math.pi) / (s * s) - total
+    out = _select(reflect, reflected, total)
+    pole = reflect.and_(x.unary("Floor").eq(x))
+    return _keep_nan(x, _select(pole, math.inf, out))
+
+
+lowers(ops.TriGamma)(_in_float64(trigamma64))
 
 
 # -- digamma -------------------------------------------------------------------------------------

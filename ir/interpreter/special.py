@@ -19,6 +19,8 @@ def _log1mexp(x: np.ndarray) -> np.ndarray:
 _FUNCTIONS = {
     ops.GammaLn: special.gammaln,
     ops.Psi: special.psi,
+    ops.Gamma: special.gamma,
+    ops.TriGamma: lambda x: special.polygamma(1, x),
     ops.Erfc: special.erfc,
     ops.Erfcx: special.erfcx,
     ops.Log1mexp: _log1mexp,

@@ -25,6 +25,20 @@ class Psi(FloatUnary):
     NAME = "tir.psi"
 
 
+class Gamma(FloatUnary):
+    """Γ(x) (scipy.special.gamma): ±inf at ±0, NaN at the negative integers and -inf, inf from
+    171.62. `%1 = tir.gamma %0 : f64[4]`"""
+
+    NAME = "tir.gamma"
+
+
+class TriGamma(FloatUnary):
+    """ψ'(x) (scipy.special.polygamma(1, x)): +inf at the poles 0, -1, -2, ... and at -inf.
+    `%1 = tir.trigamma %0 : f64[4]`"""
+
+    NAME = "tir.trigamma"
+
+
 class Erfc(FloatUnary):
     """1 - erf(x) without cancellation (scipy.special.erfc). `%1 = tir.erfc %0 : f64[4]`"""
 

@@ -69,6 +69,8 @@ CASES: dict[type, tuple[tuple[np.ndarray, ...], Callable]] = {
     psm.Erfcx: ((F,), pt.erfcx),
     psm.GammaLn: ((F,), pt.gammaln),
     psm.Psi: ((F,), pt.psi),
+    psm.Gamma: ((F,), pt.gamma),
+    psm.TriGamma: ((F,), pt.tri_gamma),
     psm.Log1mexp: ((F,), pt.log1mexp),
     ps.Floor: ((F,), pt.floor),
     ps.Ceil: ((F,), pt.ceil),

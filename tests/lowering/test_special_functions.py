@@ -1,6 +1,7 @@
-"""Special functions (gammaln, psi, erf, erfc, erfcx, log1mexp, sigmoid): sweeps of each
-function's domain through ONNX Runtime against mpmath (within the accuracy contract) and
-against PyTensor and the IR interpreter (NaN and ±inf exactly where PyTensor has them)."""
+"""Special functions (gammaln, psi, gamma, trigamma, erf, erfc, erfcx, log1mexp, sigmoid):
+sweeps of each function's domain through ONNX Runtime against mpmath (within the accuracy
+contract) and against PyTensor and the IR interpreter (NaN and ±inf exactly where PyTensor
+has them)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.lowering.util import check
 
 #: Points per grid segment: the dense sweep is ``python -m benchmarks.accuracy``.
 POINTS = 300
-SWEPT = ("erf", "erfc", "erfcx", "log1mexp", "gammaln", "psi", "sigmoid")
+SWEPT = ("erf", "erfc", "erfcx", "log1mexp", "gammaln", "psi", "gamma", "trigamma", "sigmoid")
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
