@@ -1,8 +1,9 @@
 """The invariant every random graph must satisfy, as one function giving an ``Outcome``.
 
 A graph is either refused with ``UnsupportedOpError`` (and nothing else), or its model passes
-``onnx.checker`` (full check), has no unused initializer, loads and runs in ONNX Runtime at the
-default optimization level and with optimizations disabled, and matches PyTensor there and in
+``onnx.checker`` (full check), has no unused initializer (nor dead node), loads and runs in ONNX
+Runtime at the default optimization level and with optimizations disabled (the shared
+``tests.helpers.assert_model_sound``), and matches PyTensor there and in
 the IR interpreter: dtype, shape, NaN and ±inf positions, values within the dtype's tolerance
 (``compiler.verify.TOLERANCES``), integers and bools exactly.
 
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import onnx
 import pytensor
 from pytensor.compile.mode import Mode
 from pytensor.graph.fg import FunctionGraph
@@ -32,6 +32,7 @@ from compiler.errors import UnsupportedOpError
 from compiler.mode import EXCLUDED_REWRITES
 from compiler.verify import compare_outputs
 from ir.interpreter import run_module
+from tests.helpers import assert_model_sound, run_sessions
 from tests.property.graph_gen import Program
 
 #: The rewrites of the ONNX mode (``compiler.mode.onnx_mode``), with PyTensor's Python linker
@@ -90,43 +91,6 @@ class NoOracle(Exception):
     """PyTensor's result contradicts the graph's own types."""
 
 
-def unused_initializers(model: onnx.ModelProto) -> list[str]:
-    """Initializers (of the main graph or any subgraph) no node, subgraph or output reads."""
-    used: set[str] = set()
-    inits: list[str] = []
-
-    def walk(graph: onnx.GraphProto) -> None:
-        inits.extend(i.name for i in graph.initializer)
-        used.update(o.name for o in graph.output)
-        for node in graph.node:
-            used.update(node.input)
-            for attr in node.attribute:
-                for sub in [attr.g, *attr.graphs] if attr.type in (5, 10) else []:
-                    walk(sub)
-
-    walk(model.graph)
-    return [name for name in inits if name not in used]
-
-
-def ort_sessions(model_bytes: bytes) -> dict[str, Any]:
-    """ONNX Runtime sessions at the default optimization level and with all disabled."""
-    import onnxruntime as ort
-
-    sessions = {}
-    for label, level in [
-        ("ORT default", None),
-        ("ORT no-opt", ort.GraphOptimizationLevel.ORT_DISABLE_ALL),
-    ]:
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        if level is not None:
-            opts.graph_optimization_level = level
-        sessions[label] = ort.InferenceSession(
-            model_bytes, opts, providers=["CPUExecutionProvider"]
-        )
-    return sessions
-
-
 def check_fgraph(fgraph: FunctionGraph, feeds: dict[Any, np.ndarray]) -> Outcome:
     """The invariant for one FunctionGraph and its feeds (per graph input variable)."""
     try:
@@ -135,31 +99,23 @@ def check_fgraph(fgraph: FunctionGraph, feeds: dict[Any, np.ndarray]) -> Outcome
         return Outcome(Kind.NO_ORACLE, f"PyTensor: {type(exc).__name__}: {exc}")
     try:
         result = Compiler(CompileOptions(verify_each_pass=True)).compile(fgraph)
-        model = result.to_onnx()  # runs the full checker
+        model = result.to_bytes()  # to_onnx runs the full checker
     except UnsupportedOpError as exc:
         return Outcome(Kind.REFUSED, " ".join(str(exc).splitlines()[1:2]).strip())
     except Exception:
         return Outcome(Kind.CRASH, "compile: " + traceback.format_exc(limit=-4))
-    try:
-        onnx.checker.check_model(model, full_check=True)
-        unused = unused_initializers(model)
-        if unused:
-            return Outcome(Kind.CRASH, f"unused initializers {unused}")
-        sessions = ort_sessions(result.to_bytes())
-    except Exception:
-        return Outcome(Kind.CRASH, "model: " + traceback.format_exc(limit=-3))
     ordered = [
         np.asarray(feeds[var], dtype=arg.type.dtype)
         for var, arg in zip(result.input_vars, result.module.func.args, strict=True)
     ]
-    runs: dict[str, Any] = {}
-    for label, session in sessions.items():
-        try:
-            runs[label] = session.run(
-                result.output_names, dict(zip(result.input_names, ordered, strict=True))
-            )
-        except Exception:
-            return Outcome(Kind.CRASH, f"{label} run: " + traceback.format_exc(limit=-2))
+    named = dict(zip(result.input_names, ordered, strict=True))
+    try:
+        # The shared model check: full checker, no unused initializer or dead node, a session
+        # and a run at each ONNX Runtime optimization level.
+        sessions = assert_model_sound(model)
+        runs: dict[str, Any] = run_sessions(sessions, named, result.output_names)
+    except Exception:
+        return Outcome(Kind.CRASH, "model: " + traceback.format_exc(limit=-2))
     try:
         runs["interpreter"] = run_module(result.module, ordered)
     except Exception:
