@@ -459,7 +459,7 @@ def _erfc_positive(a: _Num) -> _Num:
 
 
 def erf64(x: _Num) -> _Num:
-    """erf(x): x T(x²)/U(x²) for |x| < 1, else ±(1 - erfc(|x|)). ≤ 2 ulp (float64) measured."""
+    """erf(x): x T(x²)/U(x²) for |x| < 1, else ±(1 - erfc(|x|)). ≤ 2.3 ulp (float64) measured."""
     a = x.unary("Abs")
     magnitude = _select(a.lt(1.0), _erf_small(a), 1.0 - _erfc_positive(a))
     return _keep_nan(x, magnitude * _sign_of(x))
@@ -599,7 +599,7 @@ def gammaln64(x: _Num) -> _Num:
     """log|Γ(x)|: the Taylor series at 2 on [1.5, 2.5) (relative accuracy at the zeros 1 and
     2), the recurrence below 10, Stirling's series from 10, the reflection
     log(π / |sin(π x)|) - log(-x) - lgamma(-x) below -1/2 (-x is exact, 1 - x would not be).
-    ≤ 4 ulp for x > 0 measured; below -1/2 ≤ 4 ulp of the terms' size."""
+    ≤ 6 ulp for x > 0 measured (5.8 near 1.46); below -1/2 ≤ 6 ulp of the terms' size."""
     reflect = x.lt(-0.5)
     y = _select(reflect, -x, x)
     positive = _lgamma_positive(y)
@@ -664,7 +664,7 @@ def trigamma64(x: _Num) -> _Num:
     """ψ'(x): the recurrence ψ'(y) = ψ'(y + 1) + 1/y² up to [10, 11) (positive terms, the
     small ones added first), the asymptotic series there, the reflection
     π² / sin²(π x) - ψ'(1 - x) for x < 0. +inf at the poles (0, negative integers, -inf, as
-    scipy). ≤ 4 ulp for x > 0 measured; for x < 0 ≤ 4 ulp of the terms' size."""
+    scipy). ≤ 6 ulp measured (for x < 0 of the terms' size)."""
     reflect = x.lt(0.0)
     y = _select(reflect, 1.0 - x, x)
     steps = int(_ASYMPTOTIC_FROM)
