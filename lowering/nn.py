@@ -21,10 +21,10 @@ import onnx_ir as oir
 
 from ir import ops
 from ir.core import Operation
+from ir.nn_math import axis_indices, interpolation_matrix, original_coords
 from ir.types import Dim
 from lowering.context import LoweringContext, LoweringUnsupported, supports
 from lowering.registry import lowers
-from nn.resize import axis_indices, interpolation_matrix, original_coords
 
 V = oir.Value
 

@@ -20,34 +20,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytensor.tensor as pt
-from numpy.lib.stride_tricks import sliding_window_view
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.scalar import upcast
 from pytensor.tensor.type import TensorType
 
+from ir.nn_math import axis_pads, conv2d_numpy
+from ir.nn_math import conv_out_size as _out_size
 from nn._utils import as_4d, explicit_pads, positive_pair, static
 
 _MODES = ("valid", "same", "full")
-
-
-def _axis_pads(padding, axis, size, k, s, d):
-    """(lo, hi) padding for one spatial axis given concrete (or symbolic) sizes."""
-    if padding == "same":
-        out = (size + s - 1) // s
-        total = np.maximum(0, (out - 1) * s + d * (k - 1) + 1 - size)
-        lo = total // 2
-        return lo, total - lo
-    if padding == "full":
-        return d * (k - 1), d * (k - 1)
-    return padding[axis]
-
-
-def _out_size(padding, axis, size, k, s, d):
-    if padding == "same":
-        return (size + s - 1) // s
-    lo, hi = _axis_pads(padding, axis, size, k, s, d)
-    return (size + lo + hi - d * (k - 1) - 1) // s + 1
 
 
 class Conv2D(Op):
@@ -116,7 +98,7 @@ class Conv2D(Op):
                 out_hw.append(None)
                 continue
             if self.padding != "same":
-                lo, hi = _axis_pads(self.padding, axis, size, k, s, d)
+                lo, hi = axis_pads(self.padding, axis, size, k, s, d)
                 if size + lo + hi < d * (k - 1) + 1:
                     raise ValueError(
                         f"conv2d: effective kernel size {d * (k - 1) + 1} (axis {axis + 2}) is "
@@ -148,48 +130,6 @@ class Conv2D(Op):
             for a in range(2)
         ]
         return [(xs[0], ws[0], *hw)]
-
-
-def conv2d_numpy(x, w, b, stride, padding, dilation, groups, filter_flip):
-    """Vectorised numpy reference used by :class:`Conv2D.perform`."""
-    x = np.asarray(x)
-    w = np.asarray(w)
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    if c != cg * groups or o % groups:
-        raise ValueError(f"conv2d: incompatible shapes x{x.shape}, w{w.shape} for groups={groups}")
-    if filter_flip:
-        w = w[:, :, ::-1, ::-1]
-    pads = [
-        _axis_pads(padding, a, (h, wd)[a], (kh, kw)[a], stride[a], dilation[a]) for a in range(2)
-    ]
-    pads = [(int(lo), int(hi)) for lo, hi in pads]
-    ct = np.result_type(x.dtype, w.dtype, np.float32 if x.dtype.kind in "iub" else x.dtype)
-    xp = np.pad(x.astype(ct, copy=False), ((0, 0), (0, 0), pads[0], pads[1]))
-    eh, ew = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
-    if xp.shape[2] < eh or xp.shape[3] < ew:
-        raise ValueError(
-            f"conv2d: effective kernel ({eh}, {ew}) larger than padded input {xp.shape[2:]}"
-        )
-    win = sliding_window_view(xp, (eh, ew), axis=(2, 3))
-    win = win[:, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]]
-    # win: (N, C, OH, OW, kh, kw)
-    oh, ow = win.shape[2], win.shape[3]
-    w = w.astype(ct, copy=False)
-    if groups == 1:
-        y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, OH, OW, O)
-        y = y.transpose(0, 3, 1, 2)
-    elif cg == 1 and o == groups:
-        # depthwise: one kernel per channel
-        y = np.einsum("nchwij,cij->nchw", win, w[:, 0], optimize=True)
-    else:
-        og = o // groups
-        wg = win.reshape(n, groups, cg, oh, ow, kh, kw)
-        kg = w.reshape(groups, og, cg, kh, kw)
-        y = np.einsum("ngchwij,gocij->ngohw", wg, kg, optimize=True).reshape(n, o, oh, ow)
-    if b is not None:
-        y = y + np.asarray(b).astype(ct, copy=False)[None, :, None, None]
-    return np.ascontiguousarray(y)
 
 
 def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1, groups=1, filter_flip=False):

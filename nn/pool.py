@@ -19,23 +19,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytensor.tensor as pt
-from numpy.lib.stride_tricks import sliding_window_view
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.tensor.type import TensorType
 
+from ir.nn_math import pool2d_numpy, pool_out_size
 from nn._utils import as_4d, explicit_pads, positive_pair, static
 
 
 def _pool_out_size(size, k, s, d, lo, hi, ceil_mode):
     """Output length along one axis (works on ints and on symbolic PyTensor scalars)."""
+    if isinstance(size, (int, np.integer)):
+        return pool_out_size(int(size), k, s, d, lo, hi, ceil_mode)
     span = size + lo + hi - d * (k - 1) - 1
     if not ceil_mode:
         return span // s + 1
     out = (span + s - 1) // s + 1
     # drop the last window if it starts beyond the input + left padding
-    if isinstance(out, (int, np.integer)) and isinstance(size, (int, np.integer)):
-        return int(out - 1) if (out - 1) * s >= size + lo else int(out)
     return pt.switch(pt.ge((out - 1) * s, size + lo), out - 1, out)
 
 
@@ -121,43 +121,6 @@ class Pool2D(Op):
     def infer_shape(self, node, input_shapes):
         n, c, h, w = input_shapes[0]
         return [(n, c, *self._out_hw(h, w))]
-
-
-def pool2d_numpy(x, mode, kernel_size, stride, padding, dilation, ceil_mode, count_include_pad):
-    """Vectorised numpy implementation used by :class:`Pool2D.perform`."""
-    x = np.asarray(x)
-    _, _, h, w = x.shape
-    sizes = (h, w)
-    outs = [
-        _pool_out_size(sizes[a], kernel_size[a], stride[a], dilation[a], *padding[a], ceil_mode)
-        for a in range(2)
-    ]
-    effs = [dilation[a] * (kernel_size[a] - 1) + 1 for a in range(2)]
-    if min(outs) < 1:
-        raise ValueError(f"pool2d: kernel larger than padded input {x.shape}")
-    # total extent needed, including ceil_mode overhang past the right padding
-    pads = []
-    for a in range(2):
-        lo, hi = padding[a]
-        need = (outs[a] - 1) * stride[a] + effs[a] - (sizes[a] + lo)
-        pads.append((lo, max(hi, need)))
-    fill = (-np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min) if mode == "max" else 0
-    xp = np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=fill)
-    win = sliding_window_view(xp, tuple(effs), axis=(2, 3))
-    win = win[:, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]]
-    win = win[:, :, : outs[0], : outs[1]]
-    if mode == "max":
-        return np.ascontiguousarray(win.max(axis=(4, 5)))
-    total = win.sum(axis=(4, 5), dtype=np.float64 if x.dtype == np.float64 else None)
-    counts = []
-    for a in range(2):
-        lo, hi = padding[a]
-        start = np.arange(outs[a]) * stride[a] - lo
-        end = np.minimum(start + effs[a], sizes[a] + hi)
-        cnt = end - start if count_include_pad else np.minimum(end, sizes[a]) - np.maximum(start, 0)
-        counts.append(cnt)
-    div = np.outer(counts[0], counts[1]).astype(x.dtype)
-    return np.ascontiguousarray(total / div)
 
 
 def _pool(mode, x, kernel_size, stride, padding, dilation, ceil_mode, count_include_pad):

@@ -21,116 +21,31 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.tensor.type import TensorType
 
+from ir.nn_math import (
+    COORD_MODES,
+    CUBIC_A,
+    MODES,
+    NEAREST_MODES,
+    axis_indices,
+    interpolation_matrix,
+    original_coords,
+    resize2d_numpy,
+)
 from nn._utils import as_4d, static
 
-MODES = ("nearest", "linear", "cubic")
-COORD_MODES = (
-    "half_pixel",
-    "half_pixel_symmetric",
-    "pytorch_half_pixel",
-    "align_corners",
-    "asymmetric",
-)  # opset 18 set minus tf_crop_and_resize (needs an ROI)
-NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
-CUBIC_A = -0.75
-
-
-def original_coords(n_out, n_in, scale, ctm):
-    x = np.arange(n_out, dtype=np.float64)
-    length = scale * n_in  # "length_resized" as a float, as in the ONNX reference
-    if ctm == "half_pixel":
-        return (x + 0.5) / scale - 0.5
-    if ctm == "half_pixel_symmetric":
-        adjustment = n_out / length
-        offset = n_in / 2 * (1 - adjustment)
-        return offset + (x + 0.5) / scale - 0.5
-    if ctm == "pytorch_half_pixel":
-        if length == 1:
-            return np.full_like(x, -0.5)
-        return (x + 0.5) / scale - 0.5
-    if ctm == "align_corners":
-        if length == 1:
-            return np.zeros_like(x)
-        return x * (n_in - 1) / (length - 1)
-    if ctm == "asymmetric":
-        return x / scale
-    raise ValueError(ctm)
-
-
-def _cubic_coeffs(r, a=CUBIC_A):
-    t = r + 1
-    u = 1 - r
-    v = u + 1
-    return np.stack(
-        [
-            ((a * t - 5 * a) * t + 8 * a) * t - 4 * a,
-            ((a + 2) * r - (a + 3)) * r * r + 1,
-            ((a + 2) * u - (a + 3)) * u * u + 1,
-            ((a * v - 5 * a) * v + 8 * a) * v - 4 * a,
-        ],
-        axis=-1,
-    )
-
-
-def axis_indices(n_out, n_in, scale, mode, ctm, nearest_mode):
-    """(idx, weights) with idx, weights of shape (n_out, taps) for one axis."""
-    xo = original_coords(n_out, n_in, scale, ctm)
-    base = np.floor(xo)
-    r = xo - base
-    base = base.astype(np.int64)
-    integer = r == 0
-    if mode == "nearest":
-        if nearest_mode == "round_prefer_floor":
-            up = r > 0.5
-        elif nearest_mode == "round_prefer_ceil":
-            up = r >= 0.5
-        elif nearest_mode == "floor":
-            up = np.zeros_like(integer)
-        else:  # ceil
-            up = ~integer
-        idx = base + np.where(integer, 0, up.astype(np.int64))
-        return np.clip(idx, 0, n_in - 1)[:, None], np.ones((n_out, 1))
-    if mode == "linear":
-        idx = base[:, None] + np.arange(2)
-        w = np.stack([1 - r, r], axis=-1)
-    else:
-        idx = base[:, None] + np.arange(-1, 3)
-        w = _cubic_coeffs(r)
-    return np.clip(idx, 0, n_in - 1), w
-
-
-def interpolation_matrix(n_out, n_in, scale, mode, ctm):
-    idx, w = axis_indices(n_out, n_in, scale, mode, ctm, None)
-    m = np.zeros((n_out, n_in))
-    np.add.at(m, (np.repeat(np.arange(n_out), idx.shape[1]), idx.ravel()), w.ravel())
-    return m
-
-
-def resize2d_numpy(x, scales, sizes, mode, ctm, nearest_mode):
-    """ONNX Resize of the last two axes of an NCHW array by ``scales`` or to ``sizes``
-    (exactly one is not None): the reference :class:`Resize2D.perform` and the compiler's
-    interpreter share."""
-    x = np.asarray(x)
-    h, w = x.shape[2:]
-    if sizes is not None:
-        (oh, ow), (sh, sw) = sizes, (sizes[0] / h, sizes[1] / w)
-    else:
-        (sh, sw) = scales
-        oh, ow = math.floor(h * sh), math.floor(w * sw)
-    if mode == "nearest":
-        ih, _ = axis_indices(oh, h, sh, "nearest", ctm, nearest_mode)
-        iw, _ = axis_indices(ow, w, sw, "nearest", ctm, nearest_mode)
-        return np.ascontiguousarray(x[:, :, ih[:, 0][:, None], iw[:, 0][None, :]])
-    mh = interpolation_matrix(oh, h, sh, mode, ctm)
-    mw = interpolation_matrix(ow, w, sw, mode, ctm)
-    ct = np.float64 if x.dtype.kind != "f" else x.dtype
-    y = np.einsum(
-        "nchw,Hh,Ww->ncHW", x.astype(ct, copy=False), mh.astype(ct), mw.astype(ct), optimize=True
-    )
-    if x.dtype.kind in "iu":
-        info = np.iinfo(x.dtype)
-        y = np.clip(np.rint(y), info.min, info.max)
-    return np.ascontiguousarray(y).astype(x.dtype, copy=False)
+__all__ = [
+    "COORD_MODES",
+    "CUBIC_A",
+    "MODES",
+    "NEAREST_MODES",
+    "Resize2D",
+    "axis_indices",
+    "interpolation_matrix",
+    "original_coords",
+    "resize",
+    "resize2d_numpy",
+    "upsample_nearest2d",
+]
 
 
 class Resize2D(Op):

@@ -8,9 +8,7 @@ import numpy as np
 from ir import ops
 from ir.core import Operation
 from ir.interpreter import implements
-from nn.conv import conv2d_numpy
-from nn.pool import pool2d_numpy
-from nn.resize import resize2d_numpy
+from ir.nn_math import conv2d_numpy, pool2d_numpy, resize2d_numpy
 
 
 def _pairs(flat) -> tuple[tuple[int, int], tuple[int, int]]:
