@@ -311,6 +311,12 @@ class Operation:
     def __repr__(self) -> str:
         return f"<{self.NAME} {', '.join(str(r.type) for r in self.results)}>"
 
+    def __str__(self) -> str:
+        """The op (and its regions) as IR text; ``repr`` stays one short line."""
+        from ir.printer import print_operation  # the printer imports this module
+
+        return print_operation(self)
+
 
 OP_REGISTRY: dict[str, type[Operation]] = {}
 
@@ -512,6 +518,15 @@ class Function(Block):
     def outputs(self) -> tuple[Value, ...]:
         return tuple(self.terminator.operands)
 
+    def __str__(self) -> str:
+        """The function as IR text (what ``ir.parser`` reads back)."""
+        from ir.printer import print_function  # the printer imports this module
+
+        return print_function(self)
+
+    def __repr__(self) -> str:
+        return f"<Function @{self.name}: {len(self.args)} args, {self.num_ops} ops>"
+
     @property
     def output_names(self) -> list[str]:
         return self.terminator.names
@@ -558,3 +573,12 @@ class Module:
     def __len__(self) -> int:
         """Number of ops, those in regions included (terminators excluded)."""
         return self.func.num_nested_ops()
+
+    def __str__(self) -> str:
+        """The module as IR text (what ``ir.parser.parse_module`` reads back)."""
+        from ir.printer import print_module  # the printer imports this module
+
+        return print_module(self)
+
+    def __repr__(self) -> str:
+        return f"<Module @{self.func.name}: {len(self)} ops>"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from ir.attributes import format_attr, format_dense
 from ir.core import Block, Function, Module, Operation, Return, Value, Yield
@@ -93,7 +94,28 @@ def _print_block(
     elide: int | None,
     op_lines: dict[Operation, int] | None = None,
 ) -> None:
-    for op in block.ops:
+    _print_ops(block.ops, namer, indent, lines, elide, op_lines)
+
+
+def print_operation(op: Operation, *, elide_constants_above: int | None = None) -> str:
+    """One op and its regions as text, its values numbered on their own (``str(op)``)."""
+    lines: list[str] = []
+    namer = Namer()
+    for value in op.operands:  # values from outside the op are named first, as in a function
+        namer.define(value)
+    _print_ops([op], namer, "", lines, elide_constants_above)
+    return "\n".join(lines)
+
+
+def _print_ops(
+    ops: Iterable[Operation],
+    namer: Namer,
+    indent: str,
+    lines: list[str],
+    elide: int | None,
+    op_lines: dict[Operation, int] | None = None,
+) -> None:
+    for op in ops:
         if op_lines is not None:
             op_lines[op] = len(lines)
         head = indent + print_op(op, namer, elide)

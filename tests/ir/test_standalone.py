@@ -23,3 +23,22 @@ def test_import_does_not_load_pytensor_or_nn(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "", f"import {module} loaded {out}"
+
+
+_TEXT = """func @main(%x: f32[2]) {
+  %0 = tir.neg %x : f32[2]
+  return %0 : "y"
+}
+"""
+
+
+def test_str_prints_ir_text_and_repr_stays_short() -> None:
+    from ir.parser import parse_module
+
+    module = parse_module(_TEXT)
+    assert str(module) == _TEXT
+    assert str(module.func) == _TEXT
+    op = next(iter(module.func.ops))
+    assert str(op) == "%0 = tir.neg %x : f32[2]"
+    assert repr(module) == "<Module @main: 1 ops>"
+    assert repr(module.func) == "<Function @main: 1 args, 1 ops>"
