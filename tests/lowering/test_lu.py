@@ -6,6 +6,7 @@ inputs."""
 from __future__ import annotations
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
 import pytest
 from hypothesis import given, settings
@@ -118,3 +119,46 @@ def test_solve_det_property(n, batch, cond, dtype, seed) -> None:
     sign, logdet = L.slogdet(x)
     rtol = 1e-12 * n * cond if dtype == "float64" else 1e-4 * n
     assert_matches_pytensor(fgraph_of([x], [sign, logdet]), [value], rtol=rtol, atol=rtol)
+
+
+def test_gradients_of_det_slogdet_inverse_solve() -> None:
+    rng = np.random.default_rng(5)
+    a = pt.matrix("a")
+    b = pt.vector("b")
+    cost = L.det(a) + L.slogdet(a)[1] + L.inv(a).sum() + L.solve(a, b).sum()
+    grads = pytensor.grad(cost, [a, b])
+    value = conditioned(rng, (4, 4), 10.0)
+    assert_matches_pytensor(fgraph_of([a, b], grads), [value, rng.normal(size=4)], rtol=1e-10)
+
+
+def test_blockwise_broadcasts_batches() -> None:
+    rng = np.random.default_rng(6)
+    a = pt.tensor3("a")
+    b = pt.matrix("b")
+    outs = [L.solve(a, b), L.det(a), L.inv(a), *L.lu(a)]
+    assert_matches_pytensor(
+        fgraph_of([a, b], outs), [rng.normal(size=(3, 4, 4)), rng.normal(size=(4, 2))]
+    )
+
+
+def test_kalman_step_and_least_squares() -> None:
+    rng = np.random.default_rng(7)
+    p, h, r, x, y = pt.matrix("P"), pt.matrix("H"), pt.matrix("R"), pt.vector("x"), pt.vector("y")
+    s = h @ p @ h.T + r
+    gain = L.solve(s.T, (p @ h.T).T).T  # K = P H^T S^-1
+    x_new = x + gain @ (y - h @ x)
+    p_new = p - gain @ s @ gain.T
+    m = rng.normal(size=(4, 4))
+    feeds = [
+        m @ m.T + np.eye(4),
+        rng.normal(size=(2, 4)),
+        np.eye(2),
+        rng.normal(size=4),
+        rng.normal(size=2),
+    ]
+    assert_matches_pytensor(fgraph_of([p, h, r, x, y], [x_new, p_new]), feeds, rtol=1e-10)
+    xm, yv = pt.matrix("X"), pt.vector("yv")
+    beta = L.solve(xm.T @ xm, xm.T @ yv)
+    assert_matches_pytensor(
+        fgraph_of([xm, yv], [beta]), [rng.normal(size=(20, 3)), rng.normal(size=20)], rtol=1e-10
+    )
