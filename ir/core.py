@@ -204,6 +204,17 @@ class Operation:
                 _define(cls, name, property(lambda op, i=index: op.operands[i]))
         for name in cls.ATTRS:
             _define(cls, name, property(lambda op, n=name: op.attributes.get(n)))
+        known = OP_REGISTRY.get(cls.NAME)
+        # Re-importing the same class (a module reload) is fine; a second op under a name
+        # already taken would silently replace the first for the parser and the passes.
+        if known is not None and (known.__module__, known.__qualname__) != (
+            cls.__module__,
+            cls.__qualname__,
+        ):
+            raise TypeError(
+                f"{cls.__name__}: op name {cls.NAME!r} is already registered by "
+                f"{known.__module__}.{known.__qualname__}"
+            )
         OP_REGISTRY[cls.NAME] = cls
 
     def __init__(

@@ -192,9 +192,11 @@ class PassManager:
         self.passes = list(passes)
         self.verify_each = verify_each
         self.instrumentations = list(instrumentations)
+        #: What the last ``run`` did (each run starts afresh: nothing carries between runs).
         self.stats: list[PassStats] = []
 
     def run(self, module: Module) -> list[PassStats]:
+        self.stats = []
         for inst in self.instrumentations:
             inst.before_pipeline(module)
         done: list[str] = []
@@ -204,6 +206,7 @@ class PassManager:
                 inst.before_pass(p.NAME, module)
             before = num_ops
             start = time.perf_counter()
+            p.counters = {}  # a pass object reused by a second run counts that run alone
             try:
                 p.check_preconditions(module)
                 changed = bool(p.run(module))

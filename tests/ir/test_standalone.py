@@ -42,3 +42,24 @@ def test_str_prints_ir_text_and_repr_stays_short() -> None:
     assert str(op) == "%0 = tir.neg %x : f32[2]"
     assert repr(module) == "<Module @main: 1 ops>"
     assert repr(module.func) == "<Function @main: 1 args, 1 ops>"
+
+
+def test_registering_a_taken_op_name_is_an_error() -> None:
+    from ir.core import Operation
+
+    with pytest.raises(TypeError, match=r"'tir\.neg' is already registered"):
+
+        class AnotherNeg(Operation):
+            NAME = "tir.neg"
+            OPERANDS = ("x",)
+
+
+def test_pass_manager_keeps_no_state_between_runs() -> None:
+    from ir.parser import parse_module
+    from passes import PassManager, make_passes
+
+    manager = PassManager(make_passes(["canonicalize", "dce"]))
+    first = [(s.name, s.counters) for s in manager.run(parse_module(_TEXT))]
+    second = [(s.name, s.counters) for s in manager.run(parse_module(_TEXT))]
+    assert first == second
+    assert len(manager.stats) == 2
