@@ -1,0 +1,278 @@
+"""export_logp / export_expand on canonical PyMC models against PyMC's own compiled functions."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pymc as pm
+import pytensor.tensor as pt
+import pytest
+from pymc.blocking import DictToArrayBijection, RaveledVars
+
+from compiler import UnsupportedOpError
+from compiler.pymc import LAYOUT_KEY, Layout, export_expand, export_logp, read_layout
+from tests.compiler.test_unsupported import no_translation
+
+RTOL = 1e-12
+N = 40
+
+
+def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=N)
+    return x, 1.0 + 2.0 * x + rng.normal(size=N)
+
+
+def linear_regression() -> pm.Model:
+    x, y = _data()
+    with pm.Model() as model:
+        a = pm.Normal("a", 0, 10)
+        b = pm.Normal("b", 0, 10)
+        s = pm.HalfNormal("s", 1)
+        pm.Normal("y", a + b * x, s, observed=y)
+    return model
+
+
+def hierarchical() -> pm.Model:
+    rng = np.random.default_rng(1)
+    group = rng.integers(0, 5, size=N)
+    y = rng.normal(group * 0.5, 1.0)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0, 5)
+        tau = pm.HalfNormal("tau", 2)
+        z = pm.Normal("z", 0, 1, shape=5)
+        group_mu = pm.Deterministic("group_mu", mu + tau * z)
+        sigma = pm.LogNormal("sigma", 0, 1)
+        pm.Normal("y", group_mu[group], sigma, observed=y)
+    return model
+
+
+def logistic() -> pm.Model:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(N, 3))
+    y = rng.integers(0, 2, size=N)
+    with pm.Model() as model:
+        w = pm.Normal("w", 0, 1, shape=3)
+        c = pm.Normal("c", 0, 1)
+        pm.Bernoulli("y", logit_p=pt.dot(x, w) + c, observed=y)
+    return model
+
+
+def mixture() -> pm.Model:
+    rng = np.random.default_rng(3)
+    y = np.concatenate([rng.normal(-2, 1, N // 2), rng.normal(2, 1, N // 2)])
+    with pm.Model() as model:
+        w = pm.Dirichlet("w", np.ones(2))
+        mu = pm.Normal("mu", [-1.0, 1.0], 2, shape=2)
+        s = pm.HalfNormal("s", 1, shape=2)
+        pm.NormalMixture("y", w=w, mu=mu, sigma=s, observed=y)
+    return model
+
+
+def poisson() -> pm.Model:
+    y = np.random.default_rng(4).poisson(3.0, size=N)
+    with pm.Model() as model:
+        lam = pm.Gamma("lam", 2, 1)
+        pm.Poisson("y", lam, observed=y)
+    return model
+
+
+def negative_binomial() -> pm.Model:
+    y = np.random.default_rng(5).poisson(4.0, size=N)
+    with pm.Model() as model:
+        mu = pm.LogNormal("mu", 1, 1)
+        alpha = pm.HalfNormal("alpha", 5)
+        pm.NegativeBinomial("y", mu=mu, alpha=alpha, observed=y)
+    return model
+
+
+def gamma_likelihood() -> pm.Model:
+    y = np.random.default_rng(6).gamma(2.0, 1.5, size=N)
+    with pm.Model() as model:
+        a = pm.HalfNormal("a", 3)
+        b = pm.Uniform("b", 0.01, 10)
+        pm.Gamma("y", alpha=a, beta=b, observed=y)
+    return model
+
+
+def beta_likelihood() -> pm.Model:
+    y = np.random.default_rng(7).beta(2.0, 3.0, size=N)
+    with pm.Model() as model:
+        a = pm.LogNormal("a", 0, 1)
+        b = pm.LogNormal("b", 0, 1)
+        pm.Beta("y", a, b, observed=y)
+    return model
+
+
+def student_t() -> pm.Model:
+    x, y = _data(8)
+    with pm.Model() as model:
+        a = pm.Normal("a", 0, 10)
+        nu = pm.Gamma("nu", 2, 0.1)
+        s = pm.HalfNormal("s", 1)
+        pm.StudentT("y", nu=nu, mu=a * x, sigma=s, observed=y)
+    return model
+
+
+def with_data() -> pm.Model:
+    x, y = _data(9)
+    with pm.Model() as model:
+        xd = pm.Data("xd", x)
+        yd = pm.Data("yd", y)
+        a = pm.Normal("a", 0, 10)
+        b = pm.Normal("b", 0, 10, shape=2)
+        s = pm.Uniform("s", 0, 20)
+        pm.Normal("y", a + b[0] * xd + b[1] * xd**2, s, observed=yd)
+    return model
+
+
+MODELS: dict[str, Callable[[], pm.Model]] = {
+    f.__name__: f
+    for f in (
+        linear_regression, hierarchical, logistic, mixture, poisson, negative_binomial,
+        gamma_likelihood, beta_likelihood, student_t, with_data,
+    )
+}  # fmt: skip
+
+
+def _points(model: pm.Model, count: int = 3) -> list[np.ndarray]:
+    start = DictToArrayBijection.map(model.initial_point()).data
+    rng = np.random.default_rng(11)
+    return [start + 0.5 * rng.normal(size=start.size) for _ in range(count)]
+
+
+def _export(model: pm.Model, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return export_logp(model, **kwargs)
+
+
+def _assert_close(ours: np.ndarray, reference: np.ndarray) -> None:
+    reference = np.asarray(reference)
+    scale = max(float(np.max(np.abs(reference))), 1e-300)
+    np.testing.assert_allclose(ours, reference, rtol=RTOL, atol=RTOL * scale)
+
+
+@pytest.mark.parametrize("jacobian", [True, False])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_logp_and_dlogp_match_pymc(name: str, jacobian: bool) -> None:
+    model = MODELS[name]()
+    result = _export(model, jacobian=jacobian)
+    assert result.input_names == ["theta"] and result.output_names == ["logp", "dlogp"]
+    logp = model.compile_logp(jacobian=jacobian)
+    dlogp = model.compile_dlogp(jacobian=jacobian)
+    info = DictToArrayBijection.map(model.initial_point()).point_map_info
+    for theta in _points(model):
+        point = DictToArrayBijection.rmap(RaveledVars(theta, info))  # PyMC's own unraveling
+        ours_logp, ours_dlogp = result.run(theta)
+        assert ours_logp.dtype == np.float64 and ours_dlogp.shape == theta.shape
+        _assert_close(ours_logp, logp(point))
+        _assert_close(ours_dlogp, dlogp(point))
+
+
+def test_one_input_per_variable_and_no_gradient() -> None:
+    model = hierarchical()
+    result = _export(model, one_input_per_variable=True, gradient=False)
+    assert result.input_names == [v.name for v in model.value_vars]
+    assert result.output_names == ["logp"]
+    theta = _points(model, 1)[0]
+    values = result.layout.unravel(theta)
+    (ours,) = result.run(*values.values())
+    _assert_close(ours, model.compile_logp()(values))
+
+
+def test_data_as_inputs_swaps_data_without_recompiling() -> None:
+    model = with_data()
+    result = _export(model, data_as_inputs=True)
+    assert result.input_names == ["theta", "xd", "yd"]
+    theta = _points(model, 1)[0]
+    new_x, new_y = _data(12)
+    logp_before = result.run(theta)[0]
+    ours = result.run(theta, xd=new_x, yd=new_y)
+    with model:
+        pm.set_data({"xd": new_x, "yd": new_y})
+    point = result.layout.unravel(theta)
+    _assert_close(ours[0], model.compile_logp()(point))
+    _assert_close(ours[1], model.compile_dlogp()(point))
+    assert not np.isclose(ours[0], logp_before)
+    # by default the data are weights: no data input
+    assert _export(model).input_names == ["theta"]
+
+
+def test_layout_matches_pymc_raveling_and_round_trips(tmp_path) -> None:
+    model = hierarchical()
+    result = _export(model)
+    layout = result.layout
+    info = DictToArrayBijection.map(model.initial_point()).point_map_info
+    assert [(v.value_name, v.shape, v.dtype) for v in layout.variables] == [
+        (name, shape, str(dtype)) for name, shape, _, dtype in info
+    ]
+    assert [v.transform for v in layout.variables] == [None, "LogTransform", None, "LogTransform"]
+    assert [v.name for v in layout.variables] == ["mu", "tau", "z", "sigma"]
+    assert [(v.start, v.stop) for v in layout.variables] == [(0, 1), (1, 2), (2, 7), (7, 8)]
+    assert layout.size == 8
+    path = result.save(tmp_path / "logp.onnx")
+    loaded = onnx.load(path)
+    assert read_layout(loaded) == layout
+    assert Layout.from_json(layout.to_json()) == layout
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    meta = session.get_modelmeta().custom_metadata_map
+    assert Layout.from_json(meta[LAYOUT_KEY]) == layout
+
+
+def test_expand_gives_constrained_values_and_deterministics() -> None:
+    model = hierarchical()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = export_expand(model)
+    assert result.output_names == ["mu", "tau", "z", "sigma", "group_mu"]
+    theta = _points(model, 1)[0]
+    point = result.layout.unravel(theta)
+    wanted = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
+    reference = model.compile_fn(wanted, inputs=model.value_vars, point_fn=False)(*point.values())
+    for ours, ref in zip(result.run(theta), reference, strict=True):
+        _assert_close(ours, ref)
+    np.testing.assert_allclose(result.run(theta)[1], np.exp(point["tau_log__"]), rtol=1e-15)
+
+
+def test_refused_model_lists_the_ops() -> None:
+    with pm.Model() as model:
+        x = pm.Uniform("x", -0.5, 0.5)
+        pm.Potential("p", no_translation(x**2).sum())  # an op no rule translates
+    with pytest.raises(UnsupportedOpError) as info:
+        _export(model, gradient=False).to_onnx()  # the op has no gradient either
+    assert any("NoTranslation" in op.op for op in info.value.ops)
+    assert "NoTranslation" in str(info.value)
+
+
+def _metropolis(logp: Callable[[np.ndarray], float], start: np.ndarray, steps: int = 200):
+    """Random-walk Metropolis: the same seed gives the same proposals and uniforms."""
+    rng = np.random.default_rng(123)
+    x, lp = start.copy(), float(logp(start))
+    chain, accepted = [], []
+    for _ in range(steps):
+        proposal = x + 0.3 * rng.normal(size=x.size)
+        lp_new = float(logp(proposal))
+        accept = np.log(rng.uniform()) < lp_new - lp
+        if accept:
+            x, lp = proposal, lp_new
+        chain.append(x.copy())
+        accepted.append(bool(accept))
+    return np.array(chain), accepted
+
+
+def test_metropolis_chain_is_the_same_with_onnx_and_pytensor() -> None:
+    model = hierarchical()
+    result = _export(model, gradient=False)
+    start = DictToArrayBijection.map(model.initial_point()).data
+    reference = model.logp_dlogp_function(ravel_inputs=True)
+    reference.set_extra_values({})
+    ours_chain, ours_accepted = _metropolis(lambda t: result.run(t)[0], start)
+    ref_chain, ref_accepted = _metropolis(lambda t: reference(t)[0], start)
+    assert ours_accepted == ref_accepted
+    assert 0 < sum(ours_accepted) < len(ours_accepted)
+    np.testing.assert_array_equal(ours_chain, ref_chain)
