@@ -1,6 +1,14 @@
-"""PyTensor → ONNX compiler: ``Compiler().compile(fgraph).to_onnx()``."""
+"""PyTensor → ONNX compiler: ``compile_graph(inputs, outputs).save("model.onnx")`` or
+``Compiler(options).compile(fgraph).to_onnx()``."""
 
-from compiler.driver import CompileOptions, Compiler, CompileResult, CompileStats
+from compiler.driver import (
+    CompileOptions,
+    Compiler,
+    CompileResult,
+    CompileStats,
+    compile_graph,
+    graph_from,
+)
 from compiler.errors import (
     CompileError,
     InvalidGraphError,
@@ -13,4 +21,5 @@ from compiler.verify import VerifyReport
 __all__ = [
     "CompileError", "CompileOptions", "CompileResult", "CompileStats", "Compiler",
     "InvalidGraphError", "OptionError", "UnsupportedOp", "UnsupportedOpError", "VerifyReport",
+    "compile_graph", "graph_from",
 ]  # fmt: skip

@@ -22,14 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-from pytensor.compile.sharedvalue import SharedVariable
-from pytensor.graph.basic import Variable
 from pytensor.graph.fg import FunctionGraph
-from pytensor.graph.traversal import graph_inputs
-from pytensor.graph.utils import MissingInputError
 
-from compiler.driver import CompileOptions, Compiler, CompileResult
-from compiler.errors import CompileError, OptionError
+from compiler.driver import CompileOptions, Compiler, CompileResult, graph_from
+from compiler.errors import CompileError, InvalidGraphError, OptionError
 from compiler.files import write_atomically
 from compiler.show import ShowError, picture_format, picture_of_file, render, to_dot
 from compiler.verify import DEFAULT_DIM_SIZE, random_arrays
@@ -99,11 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compile PyTensor graphs to ONNX (opset 18); tools around the compiler.",
         epilog="Exit codes: 0 ok, 1 error in the input, 2 usage error, 3 internal error.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compile_command(commands)
     _add_opt_command(commands)
     _add_show_command(commands)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (``pyproject.toml``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pytensor-onnx")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def _command(
@@ -277,20 +284,11 @@ def graph_of(built: Any, builder_name: str = "builder") -> FunctionGraph:
             f"{builder_name}() returned {type(built).__name__}; expected (inputs, outputs) "
             "or a FunctionGraph"
         )
-    inputs, outputs = (list(v) if isinstance(v, list | tuple) else [v] for v in built)
-    for var in (*inputs, *outputs):
-        if not isinstance(var, Variable):
-            raise InputError(
-                f"{builder_name}() returned {var!r} among its inputs or outputs; expected "
-                "PyTensor variables"
-            )
-    shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable) and v not in inputs]
     try:
-        return FunctionGraph(inputs + shared, outputs, clone=True)
-    except MissingInputError as e:
-        message = str(e).split("\n")[0]
+        return graph_from(*built)
+    except InvalidGraphError as e:
         raise InputError(
-            f"the outputs of {builder_name}() need a value not in its inputs: {message}"
+            f"{builder_name}() returned a graph that cannot be compiled: {e}"
         ) from None
 
 

@@ -20,6 +20,8 @@ import onnx_ir as oir
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Variable
 from pytensor.graph.fg import FunctionGraph
+from pytensor.graph.traversal import graph_inputs
+from pytensor.graph.utils import MissingInputError
 
 from compiler.errors import CompileError, InvalidGraphError, OptionError
 from compiler.external_data import PROTOBUF_LIMIT, with_external_data
@@ -381,9 +383,20 @@ class Compiler:
             )
 
     @_cyclic_gc_paused
-    def compile(self, fgraph: FunctionGraph) -> CompileResult:
-        """Translate and optimize ``fgraph`` (left unmodified); lowering to ONNX happens in
-        ``CompileResult.to_onnx``."""
+    def compile(
+        self,
+        fgraph: FunctionGraph | None = None,
+        *,
+        outputs: Variable | Sequence[Variable] | None = None,
+        inputs: Variable | Sequence[Variable] = (),
+    ) -> CompileResult:
+        """Translate and optimize ``fgraph`` (left unmodified), or the graph from ``inputs``
+        to ``outputs`` (shared variables found by themselves, see :func:`graph_from`);
+        lowering to ONNX happens in ``CompileResult.to_onnx``."""
+        if outputs is not None:
+            if fgraph is not None:
+                raise CompileError("Compiler.compile takes a FunctionGraph or outputs=, not both")
+            fgraph = graph_from(inputs, outputs)
         if not isinstance(fgraph, FunctionGraph):
             raise CompileError(
                 f"Compiler.compile takes a pytensor FunctionGraph, got {type(fgraph).__name__}"
@@ -452,6 +465,42 @@ class Compiler:
         if recorder is not None:
             out.append(recorder)
         return out
+
+
+def graph_from(
+    inputs: Variable | Sequence[Variable], outputs: Variable | Sequence[Variable]
+) -> FunctionGraph:
+    """The FunctionGraph from ``inputs`` to ``outputs`` (each a variable or a sequence of them),
+    with the shared variables (weights) the outputs use added as inputs after ``inputs``. The
+    user's variables are not modified (the graph is a clone). A value the outputs need that is
+    neither given nor shared raises ``InvalidGraphError``."""
+    ins = list(inputs) if isinstance(inputs, Sequence) else [inputs]
+    outs = list(outputs) if isinstance(outputs, Sequence) else [outputs]
+    for var in (*ins, *outs):
+        if not isinstance(var, Variable):
+            raise InvalidGraphError(
+                f"expected PyTensor variables as inputs and outputs, got {var!r}"
+            )
+    shared = [v for v in graph_inputs(outs) if isinstance(v, SharedVariable) and v not in ins]
+    try:
+        return FunctionGraph(ins + shared, outs, clone=True)
+    except MissingInputError as e:
+        message = str(e).split("\n")[0]
+        raise InvalidGraphError(
+            f"the outputs need a value not in its inputs (neither given nor shared): {message}"
+        ) from None
+
+
+def compile_graph(
+    inputs: Variable | Sequence[Variable],
+    outputs: Variable | Sequence[Variable],
+    options: CompileOptions | None = None,
+    **overrides: Any,
+) -> CompileResult:
+    """Compile the graph from ``inputs`` to ``outputs``; its shared variables become
+    initializers (or inputs, with ``shared_as_inputs``). ``overrides`` are ``CompileOptions``
+    fields: ``compile_graph([x], [y], pipeline=[...]).save("m.onnx")``."""
+    return Compiler(options, **overrides).compile(outputs=outputs, inputs=inputs)
 
 
 def _check_dim_names(dim_names: Mapping[str, Mapping[int, str]]) -> None:

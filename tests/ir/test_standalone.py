@@ -63,3 +63,27 @@ def test_pass_manager_keeps_no_state_between_runs() -> None:
     second = [(s.name, s.counters) for s in manager.run(parse_module(_TEXT))]
     assert first == second
     assert len(manager.stats) == 2
+
+
+def test_compile_graph_finds_shared_variables() -> None:
+    import numpy as np
+    import pytensor
+    import pytensor.tensor as pt
+
+    from compiler import Compiler, compile_graph
+
+    x = pt.matrix("x", dtype="float64")
+    w = pytensor.shared(np.arange(6.0).reshape(3, 2), name="w")
+    y = pt.tanh(x @ w)
+    feed = np.linspace(-1, 1, 12).reshape(4, 3)
+    expected = np.tanh(feed @ np.arange(6.0).reshape(3, 2))
+    for result in (compile_graph([x], [y]), Compiler().compile(outputs=y, inputs=x)):
+        (got,) = result.run(feed)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_ptonnx_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "compiler", "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("ptonnx ")
