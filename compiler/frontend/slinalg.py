@@ -253,13 +253,13 @@ def import_solve(op: Solve, node: Apply, imp: Importer) -> list[Value]:
     """Solve(assume_a='pos'): scipy's posv, the Cholesky factor of a's ``lower`` (or upper)
     triangle then cho_solve; a matrix that is not positive definite gives all NaN (scipy raises
     LinAlgError and PyTensor's perform fills NaN: in a's shape there, a PyTensor bug for vector
-    right-hand sides; here in the output's shape). Other ``assume_a`` are refused."""
+    right-hand sides; here in the output's shape). 'gen', 'sym' and 'her' are nlinalg's LU
+    solve; 'tridiagonal' and 'banded' are refused."""
     if op.assume_a in ("gen", "sym", "her"):
         from compiler.frontend.nlinalg import import_solve_general  # LU; nlinalg imports this
 
         return import_solve_general(op, node, imp)
     if op.assume_a != "pos":
-        # LU with partial pivoting ('gen', and 'sym'/'her' of indefinite matrices) is not built.
         # Worded as graphs.import_blockwise words refusals of a Blockwise's core op.
         what = "Blockwise of Solve" if isinstance(node.op, Blockwise) else "Solve"
         raise Unsupported(f"{what}: {refusal_reason(op)}")
