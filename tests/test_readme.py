@@ -38,3 +38,17 @@ def test_demo_main_job_runs(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "IR Dump After fuse-silu" in proc.stdout and "max abs error" in proc.stdout
     assert out.stat().st_size > 0
+
+
+def test_readme_first_python_snippet_runs(tmp_path: Path) -> None:
+    """The opening example runs as written (in a scratch folder: it writes model.onnx)."""
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    proc = subprocess.run(
+        [sys.executable, "-c", blocks[0]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "func @main" in proc.stdout and (tmp_path / "model.onnx").stat().st_size > 0
