@@ -19,16 +19,13 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
-from pytensor.graph.fg import FunctionGraph
 
-from compiler.driver import CompileOptions, Compiler, CompileResult, graph_from
 from compiler.errors import CompileError, InvalidGraphError, OptionError
 from compiler.files import write_atomically
 from compiler.show import ShowError, picture_format, picture_of_file, render, to_dot
-from compiler.verify import DEFAULT_DIM_SIZE, random_arrays
 from ir.core import IRError
 from ir.diagnostics import verify_with_context
 from ir.parser import parse_module
@@ -36,9 +33,15 @@ from ir.printer import print_module
 from passes import DEFAULT_PIPELINE, PASSES, PassFailure, PassManager, make_passes
 from passes.pass_manager import ALL, Instrumentation, IRPrinter
 
+if TYPE_CHECKING:  # PyTensor is imported by the commands that need it: `ptonnx opt` does not
+    from pytensor.graph.fg import FunctionGraph
+
+    from compiler.driver import CompileResult
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-#: The size ``--verify`` gives to symbolic dims nothing else fixes.
-VERIFY_DIM_SIZE = DEFAULT_DIM_SIZE
+#: The size ``--verify`` gives to symbolic dims nothing else fixes (``verify.DEFAULT_DIM_SIZE``,
+#: which imports PyTensor; a test checks that the two agree).
+VERIFY_DIM_SIZE = 2
 
 
 class UsageError(Exception):
@@ -166,6 +169,8 @@ def _add_compile_command(commands: Any) -> None:
 
 
 def _run_compile(args: argparse.Namespace) -> int:
+    from compiler.driver import CompileOptions, Compiler
+
     fgraph = load_graph(args.target)
     options = CompileOptions(
         pipeline=args.pipeline or DEFAULT_PIPELINE,
@@ -277,6 +282,10 @@ def graph_of(built: Any, builder_name: str = "builder") -> FunctionGraph:
     """A FunctionGraph from what a builder returned: a FunctionGraph, or ``(inputs,
     outputs)`` (each a variable or a list of them); shared variables are found by
     themselves. The user's variables are not modified (the graph is a clone)."""
+    from pytensor.graph.fg import FunctionGraph
+
+    from compiler.driver import graph_from
+
     if isinstance(built, FunctionGraph):
         return built
     if not (isinstance(built, tuple | list) and len(built) == 2):
@@ -301,6 +310,8 @@ def random_inputs(
     """The random arrays ``--verify`` feeds (``CompileResult.verify`` without arrays): normal
     floats, small non-negative integers, random booleans, of the shapes
     ``CompileResult.random_input_shapes`` gives."""
+    from compiler.verify import random_arrays
+
     shapes = result.random_input_shapes(input_shapes)
     return random_arrays(shapes, [a.dtype for a in result.module.func.args], seed=seed)
 
