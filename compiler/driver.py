@@ -41,7 +41,7 @@ from ir.core import Module
 from ir.diagnostics import verify_with_context
 from ir.types import is_symbol_name
 from lowering.emitter import EmitOptions, check_emit_options, io_names, lower_module
-from passes import DEFAULT_PIPELINE, PassManager, PassStats, make_passes
+from passes import DEFAULT_PIPELINE, PassManager, PassStats, PipelineItem, make_passes, pass_name
 from passes.pass_manager import ALL, FolderDump, Instrumentation, IRPrinter, StageRecorder
 
 
@@ -53,7 +53,7 @@ class CompileOptions:
     opset: int = 18
     ir_version: int = 8
     #: Pass names, in order (see ``passes.PASSES``).
-    pipeline: tuple[str, ...] = DEFAULT_PIPELINE
+    pipeline: tuple[PipelineItem, ...] = DEFAULT_PIPELINE
     #: Stop the pipeline after this pass (the module is left as it is then).
     stop_after: str | None = None
     #: Print the IR after every stage (input included), like ``--print-ir-after-all``.
@@ -373,10 +373,9 @@ class Compiler:
             raise OptionError(str(e)) from None
         check_emit_options(EmitOptions(self.options.opset, self.options.ir_version))
         _check_dim_names(self.options.dim_names)
-        if (
-            self.options.stop_after is not None
-            and self.options.stop_after not in self.options.pipeline
-        ):
+        if self.options.stop_after is not None and self.options.stop_after not in [
+            pass_name(p) for p in self.options.pipeline
+        ]:
             raise OptionError(
                 f"stop_after={self.options.stop_after!r} is not in the pipeline "
                 f"{list(self.options.pipeline)}"
@@ -441,10 +440,11 @@ class Compiler:
             verify_with_context(module, stage)
             stats.verify_seconds += time.perf_counter() - start
 
-    def _pipeline(self) -> tuple[str, ...]:
+    def _pipeline(self) -> tuple[PipelineItem, ...]:
         pipeline = self.options.pipeline
         if self.options.stop_after is not None:
-            pipeline = pipeline[: pipeline.index(self.options.stop_after) + 1]
+            names = [pass_name(p) for p in pipeline]
+            pipeline = pipeline[: names.index(self.options.stop_after) + 1]
         return pipeline
 
     def _instrumentations(self, recorder: StageRecorder | None) -> list[Instrumentation]:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from passes.canonicalize import Canonicalize
 from passes.constant_fold import ConstantFold
 from passes.cse import CommonSubexpressionElimination
@@ -57,14 +59,39 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
 )
 
 
-def make_passes(names: list[str] | tuple[str, ...]) -> list[Pass]:
-    """Instantiate passes by name; an unknown name raises ``ValueError`` listing the known ones."""
-    unknown = [n for n in names if n not in PASSES]
+#: One step of a pipeline: a registered pass's name, a ``Pass`` object, or a ``Pass`` subclass
+#: (instantiated without arguments); user-defined passes need no registration.
+PipelineItem = str | Pass | type[Pass]
+
+
+def pass_name(item: PipelineItem) -> str:
+    """The name of a pipeline step (``NAME`` of a pass object or class)."""
+    return item if isinstance(item, str) else item.NAME
+
+
+def make_passes(items: Sequence[PipelineItem]) -> list[Pass]:
+    """The pass objects of a pipeline: names are instantiated from ``PASSES``, classes are
+    instantiated, objects are used as they are. An unknown name raises ``ValueError`` listing
+    the known ones."""
+    unknown = [n for n in items if isinstance(n, str) and n not in PASSES]
     if unknown:
         raise ValueError(f"unknown passes {unknown}; known passes: {sorted(PASSES)}")
-    return [PASSES[n]() for n in names]
+    passes: list[Pass] = []
+    for item in items:
+        if isinstance(item, str):
+            passes.append(PASSES[item]())
+        elif isinstance(item, Pass):
+            passes.append(item)
+        elif isinstance(item, type) and issubclass(item, Pass):
+            passes.append(item())
+        else:
+            raise ValueError(
+                f"a pipeline step is a pass name, a Pass or a Pass class, not {item!r}"
+            )
+    return passes
 
 
 __all__ = [
-    "DEFAULT_PIPELINE", "PASSES", "Pass", "PassFailure", "PassManager", "PassStats", "make_passes",
+    "DEFAULT_PIPELINE", "PASSES", "Pass", "PassFailure", "PassManager", "PassStats", "PipelineItem",
+    "make_passes", "pass_name",
 ]  # fmt: skip

@@ -108,3 +108,35 @@ def test_cli_verify_dim_size_agrees_with_verify() -> None:
     from compiler.verify import DEFAULT_DIM_SIZE
 
     assert VERIFY_DIM_SIZE == DEFAULT_DIM_SIZE
+
+
+def test_pipeline_accepts_pass_objects_and_user_passes() -> None:
+    import numpy as np
+    import pytensor.tensor as pt
+
+    from compiler import compile_graph
+    from ir import ops
+    from ir.core import Module, walk
+    from passes import DEFAULT_PIPELINE, Pass
+    from passes.dce import DeadCodeElimination
+
+    class CountNegs(Pass):
+        """A user-defined pass, not registered: counts ``tir.neg`` ops, changes nothing."""
+
+        NAME = "count-negs"
+
+        def run(self, module: Module) -> bool:
+            for op in walk(module.func):
+                if isinstance(op, ops.Neg):
+                    self.count("neg")
+            return False
+
+    x = pt.vector("x", dtype="float64")
+    counter = CountNegs()
+    pipeline = [counter, *DEFAULT_PIPELINE, DeadCodeElimination]
+    result = compile_graph([x], [-x * 2.0], pipeline=pipeline)
+    names = [s.name for s in result.stats.passes]
+    assert names == ["count-negs", *DEFAULT_PIPELINE, "dce"]
+    assert counter.counters == {"neg": 1}
+    (got,) = result.run(np.array([1.0, -2.0]))
+    np.testing.assert_array_equal(got, [-2.0, 4.0])
