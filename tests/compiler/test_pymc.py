@@ -157,8 +157,13 @@ def _assert_close(ours: np.ndarray, reference: np.ndarray) -> None:
     np.testing.assert_allclose(ours, reference, rtol=RTOL, atol=RTOL * scale)
 
 
-@pytest.mark.parametrize("jacobian", [True, False])
-@pytest.mark.parametrize("name", list(MODELS))
+CASES = [(name, True) for name in MODELS] + [
+    (name, False)
+    for name in ("hierarchical", "mixture", "gamma_likelihood")  # transforms
+]
+
+
+@pytest.mark.parametrize(("name", "jacobian"), CASES)
 def test_logp_and_dlogp_match_pymc(name: str, jacobian: bool) -> None:
     model = MODELS[name]()
     result = _export(model, jacobian=jacobian)
@@ -276,3 +281,12 @@ def test_metropolis_chain_is_the_same_with_onnx_and_pytensor() -> None:
     assert ours_accepted == ref_accepted
     assert 0 < sum(ours_accepted) < len(ours_accepted)
     np.testing.assert_array_equal(ours_chain, ref_chain)
+
+
+def test_benchmark_measures_a_row() -> None:
+    from benchmarks.pymc import measure
+
+    row, overhead = measure("linear", 100, 0.01)
+    assert row[:4] == ["linear", 100, row[2], row[3]] and row[2] > 0 and row[3] > 0
+    assert float(row[-1]) < 1e-12  # ONNX Runtime and NUMBA agree
+    assert overhead[:2] == ["linear", 100]
