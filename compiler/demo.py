@@ -1,7 +1,7 @@
-"""The demo: compile a small PyTensor model, print the IR after each pass, write model.onnx,
-run it in ONNX Runtime and print the max error against PyTensor.
+"""The demo: compile a small PyTensor model, print the IR before and after the passes, write
+model.onnx, run it in ONNX Runtime and print the max error against PyTensor.
 
-    python -m compiler.demo [--out model.onnx]
+    python -m compiler.demo [--out model.onnx] [--print-ir-after-all]
 """
 
 from __future__ import annotations
@@ -32,10 +32,19 @@ def build_model() -> FunctionGraph:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="model.onnx", help="where to write the model")
+    parser.add_argument(
+        "--print-ir-after-all", action="store_true", help="also print the IR after every pass"
+    )
     args = parser.parse_args(argv)
 
     fgraph = build_model()
-    result = Compiler(print_ir_after_all=True, dim_names={"x": {0: "batch"}}).compile(fgraph)
+    dim_names = {"x": {0: "batch"}}
+    # The frontend's IR: the same compile with no passes (cheap for a model this small).
+    before = Compiler(pipeline=(), dim_names=dim_names).compile(fgraph).module
+    print(f"// ---- IR before the passes ----\n{before}")
+    compiler = Compiler(print_ir_after_all=args.print_ir_after_all, dim_names=dim_names)
+    result = compiler.compile(fgraph)
+    print(f"// ---- IR after the passes ----\n{result.module}")
     path = result.save(args.out)
     print(result.stats.table())
     print(f"\nwrote {path} ({path.stat().st_size} bytes, {len(result.to_onnx().graph.node)} nodes)")
