@@ -80,6 +80,9 @@ class CompileOptions:
     assert_policy: str = "drop"
     #: Write each ONNX node's PyTensor origin into its metadata.
     provenance: bool = True
+    #: Record intermediate values' shapes in the model's ``value_info`` (off: element types only,
+    #: for consumers such as tract that fail to unify symbolic dim names with concrete shapes).
+    value_info_shapes: bool = True
     #: Run ``onnx.checker.check_model(full_check=True)`` on the model ``to_onnx`` returns.
     check_model: bool = True
 
@@ -243,6 +246,7 @@ class CompileResult:
             opset=self.options.opset,
             ir_version=self.options.ir_version,
             provenance=self.options.provenance,
+            value_info_shapes=self.options.value_info_shapes,
         )
 
     # -- running ------------------------------------------------------------------------------

@@ -48,6 +48,10 @@ class EmitOptions:
     #: Write each node's PyTensor origin into its metadata (``pytensor_op``).
     provenance: bool = True
     graph_name: str = "main"
+    #: Record the shapes of intermediate values (``value_info``). Off, only their element types
+    #: are kept: some consumers (tract, some converters) fail to unify the symbolic dim names
+    #: recorded there with the concrete shapes their inputs are given.
+    value_info_shapes: bool = True
 
 
 def check_emit_options(options: EmitOptions) -> None:
@@ -97,12 +101,22 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
         name=options.graph_name,
         doc_string=module.doc or None,
     )
+    if not options.value_info_shapes:
+        _drop_intermediate_shapes(graph)
     return oir.Model(
         graph,
         ir_version=options.ir_version,
         producer_name=PRODUCER_NAME,
         producer_version=PRODUCER_VERSION,
     )
+
+
+def _drop_intermediate_shapes(graph: oir.Graph) -> None:
+    """Forget the shape of every node output that is not an output of its (sub)graph."""
+    for node in graph.all_nodes():
+        for value in node.outputs:
+            if not value.is_graph_output():
+                value.shape = None
 
 
 _TERMINATORS = (Return, Yield)

@@ -140,3 +140,27 @@ def test_pipeline_accepts_pass_objects_and_user_passes() -> None:
     assert counter.counters == {"neg": 1}
     (got,) = result.run(np.array([1.0, -2.0]))
     np.testing.assert_array_equal(got, [-2.0, 4.0])
+
+
+def test_value_info_shapes_can_be_left_out() -> None:
+    import numpy as np
+    import pytensor.tensor as pt
+
+    from compiler import compile_graph
+
+    x = pt.matrix("x", dtype="float64")
+    y = pt.exp(pt.tanh(x) * 2.0).sum(axis=0)
+    feed = np.linspace(-1, 1, 6).reshape(2, 3)
+    with_shapes = compile_graph([x], [y]).to_onnx()
+    made = {name for node in with_shapes.graph.node for name in node.output}
+    shaped = [v for v in with_shapes.graph.value_info if v.name in made]
+    assert shaped and all(v.type.tensor_type.HasField("shape") for v in shaped)
+    result = compile_graph([x], [y], value_info_shapes=False)
+    model = result.to_onnx()
+    produced = {name for node in model.graph.node for name in node.output}
+    intermediate = [v for v in model.graph.value_info if v.name in produced]
+    assert intermediate  # element types stay
+    assert not any(v.type.tensor_type.HasField("shape") for v in intermediate)
+    assert model.graph.output[0].type.tensor_type.HasField("shape")
+    (got,) = result.run(feed)
+    np.testing.assert_allclose(got, np.exp(np.tanh(feed) * 2.0).sum(axis=0), rtol=1e-12)
