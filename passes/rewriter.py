@@ -2,12 +2,17 @@
 
 A pattern is a function ``(op, rewriter) -> bool`` decorated with ``@pattern(RootOp)``; its
 docstring's first line states the rule in IR notation. It mutates the IR only through the
-``Rewriter`` and returns True when it changed something. ``apply_patterns`` runs a set of
-patterns to a fixed point, revisiting only what a rewrite touched, and erases dead pure ops.
+``Rewriter`` and returns True when it changed something; it may decline with a reason,
+``return rewriter.fail("why")``. ``apply_patterns`` runs a set of patterns to a fixed point,
+revisiting only what a rewrite touched, and erases dead pure ops; with ``trace=`` (or the
+environment variable ``PTONNX_DEBUG_REWRITES=1``, to stderr) it reports which pattern fired on
+which op and which declined, and why.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +59,14 @@ class Rewriter:
         self.func = func
         self.root: Operation | None = None
         self._notify = on_change or (lambda op: None)
+        #: The reason the running pattern gave to ``fail`` (read by the driver's trace).
+        self.failure: str | None = None
+
+    def fail(self, reason: str) -> bool:
+        """Decline the rewrite, saying why (``return rewriter.fail("operand not constant")``);
+        the reason shows in the rewrite trace. Always False."""
+        self.failure = reason
+        return False
 
     def insert(self, op: Operation) -> Operation:
         """Insert ``op`` before the op being rewritten."""
@@ -135,6 +148,7 @@ def apply_patterns(
     patterns: PatternSet | Iterable[Pattern],
     *,
     max_rewrites: int | None = None,
+    trace: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Apply ``patterns`` to a fixed point; return the hit count per pattern (and ``DEAD_OPS``).
 
@@ -143,6 +157,8 @@ def apply_patterns(
     Raises ``ConvergenceError`` after ``max_rewrites`` rewrites (default: 8 per op of
     every block, regions and terminators included, + 1000).
     """
+    if trace is None and os.environ.get("PTONNX_DEBUG_REWRITES") == "1":
+        trace = _to_stderr
     pset = patterns if isinstance(patterns, PatternSet) else PatternSet(patterns)
     hits = {p.name: 0 for p in pset.patterns}
     hits[DEAD_OPS] = 0
@@ -168,8 +184,14 @@ def apply_patterns(
             continue
         for p in pset.for_op(op):
             rewriter.root = op
+            rewriter.failure = None
             applied = p.fn(op, rewriter)
             rewriter.root = None
+            if trace is not None:
+                if applied:
+                    trace(f"{p.name} fired on {op.NAME}")
+                elif rewriter.failure is not None:
+                    trace(f"{p.name} declined on {op.NAME}: {rewriter.failure}")
             if not applied:
                 continue
             hits[p.name] += 1
@@ -183,6 +205,10 @@ def apply_patterns(
                 push(op)
             break
     return hits
+
+
+def _to_stderr(line: str) -> None:
+    print(f"[rewrite] {line}", file=sys.stderr)
 
 
 def _is_dead(op: Operation) -> bool:
