@@ -147,10 +147,20 @@ class LoweringContext:
         return value
 
     def subgraph(self, block: Block, name: str) -> oir.Graph:
-        """The ONNX graph of a region: no inputs (outer values are read by name), its nodes,
-        and the yielded values as outputs. Constants made inside stay inside."""
+        """The ONNX graph of a region: the block's arguments as inputs (outer values are read
+        by name), its nodes, and the yielded values as outputs. Constants made inside stay
+        inside."""
         saved = self.nodes, dict(self._cached_constants), set(self._cached_ids)
         self.nodes = []
+        inputs: list[oir.Value] = []
+        for arg in block.args:
+            value = oir.Value(
+                name=self.fresh_name(arg.name or f"{name}_in"),
+                type=oir.TensorType(onnx_dtype(arg.dtype)),
+                shape=onnx_shape(arg.type),
+            )
+            self.values[arg] = value
+            inputs.append(value)
         try:
             self.lower_block(block)
             outputs: list[oir.Value] = []
@@ -162,7 +172,7 @@ class LoweringContext:
                 value.type = oir.TensorType(onnx_dtype(ir_value.dtype))
                 value.shape = onnx_shape(ir_value.type)
                 outputs.append(value)
-            return oir.Graph([], outputs, nodes=self.nodes, name=self.fresh_name(name))
+            return oir.Graph(inputs, outputs, nodes=self.nodes, name=self.fresh_name(name))
         finally:
             self.nodes, self._cached_constants, self._cached_ids = saved
 
