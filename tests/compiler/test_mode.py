@@ -123,7 +123,9 @@ def test_unsupported_ops_fail_at_compile_time_pointing_at_the_user():
         pytensor.function([x], y, mode=ONNX_MODE)
     message = str(info.value)
     assert "MatrixPinv" in message
-    assert __file__ in message and "y = pt.linalg.pinv(x)  # the line the error must show" in message
+    assert (
+        __file__ in message and "y = pt.linalg.pinv(x)  # the line the error must show" in message
+    )
 
 
 def test_linker_by_name_and_options_survive_copies():
