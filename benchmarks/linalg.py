@@ -12,6 +12,7 @@ max |ONNX - PyTensor| / max |PyTensor|).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import numpy as np
 import onnxruntime as ort
@@ -46,10 +47,19 @@ def _feeds(name: str, n: int, rng: np.random.Generator) -> list[np.ndarray]:
     return [np.linalg.cholesky(a), rng.normal(size=(n, 4))]
 
 
-def measure(sizes: tuple[int, ...], seconds: float) -> list[list[object]]:
+Graphs = Callable[[], dict[str, tuple[list, object]]]
+Feeds = Callable[[str, int, np.random.Generator], list[np.ndarray]]
+
+
+def measure(
+    sizes: tuple[int, ...], seconds: float, graphs: Graphs | None = None, feeds: Feeds | None = None
+) -> list[list[object]]:
+    """One row per graph and size: ORT and PyTensor times and their normwise difference.
+    ``graphs`` and ``feeds`` default to this module's (Cholesky, solve_triangular)."""
+    graphs, feeds = graphs or _graphs, feeds or _feeds
     rng = np.random.default_rng(0)
     rows: list[list[object]] = []
-    for name, (inputs, output) in _graphs().items():
+    for name, (inputs, output) in graphs().items():
         result = Compiler().compile(FunctionGraph(inputs, [output], clone=True))
         session = ort.InferenceSession(
             result.to_onnx().SerializeToString(), providers=["CPUExecutionProvider"]
@@ -57,26 +67,26 @@ def measure(sizes: tuple[int, ...], seconds: float) -> list[list[object]]:
         names = [i.name for i in session.get_inputs()]
         fn = pytensor.function(inputs, output)
         for n in sizes:
-            feeds = _feeds(name, n, rng)
-            by_name = dict(zip(names, feeds, strict=True))
+            values = feeds(name, n, rng)
+            by_name = dict(zip(names, values, strict=True))
             ours = session.run(None, by_name)[0]
-            theirs = fn(*feeds)
+            theirs = fn(*values)
             diff = np.abs(ours - theirs).max() / np.abs(theirs).max()
             t_ort = median_seconds(lambda: session.run(None, by_name), min_seconds=seconds)
-            t_pt = median_seconds(lambda: fn(*feeds), min_seconds=seconds)
+            t_pt = median_seconds(lambda: fn(*values), min_seconds=seconds)
             rows.append([name, n, fmt_seconds(t_ort), fmt_seconds(t_pt),
                          f"{t_pt / t_ort:.2f}x", f"{diff:.1e}"])  # fmt: skip
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(graphs: Graphs | None = None, feeds: Feeds | None = None, doc: str = __doc__) -> None:
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--seconds", type=float, default=0.5)
     args = parser.parse_args()
     print_machine()
     headers = ["op", "n", "ONNX Runtime", "PyTensor (default mode)", "speedup", "max rel diff"]
-    print(format_table(headers, measure(tuple(args.sizes), args.seconds)))
+    print(format_table(headers, measure(tuple(args.sizes), args.seconds, graphs, feeds)))
 
 
 if __name__ == "__main__":

@@ -7,24 +7,16 @@ same inputs, same run.
 Each graph is compiled once and run in its ONNX Runtime session (CPU, default threads); PyTensor
 runs ``pytensor.function`` in its default mode (NUMBA: LAPACK through scipy). Figures are median
 wall times per call after a warm-up; the outputs are compared (max relative difference, normwise:
-max |ONNX - PyTensor| / max |PyTensor|).
+max |ONNX - PyTensor| / max |PyTensor|). The timing loop is ``benchmarks.linalg``'s.
 """
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-import onnxruntime as ort
-import pytensor
 import pytensor.tensor as pt
-from pytensor.graph.fg import FunctionGraph
 from pytensor.tensor import linalg as L
 
-from benchmarks._util import fmt_seconds, format_table, median_seconds, print_machine
-from compiler import Compiler
-
-SIZES = (10, 100, 500)
+from benchmarks import linalg
 
 
 def _general(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -46,38 +38,5 @@ def _feeds(name: str, n: int, rng: np.random.Generator) -> list[np.ndarray]:
     return [a, rng.normal(size=(n, 4))]
 
 
-def measure(sizes: tuple[int, ...], seconds: float) -> list[list[object]]:
-    rng = np.random.default_rng(0)
-    rows: list[list[object]] = []
-    for name, (inputs, output) in _graphs().items():
-        result = Compiler().compile(FunctionGraph(inputs, [output], clone=True))
-        session = ort.InferenceSession(
-            result.to_onnx().SerializeToString(), providers=["CPUExecutionProvider"]
-        )
-        names = [i.name for i in session.get_inputs()]
-        fn = pytensor.function(inputs, output)
-        for n in sizes:
-            feeds = _feeds(name, n, rng)
-            by_name = dict(zip(names, feeds, strict=True))
-            ours = session.run(None, by_name)[0]
-            theirs = fn(*feeds)
-            diff = np.abs(ours - theirs).max() / np.abs(theirs).max()
-            t_ort = median_seconds(lambda: session.run(None, by_name), min_seconds=seconds)
-            t_pt = median_seconds(lambda: fn(*feeds), min_seconds=seconds)
-            rows.append([name, n, fmt_seconds(t_ort), fmt_seconds(t_pt),
-                         f"{t_pt / t_ort:.2f}x", f"{diff:.1e}"])  # fmt: skip
-    return rows
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--seconds", type=float, default=0.5)
-    args = parser.parse_args()
-    print_machine()
-    headers = ["op", "n", "ONNX Runtime", "PyTensor (default mode)", "speedup", "max rel diff"]
-    print(format_table(headers, measure(tuple(args.sizes), args.seconds)))
-
-
 if __name__ == "__main__":
-    main()
+    linalg.main(_graphs, _feeds, __doc__)
