@@ -69,7 +69,11 @@ def test_one_file_serves_batch_1_and_batch_4(product, reference):
     assert batched.shape == (4, 84, 2100)
     for row in (0, 2, 3):
         np.testing.assert_array_equal(batched[row], single[0])
-    assert not np.allclose(batched[1], single[0])  # the flipped image is another picture
+    # The flipped image is another picture: its row is what the model gives for it alone (on
+    # this noise image the network's outputs hardly depend on the picture, so comparing with
+    # row 0 says nothing).
+    (flipped,) = product.run(np.ascontiguousarray(image[:, :, ::-1]))
+    np.testing.assert_array_equal(batched[1], flipped[0])
     np.testing.assert_allclose(single[:, :4], reference["output0"][:, :4], rtol=0, atol=BOX_ATOL)
 
 
@@ -79,7 +83,10 @@ def test_the_file_is_what_exporters_give(product):
     assert [(o.domain, o.version) for o in model.opset_import] == [("", 18)]
     assert 8 <= model.ir_version <= 13
     ops = Counter(node.op_type for node in model.graph.node)
-    assert len(model.graph.node) <= 320, ops
+    # 319 nodes until the Detect head's class sigmoid became accurate in its tail (ORT's float32
+    # Sigmoid is 5x off at -17.6): that one sigmoid is now computed in float64 (11 nodes).
+    assert len(model.graph.node) <= 330, ops
+    assert ops["Sigmoid"] == 77  # the SiLUs keep ORT's Sigmoid; only the class scores do not
     assert ops["BatchNormalization"] == 0 and ops["Identity"] == 0, ops
     assert ops["Conv"] == 88  # every convolution of the network, the DFL's included
     used = {name for node in model.graph.node for name in node.input}
