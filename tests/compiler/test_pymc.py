@@ -9,10 +9,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pymc as pm
-import pytensor.tensor as pt
 import pytest
 from pymc.blocking import DictToArrayBijection, RaveledVars
 
+from benchmarks import pymc as benchmark_models
 from compiler import UnsupportedOpError
 from compiler.pymc import LAYOUT_KEY, Layout, export_expand, export_logp, read_layout
 from tests.compiler.test_unsupported import no_translation
@@ -52,14 +52,7 @@ def hierarchical() -> pm.Model:
 
 
 def logistic() -> pm.Model:
-    rng = np.random.default_rng(2)
-    x = rng.normal(size=(N, 3))
-    y = rng.integers(0, 2, size=N)
-    with pm.Model() as model:
-        w = pm.Normal("w", 0, 1, shape=3)
-        c = pm.Normal("c", 0, 1)
-        pm.Bernoulli("y", logit_p=pt.dot(x, w) + c, observed=y)
-    return model
+    return benchmark_models.logistic(N)  # the benchmark's logistic regression, at N rows
 
 
 def mixture() -> pm.Model:
