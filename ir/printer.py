@@ -81,20 +81,9 @@ def print_function(
     (0-based), so that diagnostics can point at an op in the printed text."""
     namer = Namer()
     lines = [f"func @{func.name}({_print_args(func, namer)}) {{"]
-    _print_block(func, namer, "  ", lines, elide_constants_above, op_lines)
+    _print_ops(func.ops, namer, "  ", lines, elide_constants_above, op_lines)
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _print_block(
-    block: Block,
-    namer: Namer,
-    indent: str,
-    lines: list[str],
-    elide: int | None,
-    op_lines: dict[Operation, int] | None = None,
-) -> None:
-    _print_ops(block.ops, namer, indent, lines, elide, op_lines)
 
 
 def print_operation(op: Operation, *, elide_constants_above: int | None = None) -> str:
@@ -127,7 +116,7 @@ def _print_ops(
             lines.append((head if index == 0 else indent + "}") + " {")
             if region.args:
                 lines.append(f"{indent}^({_print_args(region, namer)}):")
-            _print_block(region, namer, indent + "  ", lines, elide, op_lines)
+            _print_ops(region.ops, namer, indent + "  ", lines, elide, op_lines)
         lines.append(indent + "}")
 
 
