@@ -11,34 +11,18 @@ import numpy as np
 import pytensor.tensor as pt
 import pytest
 
-from benchmarks.accuracy import (
-    FUNCTIONS,
-    compile_function,
-    pytensor_values,
-    true_values,
-    ulp_errors,
-)
 from compiler import Compiler
 from tests.helpers import fgraph_of
+from tests.lowering.test_special_functions import assert_sweep_within_ulp_bound
 from tests.lowering.util import check
 
-POINTS = 300
 SWEPT = ("arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "softplus")
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", SWEPT)
 def test_inverse_trig_sweep_within_ulp_bound(name: str, dtype: str) -> None:
-    fn = FUNCTIONS[name]
-    with np.errstate(over="ignore"):
-        x = fn.grid(POINTS).astype(dtype)
-    (got,) = compile_function(fn, dtype).run(x)
-    hi, lo = true_values(fn, x.astype(np.float64))
-    err, mismatches = ulp_errors(fn, x, got, pytensor_values(fn, x), hi, lo)
-    bound = fn.bound64 if dtype == "float64" else fn.bound32
-    worst = int(np.argmax(err))
-    assert err[worst] <= bound, f"{name}({x[worst]!r}) is {err[worst]:.1f} ulp off"
-    assert mismatches == 0
+    assert_sweep_within_ulp_bound(name, dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
