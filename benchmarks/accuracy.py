@@ -3,19 +3,29 @@
     python -m benchmarks.accuracy [--points 20000] [--functions gammaln psi ...]
 
 For each function and dtype, a dense grid over the function's domain (tiny and huge
-magnitudes, both signs, near poles and zeros) is compiled as ``f(x)`` on a vector, run in ONNX
-Runtime, and compared with the true value (mpmath at 50 digits, rounded to the dtype). The
-error is in ulps of the true value, or, where the function is a difference of larger terms
-(gammaln and psi for x < 0), in ulps of the largest term. NaN and ±inf must match PyTensor
-exactly (counted as mismatches otherwise). Prints the max ulp per function and dtype.
+magnitudes, both signs, near poles and zeros) is compiled as ``f(x)`` (or ``f(a, b, ...)``
+on vectors of equal length) on a vector, run in ONNX Runtime, and compared with the true value
+(mpmath at 50 digits, rounded to the dtype). The error is in ulps of the true value, or, where
+the function is a difference of larger terms (gammaln and psi for x < 0), in ulps of the
+largest term. NaN and ±inf must match PyTensor exactly (counted as mismatches otherwise).
+Prints the max ulp per function and dtype.
 
-The suite's sweep tests (tests/lowering/test_special_*.py) use the same grids at lower density.
+Functions of several arguments: ``grid`` returns one array per argument (all of one length),
+``exact``, ``build`` and ``terms`` take the arguments in order, and ``int_args`` names the
+argument positions that are integers (int64 inputs, e.g. polygamma's order). Families of
+functions live in modules ``benchmarks/accuracy_<family>.py`` that define
+``FUNCTIONS: list[Function]``; ``all_functions()`` collects them with this module's.
+
+The suite's sweep tests (tests/lowering/test_special_*.py) use the same grids at lower density
+(``measure`` at a few hundred points, asserting ``Measured.within_bound``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
+import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,12 +41,25 @@ class Function:
     result is a difference) the size of the terms that cancel."""
 
     name: str
-    build: Callable  # pytensor variable -> pytensor variable
-    exact: Callable[[mp.mpf], mp.mpf]  # the true value (may raise for poles: then PyTensor's)
-    grid: Callable[[int], np.ndarray]  # points -> float64 array
-    terms: Callable[[float], float] | None = None
+    build: Callable  # pytensor variables -> pytensor variable
+    exact: Callable[..., mp.mpf]  # the true value (may raise for poles: then PyTensor's)
+    #: points -> float64 array (one argument) or a tuple of equal-length arrays (several)
+    grid: Callable[[int], np.ndarray | tuple[np.ndarray, ...]]
+    terms: Callable[..., float] | None = None
     bound64: float = 64.0
     bound32: float = 4.0
+    #: Positions of integer arguments (compiled as int64 vectors, passed to mpmath as ints).
+    int_args: tuple[int, ...] = ()
+
+    def arguments(self, points: int, dtype: str) -> tuple[np.ndarray, ...]:
+        """The grid as one array per argument, float arguments in ``dtype``."""
+        with np.errstate(over="ignore"):
+            grid = self.grid(points)
+            args = (grid,) if isinstance(grid, np.ndarray) else tuple(grid)
+            return tuple(
+                np.asarray(a).astype("int64" if i in self.int_args else dtype)
+                for i, a in enumerate(args)
+            )
 
 
 def _logspace(lo: float, hi: float, n: int) -> np.ndarray:
@@ -147,6 +170,25 @@ def _grid_gamma_moderate(n: int) -> np.ndarray:
     return x[~(x < -200.0)]
 
 
+def _grid_atan2(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(y, x) pairs: every sign/zero/inf combination, and magnitudes far apart both ways."""
+    special = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300, -1e300])
+    ys, xs = np.meshgrid(special, special)
+    rng = np.random.default_rng(0)
+    wide = _both_signs(_logspace(1e-300, 1e300, n))
+    return (
+        np.concatenate([ys.ravel(), wide, rng.uniform(-10, 10, n), rng.permutation(wide)]),
+        np.concatenate([xs.ravel(), rng.permutation(wide), rng.uniform(-10, 10, n), wide]),
+    )
+
+
+def _mp_atan2(y: mp.mpf, x: mp.mpf) -> mp.mpf:
+    """mpmath has no signed zeros: on an axis, PyTensor's value is the reference (exactly)."""
+    if y == 0 or x == 0:
+        raise ValueError("on an axis")
+    return mp.atan2(y, x)
+
+
 def _mp_log1mexp(x: mp.mpf) -> mp.mpf:
     return mp.log1p(-mp.exp(x)) if x < -1 else mp.log(-mp.expm1(x))
 
@@ -225,21 +267,25 @@ FUNCTIONS: dict[str, Function] = {
         Function("arcsinh", _build("arcsinh"), mp.asinh, _grid_wide, bound64=8),
         Function("arccosh", _build("arccosh"), _real(mp.acosh), _grid_wide, bound64=8),
         Function("arctanh", _build("arctanh"), _real(mp.atanh), _grid_unit, bound64=8),
+        Function("arctan2", _build("arctan2"), _mp_atan2, _grid_atan2, bound64=8),
     ]
 }
 
 
-def true_values(fn: Function, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def true_values(fn: Function, *args: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(hi, lo): the true value as an unevaluated float64 sum (hi = NaN where the function
     has no finite value: the caller takes PyTensor's value there)."""
-    hi = np.full(x.shape, np.nan)
-    lo = np.zeros(x.shape)
-    for i, v in enumerate(x.tolist()):
-        if not math.isfinite(v):
+    shape = args[0].shape
+    hi = np.full(shape, np.nan)
+    lo = np.zeros(shape)
+    columns = [a.tolist() for a in args]
+    for i, point in enumerate(zip(*columns, strict=True)):
+        if not all(math.isfinite(v) for v in point):
             continue
+        values = [int(v) if k in fn.int_args else mp.mpf(float(v)) for k, v in enumerate(point)]
         try:
             with mp.workdps(50):
-                exact = fn.exact(mp.mpf(v))
+                exact = fn.exact(*values)
                 if not isinstance(exact, mp.mpf) or not mp.isfinite(exact):
                     continue
                 h = float(exact)
@@ -251,35 +297,51 @@ def true_values(fn: Function, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hi, lo
 
 
-def compile_function(fn: Function, dtype: str):
-    """The compiled ``fn`` on a float vector of ``dtype`` (a CompileResult)."""
+def _inputs(fn: Function, dtype: str) -> list:
     import pytensor.tensor as pt
 
+    arity = len(fn.arguments(1, dtype))
+    names = "x" if arity == 1 else "abcdefgh"[:arity]
+    return [pt.vector(names[i], dtype="int64" if i in fn.int_args else dtype) for i in range(arity)]
+
+
+def compile_function(fn: Function, dtype: str):
+    """The compiled ``fn`` on float vectors of ``dtype`` (a CompileResult)."""
     from compiler import Compiler
     from tests.helpers import fgraph_of
 
-    x = pt.vector("x", dtype=dtype)
-    return Compiler().compile(fgraph_of([x], [fn.build(x)]))
+    inputs = _inputs(fn, dtype)
+    return Compiler().compile(fgraph_of(inputs, [fn.build(*inputs)]))
 
 
-def pytensor_values(fn: Function, x: np.ndarray) -> np.ndarray:
+def pytensor_values(fn: Function, *args: np.ndarray) -> np.ndarray:
     import pytensor
-    import pytensor.tensor as pt
 
-    v = pt.vector("x", dtype=str(x.dtype))
-    return pytensor.function([v], fn.build(v), mode="FAST_COMPILE")(x)
+    dtype = next(str(a.dtype) for i, a in enumerate(args) if i not in fn.int_args)
+    inputs = _inputs(fn, dtype)
+    return pytensor.function(inputs, fn.build(*inputs), mode="FAST_COMPILE")(*args)
 
 
 @dataclass(frozen=True)
 class Measured:
     max_ulp: float
-    worst_x: float
+    worst: tuple[float, ...]  # the arguments of the largest error
     special_mismatches: int  # NaN/±inf where PyTensor differs (count)
+    result_dtype: str
+    bound: float
+
+    @property
+    def within_bound(self) -> bool:
+        return self.max_ulp <= self.bound
+
+    @property
+    def worst_text(self) -> str:
+        return ", ".join(f"{v:.17g}" for v in self.worst)
 
 
 def ulp_errors(
     fn: Function,
-    x: np.ndarray,
+    args: tuple[np.ndarray, ...],
     got: np.ndarray,
     reference: np.ndarray,
     hi: np.ndarray,
@@ -289,14 +351,13 @@ def ulp_errors(
     ``reference``. Returns (errors, special mismatches)."""
     dtype = got.dtype
     finite_true = np.isfinite(hi)
-    err = np.zeros(x.shape)
     with np.errstate(all="ignore"):
         true_rounded = hi.astype(dtype)
         scale = np.abs(true_rounded).astype(np.float64)
-        if fn.terms is not None and dtype == np.float64:
-            scale = np.maximum(scale, [fn.terms(float(v)) for v in x.tolist()])
-        elif fn.terms is not None:
-            scale = np.maximum(scale, [fn.terms(float(v)) for v in x.astype(np.float64)])
+        if fn.terms is not None:
+            # The terms of the float arguments as the dtype holds them.
+            points = zip(*[a.astype(np.float64).tolist() for a in args], strict=True)
+            scale = np.maximum(scale, [fn.terms(*p) for p in points])
         # Subnormal results: the spacing is the smallest subnormal.
         ulp = np.spacing(scale.astype(dtype)).astype(np.float64)
         diff = np.abs((got.astype(np.float64) - hi) - lo)
@@ -310,29 +371,53 @@ def ulp_errors(
 
 
 def measure(fn: Function, dtype: str, points: int) -> Measured:
-    x = fn.grid(points).astype(dtype)
+    """``fn`` in ONNX Runtime over its grid at ``points`` per segment, against mpmath."""
+    args = fn.arguments(points, dtype)
     result = compile_function(fn, dtype)
-    (got,) = result.run(x)
-    reference = pytensor_values(fn, x)
-    hi, lo = true_values(fn, x.astype(np.float64))
-    err, mismatches = ulp_errors(fn, x, got, reference, hi, lo)
+    (got,) = result.run(*args)
+    reference = pytensor_values(fn, *args)
+    hi, lo = true_values(fn, *(a.astype(np.float64) for a in args))
+    err, mismatches = ulp_errors(fn, args, got, reference, hi, lo)
     worst = int(np.argmax(err))
-    return Measured(float(err[worst]), float(x[worst]), mismatches)
+    bound = fn.bound64 if dtype == "float64" else fn.bound32
+    return Measured(
+        float(err[worst]),
+        tuple(float(a[worst]) for a in args),
+        mismatches,
+        str(got.dtype),
+        bound,
+    )
+
+
+def all_functions() -> dict[str, Function]:
+    """This module's functions and those of every ``benchmarks/accuracy_<family>.py``."""
+    import benchmarks
+
+    functions = dict(FUNCTIONS)
+    for info in pkgutil.iter_modules(benchmarks.__path__):
+        if info.name.startswith("accuracy_"):
+            module = importlib.import_module(f"benchmarks.{info.name}")
+            for fn in module.FUNCTIONS:
+                if fn.name in functions:
+                    raise ValueError(f"{info.name}: function {fn.name!r} is defined twice")
+                functions[fn.name] = fn
+    return functions
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    functions = all_functions()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=20000)
-    parser.add_argument("--functions", nargs="*", default=list(FUNCTIONS))
+    parser.add_argument("--functions", nargs="*", default=list(functions))
     args = parser.parse_args(argv)
     print("| function | float64 max ulp (bound) | float32 max ulp (bound) | NaN/inf mismatches |")
     print("|---|---|---|---|")
     for name in args.functions:
-        fn = FUNCTIONS[name]
+        fn = functions[name]
         m64, m32 = measure(fn, "float64", args.points), measure(fn, "float32", args.points)
         print(
-            f"| `{name}` | {m64.max_ulp:.2f} at {m64.worst_x:.17g} ({fn.bound64:g}) "
-            f"| {m32.max_ulp:.2f} at {m32.worst_x:.9g} ({fn.bound32:g}) "
+            f"| `{name}` | {m64.max_ulp:.2f} at {m64.worst_text} ({fn.bound64:g}) "
+            f"| {m32.max_ulp:.2f} at {m32.worst_text} ({fn.bound32:g}) "
             f"| {m64.special_mismatches + m32.special_mismatches} |"
         )
 

@@ -821,6 +821,8 @@ _ATAN_P = (
 )  # fmt: skip
 _PI_HI = 3.1415926535897931160e00
 _PI_LO = 1.2246467991473531772e-16
+_PIO2_HI = 1.5707963267948965580e00
+_PIO2_LO = 6.1232339957367658e-17
 _LN2 = 0.6931471805599453
 #: Beyond this, asinh(x) = log(2x) and acosh(x) = log(2x) to the last bit (fdlibm).
 _LOG_ONLY_FROM = 2.0**28
@@ -905,15 +907,22 @@ def atanh64(x: _Num) -> _Num:
 
 
 def atan2_64(y: _Num, x: _Num) -> _Num:
-    """atan2(y, x) as numpy (C99 Annex F, signed zeros and infinities included):
-    a = atan(|y| / |x|) (0 where y is ±0, π/4 where both are infinite), π - a where x < 0 or x
-    is -0.0, then the sign of y. ≤ 2 ulp (float64) measured."""
+    """atan2(y, x) as numpy (C99 Annex F, signed zeros and infinities included).
+
+    t = atan(min/max) of |y| and |x| (in [0, π/4]; 0 where y is ±0, π/4 where both are
+    infinite), then the quadrant with π/2 and π in two parts, so that the exact angles (±π/2
+    for x = ±0 or y = ±inf, π for y = ±0 and negative x) come out correctly rounded:
+    |y| > |x|: π/2 ∓ t; otherwise t, or π - t where x < 0 or x is -0.0. Then the sign of y.
+    ≤ 2 ulp (float64) measured."""
     ay, ax = y.unary("Abs"), x.unary("Abs")
-    base = _atan_abs(ay / ax)
+    steep = ay.gt(ax)
     both_inf = ay.eq(math.inf).and_(ax.eq(math.inf))
-    base = _select(both_inf, math.pi / 4, _select(ay.eq(0.0), 0.0, base))
+    ratio = _select(steep, ax / ay, ay / ax)
+    t = _select(both_inf, math.pi / 4, _select(ay.eq(0.0), 0.0, _atan_abs(ratio)))
     x_negative = x.lt(0.0).or_(x.unary("Reciprocal").lt(0.0))
-    out = _select(x_negative, _PI_HI - (base - _PI_LO), base)
+    steep_angle = _select(x_negative, _PIO2_HI + (t + _PIO2_LO), _PIO2_HI - (t - _PIO2_LO))
+    flat_angle = _select(x_negative, _PI_HI - (t - _PI_LO), t)
+    out = _select(steep, steep_angle, flat_angle)
     nan = x.unary("IsNaN").or_(y.unary("IsNaN"))
     return _select(nan, math.nan, out * _sign_of(y))
 

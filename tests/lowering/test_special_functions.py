@@ -10,13 +10,7 @@ import numpy as np
 import pytensor.tensor as pt
 import pytest
 
-from benchmarks.accuracy import (
-    FUNCTIONS,
-    compile_function,
-    pytensor_values,
-    true_values,
-    ulp_errors,
-)
+from benchmarks.accuracy import FUNCTIONS, all_functions, compile_function, measure
 from tests.lowering.util import check
 
 #: Points per grid segment: the dense sweep is ``python -m benchmarks.accuracy``.
@@ -24,20 +18,14 @@ POINTS = 300
 SWEPT = ("erf", "erfc", "erfcx", "log1mexp", "gammaln", "psi", "gamma", "trigamma", "sigmoid")
 
 
-def assert_sweep_within_ulp_bound(name: str, dtype: str) -> None:
-    """ORT on ``name``'s grid (``POINTS`` per segment) within its ulp bound of the true value,
-    with NaN/inf exactly where PyTensor gives them."""
-    fn = FUNCTIONS[name]
-    with np.errstate(over="ignore"):
-        x = fn.grid(POINTS).astype(dtype)
-    (got,) = compile_function(fn, dtype).run(x)
-    assert got.dtype == np.dtype(dtype)
-    hi, lo = true_values(fn, x.astype(np.float64))
-    err, mismatches = ulp_errors(fn, x, got, pytensor_values(fn, x), hi, lo)
-    bound = fn.bound64 if dtype == "float64" else fn.bound32
-    worst = int(np.argmax(err))
-    assert err[worst] <= bound, f"{name}({x[worst]!r}) is {err[worst]:.1f} ulp off"
-    assert mismatches == 0
+def assert_sweep_within_ulp_bound(name: str, dtype: str, points: int = POINTS) -> None:
+    """ORT on ``name``'s grid (``points`` per segment) within its ulp bound of the true value,
+    in the input's dtype, with NaN/inf exactly where PyTensor gives them. ``name`` may be a
+    function of any ``benchmarks/accuracy_<family>.py``."""
+    m = measure(all_functions()[name], dtype, points)
+    assert m.result_dtype == dtype
+    assert m.within_bound, f"{name}({m.worst_text}) is {m.max_ulp:.1f} ulp off ({m.bound:g})"
+    assert m.special_mismatches == 0
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

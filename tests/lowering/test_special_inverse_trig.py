@@ -16,7 +16,7 @@ from tests.helpers import fgraph_of
 from tests.lowering.test_special_functions import assert_sweep_within_ulp_bound
 from tests.lowering.util import check
 
-SWEPT = ("arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "softplus")
+SWEPT = ("arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "softplus")
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
