@@ -22,9 +22,6 @@ from pytensor.graph.fg import FunctionGraph
 from compiler import CompileOptions, Compiler, CompileResult
 from compiler.verify import VerifyReport, compare_outputs, run_pytensor
 from ir.interpreter import run_module
-from ir.parser import parse_module
-from ir.printer import print_module
-from passes import PassManager, make_passes
 
 
 def fgraph_of(inputs: Sequence, outputs: Sequence) -> FunctionGraph:
@@ -163,36 +160,3 @@ def assert_matches_pytensor(
     interp = compare_outputs(result.output_names, ours, reference, rtol=rtol, atol=atol)
     assert interp.ok, f"the IR interpreter differs from PyTensor:\n{interp}"
     return reports["ORT_ENABLE_ALL"]
-
-
-def run_pass_text(source: str, *pass_names: str) -> str:
-    """Parse IR text, run the passes (verifying after each), return the printed result."""
-    module = parse_module(source)
-    PassManager(make_passes(pass_names), verify_each=True).run(module)
-    return print_module(module)
-
-
-def assert_same_bits(before: np.ndarray, after: np.ndarray) -> None:
-    """Equal dtype, shape and values, with NaN in the same places and zeros of the same sign."""
-    assert before.dtype == after.dtype and before.shape == after.shape
-    np.testing.assert_array_equal(before, after)
-    if before.dtype.kind == "f":
-        nan = np.isnan(before)
-        np.testing.assert_array_equal(nan, np.isnan(after))
-        np.testing.assert_array_equal(np.signbit(before[~nan]), np.signbit(after[~nan]))
-
-
-def assert_pass_preserves_numbers(
-    source: str, pass_names: Sequence[str], feeds: Sequence[np.ndarray]
-) -> list[np.ndarray]:
-    """The interpreter gives the same results, bit for bit, before and after the passes.
-    Returns the results after the passes."""
-    feeds = [np.asarray(f) for f in feeds]
-    before = run_module(parse_module(source), feeds)
-    module = parse_module(source)
-    PassManager(make_passes(tuple(pass_names)), verify_each=True).run(module)
-    after = run_module(module, feeds)
-    assert len(before) == len(after)
-    for b, a in zip(before, after, strict=True):
-        assert_same_bits(b, a)
-    return after

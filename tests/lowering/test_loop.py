@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.testing import assert_same_bits
 from ir.core import Module
 from ir.interpreter import InterpreterError, run_module
 from ir.parser import parse_module
@@ -21,7 +22,7 @@ from ir.printer import print_module
 from ir.verifier import verify_module
 from lowering import emit_model
 from passes import DEFAULT_PIPELINE, PassManager, make_passes
-from tests.helpers import assert_model_sound, assert_same_bits, run_sessions
+from tests.helpers import assert_model_sound, run_sessions
 
 
 @functools.cache

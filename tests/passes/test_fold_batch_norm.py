@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from compiler.testing import run_passes
 from ir.interpreter import run_module
 from ir.parser import parse_module
-from tests.helpers import run_pass_text
 from tests.passes.support import assert_unchanged, ir
 
 PASS = "fold-batch-norm"
@@ -52,7 +52,7 @@ def _run(source: str, feeds) -> list[np.ndarray]:
 
 def test_folds_into_kernel_and_new_bias():
     source = conv_bn(bias=False)
-    folded = run_pass_text(source, PASS, "dce")
+    folded = run_passes(source, [PASS, "dce"])
     assert "tir.batch_norm" not in folded
     assert folded.count("tir.conv") == 1
     assert "%w_bn_folded" in folded and "%beta_bn_folded" in folded
@@ -62,7 +62,7 @@ def test_folds_into_kernel_and_new_bias():
 
 def test_folds_with_an_existing_conv_bias():
     source = conv_bn(bias=True)
-    folded = run_pass_text(source, PASS, "dce")
+    folded = run_passes(source, [PASS, "dce"])
     assert "tir.batch_norm" not in folded
     x = RNG.standard_normal((2, 2, 5, 5)).astype(np.float32)
     np.testing.assert_allclose(_run(folded, [x])[0], _run(source, [x])[0], rtol=1e-5, atol=1e-5)

@@ -14,12 +14,12 @@ import onnxruntime as ort
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.testing import assert_same_bits
 from ir.interpreter import run_module
 from ir.parser import parse_module
 from ir.printer import print_module
 from lowering import emit_model
 from passes import DEFAULT_PIPELINE, PassManager, make_passes
-from tests.helpers import assert_same_bits
 
 F3 = "f32[3]"
 

@@ -13,10 +13,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compiler.testing import assert_same_bits, run_passes
 from ir.interpreter import run_module
 from ir.parser import parse_module
 from ir.printer import print_module
-from tests.helpers import assert_same_bits, run_pass_text
 from tests.passes.support import SPECIAL_F32, assert_golden, assert_numbers, ir, run_stats
 
 PASS = "lower-dimshuffle"
@@ -38,7 +38,7 @@ def _reference(x: np.ndarray, order: Sequence[int | str]) -> np.ndarray:
 def _check_numbers(source: str, order: Sequence[int | str], x: np.ndarray) -> None:
     """``source`` is one dimshuffle of ``x`` by ``order``; its lowering computes it exactly."""
     assert_numbers(source, [PASS], [x])
-    (result,) = run_module(parse_module(run_pass_text(ir(source), PASS)), [x])
+    (result,) = run_module(parse_module(run_passes(ir(source), PASS)), [x])
     assert_same_bits(_reference(x, order), result)
 
 
@@ -439,7 +439,7 @@ def test_nothing_to_lower_reports_no_change():
         }
         """
     )
-    assert run_pass_text(source, PASS) == source
+    assert run_passes(source, PASS) == source
     (stats,) = run_stats(source, PASS)
     assert not stats.changed
 
@@ -475,7 +475,7 @@ def test_random_dimshuffle_orders_lower_exactly(case: tuple[list[int], list[int 
           return %0 : "y"
         }}
     """
-    lowered = run_pass_text(ir(source), PASS)
+    lowered = run_passes(ir(source), PASS)
     assert "tir.dimshuffle" not in lowered
     names = [line.split()[2] for line in lowered.splitlines()[1:-2]]
     # At most one of each, in the order squeeze → transpose → unsqueeze.
@@ -487,5 +487,5 @@ def test_random_dimshuffle_orders_lower_exactly(case: tuple[list[int], list[int 
 
 def test_lowered_text_reads_back():
     """The lowered text reads back to the same text (the attributes print canonically)."""
-    lowered = run_pass_text(ir(DROP_TRANSPOSE_EXPAND), PASS)
+    lowered = run_passes(ir(DROP_TRANSPOSE_EXPAND), PASS)
     assert print_module(parse_module(lowered)) == lowered
