@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from ir import ops
 from ir.core import Operation
 from ir.interpreter import implements
+from ir.interpreter.lazy_scipy import special
 
 
 def _log1mexp(x: np.ndarray) -> np.ndarray:
