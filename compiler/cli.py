@@ -32,6 +32,7 @@ from ir.parser import parse_module
 from ir.printer import print_module
 from passes import DEFAULT_PIPELINE, PASSES, PassFailure, PassManager, make_passes
 from passes.pass_manager import ALL, Instrumentation, IRPrinter
+from passes.rewriter import RewriteTracer
 
 if TYPE_CHECKING:  # PyTensor is imported by the commands that need it: `ptonnx opt` does not
     from pytensor.graph.fg import FunctionGraph
@@ -135,6 +136,9 @@ def _add_ir_print_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--print-ir-after", metavar="PASS", action="append", default=[],
                         type=_pass_list, help="print the IR after these passes (repeatable, "
                         "or comma-separated)")  # fmt: skip
+    parser.add_argument("--debug-rewrites", action="store_true",
+                        help="report every pattern rewrite on stderr: which pattern fired on "
+                        "which op, which declined and why")  # fmt: skip
 
 
 # -- ptonnx compile -----------------------------------------------------------------------------
@@ -178,6 +182,7 @@ def _run_compile(args: argparse.Namespace) -> int:
         print_ir_after=tuple(name for names in args.print_ir_after for name in names),
         dump_dir=args.dump_dir,
         dim_names=_merge_dim_names(args.dim_name),
+        debug_rewrites=args.debug_rewrites,
     )
     result = Compiler(options).compile(fgraph)
     given = dict(args.input_shape)
@@ -338,7 +343,8 @@ def _run_opt(args: argparse.Namespace) -> int:
     after = tuple(name for names in args.print_ir_after for name in names)
     # The IR dumps go to stderr: stdout is the resulting IR, ready to be piped.
     out = run_opt(text, args.passes, print_ir_after_all=args.print_ir_after_all,
-                  print_ir_after=after, ir_stream=sys.stderr)  # fmt: skip
+                  print_ir_after=after, ir_stream=sys.stderr,
+                  debug_rewrites=args.debug_rewrites)  # fmt: skip
     if args.output is None:
         sys.stdout.write(out)
     else:
@@ -353,19 +359,23 @@ def run_opt(
     print_ir_after_all: bool = False,
     print_ir_after: Sequence[str] = (),
     ir_stream: TextIO | None = None,
+    debug_rewrites: bool = False,
 ) -> str:
     """Parse IR text, verify it, run ``passes`` (verifying after each) and return the
     printed result: what ``ptonnx opt`` prints, for golden tests to call in-process.
 
     Raises ``ParseError`` (with a ``^`` under the bad spot), ``VerificationError`` (with the
     bad op marked by ``>``), ``PassFailure``, or ``ValueError`` for an unknown pass. Printed
-    IR (``print_ir_*``) goes to ``ir_stream`` (default: standard output)."""
+    IR (``print_ir_*``) goes to ``ir_stream`` (default: standard output), and so does the
+    rewrite trace of ``debug_rewrites`` (default: standard error)."""
     module = parse_module(text)
     verify_with_context(module, "parsing")
     instrumentations: list[Instrumentation] = []
     if print_ir_after_all or print_ir_after:
         after = (ALL,) if print_ir_after_all else tuple(print_ir_after)
         instrumentations.append(IRPrinter(after=after, input=print_ir_after_all, stream=ir_stream))
+    if debug_rewrites:
+        instrumentations.append(RewriteTracer(ir_stream))
     PassManager(make_passes(tuple(passes)), verify_each=True,
                 instrumentations=instrumentations).run(module)  # fmt: skip
     return print_module(module)

@@ -43,6 +43,7 @@ from ir.types import is_symbol_name
 from lowering.emitter import EmitOptions, check_emit_options, io_names, lower_module
 from passes import DEFAULT_PIPELINE, PassManager, PassStats, PipelineItem, make_passes, pass_name
 from passes.pass_manager import ALL, FolderDump, Instrumentation, IRPrinter, StageRecorder
+from passes.rewriter import RewriteTracer
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class CompileOptions:
     dump_dir: str | os.PathLike[str] | None = None
     #: Keep every stage's IR text in ``CompileResult.dumps``.
     keep_dumps: bool = False
+    #: Report every pattern rewrite (which fired on which op, which declined and why) to
+    #: ``ir_stream`` (default: standard error), like ``--debug-rewrites``.
+    debug_rewrites: bool = False
     #: Run the IR verifier on the frontend's IR, after every pass and on the final IR. Off by
     #: default: it re-infers every type, as much work again as building the IR (ONNX's checker
     #: still checks the model, see ``check_model``).
@@ -466,6 +470,8 @@ class Compiler:
             )
         if opts.dump_dir is not None:
             out.append(FolderDump(opts.dump_dir))
+        if opts.debug_rewrites:
+            out.append(RewriteTracer(opts.ir_stream or sys.stderr))
         if recorder is not None:
             out.append(recorder)
         return out

@@ -13,7 +13,7 @@ from passes.rewriter import PatternPass, Rewriter, pattern
 
 def _sigmoid_of(value: Value, x: Value) -> bool:
     owner = value.owner
-    return isinstance(owner, ops.Sigmoid) and owner.x is x and value.num_uses == 1
+    return isinstance(owner, ops.Sigmoid) and owner.x is x
 
 
 @pattern(ops.Mul)
@@ -24,14 +24,16 @@ def fuse_silu(op: ops.Mul, rw: Rewriter) -> bool:
     a, b = op.operands[0], op.operands[1]
     # Only the first two factors: ((x·s)·y) equals (silu(x)·y) exactly, other groupings do not.
     if _sigmoid_of(b, a):
-        x = a
+        x, sigmoid = a, b
     elif _sigmoid_of(a, b):
-        x = b
+        x, sigmoid = b, a
     else:
         return False
+    if sigmoid.num_uses != 1:
+        return rw.fail("the sigmoid has other users (it would be computed twice)")
     rest = op.operands[2:]
     if x.dtype != op.result.dtype or (not rest and x.type != op.result.type):
-        return False
+        return rw.fail("the product broadcasts x or changes its dtype")
     silu = rw.create(ops.Silu, [x])
     rw.replace_op(op, [rw.create(ops.Mul, [silu, *rest]) if rest else silu])
     return True

@@ -4,9 +4,10 @@ A pattern is a function ``(op, rewriter) -> bool`` decorated with ``@pattern(Roo
 docstring's first line states the rule in IR notation. It mutates the IR only through the
 ``Rewriter`` and returns True when it changed something; it may decline with a reason,
 ``return rewriter.fail("why")``. ``apply_patterns`` runs a set of patterns to a fixed point,
-revisiting only what a rewrite touched, and erases dead pure ops; with ``trace=`` (or the
-environment variable ``PTONNX_DEBUG_REWRITES=1``, to stderr) it reports which pattern fired on
-which op and which declined, and why.
+revisiting only what a rewrite touched, and erases dead pure ops; with ``trace=``, within a
+``RewriteTracer`` instrumentation (``CompileOptions(debug_rewrites=True)``, ``ptonnx ...
+--debug-rewrites``), or with the environment variable ``PTONNX_DEBUG_REWRITES=1`` (to stderr)
+it reports which pattern fired on which op and which declined, and why.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TextIO
 
 from ir.core import Function, IRError, Module, Operation, Value, blocks, walk
 from ir.types import TensorType
-from passes.pass_manager import Pass
+from passes.pass_manager import Instrumentation, Pass
 
 RewriteFn = Callable[[Any, "Rewriter"], bool]
 
@@ -157,6 +159,8 @@ def apply_patterns(
     Raises ``ConvergenceError`` after ``max_rewrites`` rewrites (default: 8 per op of
     every block, regions and terminators included, + 1000).
     """
+    if trace is None:
+        trace = _TRACE.get()
     if trace is None and os.environ.get("PTONNX_DEBUG_REWRITES") == "1":
         trace = _to_stderr
     pset = patterns if isinstance(patterns, PatternSet) else PatternSet(patterns)
@@ -209,6 +213,38 @@ def apply_patterns(
 
 def _to_stderr(line: str) -> None:
     print(f"[rewrite] {line}", file=sys.stderr)
+
+
+#: The trace ``apply_patterns`` reports to when it is given none (set by ``RewriteTracer``).
+_TRACE: ContextVar[Callable[[str], None] | None] = ContextVar("rewrite_trace", default=None)
+
+
+class RewriteTracer(Instrumentation):
+    """While each pass runs, report its pattern rewrites to ``stream`` (default stderr), one line
+    each: ``[rewrite] <pass>: <pattern> fired on <op>`` or ``... declined on <op>: <reason>``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self._token: Token[Callable[[str], None] | None] | None = None
+
+    def before_pass(self, name: str, module: Module) -> None:
+        stream = self.stream or sys.stderr
+
+        def trace(line: str) -> None:
+            print(f"[rewrite] {name}: {line}", file=stream)
+
+        self._token = _TRACE.set(trace)
+
+    def _reset(self) -> None:
+        if self._token is not None:
+            _TRACE.reset(self._token)
+            self._token = None
+
+    def after_pass(self, name: str, module: Module, changed: bool) -> None:
+        self._reset()
+
+    def after_failure(self, name: str, module: Module, error: BaseException) -> None:
+        self._reset()
 
 
 def _is_dead(op: Operation) -> bool:
