@@ -79,11 +79,12 @@ class DenseElements:
 
 
 @dataclass(frozen=True, slots=True)
-class AttrKind:
-    """One kind of attribute value: ``check`` normalizes a value or raises ``TypeError``."""
+class AttrKind[T]:
+    """One kind of attribute value: ``check`` normalizes a value to a ``T`` or raises
+    ``TypeError``."""
 
     name: str
-    check: Callable[[Any], Any]
+    check: Callable[[Any], T]
 
 
 def _int(v: Any) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ir.core import Block, IRError, Operation
+from ir.fields import Operand, VariadicOperand
 from ir.ops.tensor import constant_array
 from ir.types import UNKNOWN, Dim, TensorType
 
@@ -21,7 +22,7 @@ class If(Operation):
     """
 
     NAME = "tir.if"
-    OPERANDS = ("cond",)
+    cond = Operand()
     NUM_REGIONS = 2
     NUM_RESULTS = None
 
@@ -80,7 +81,9 @@ class Loop(Operation):
     """
 
     NAME = "tir.loop"
-    OPERANDS = ("trip", "cond", "*inits")
+    trip = Operand()
+    cond = Operand()
+    inits = VariadicOperand()
     NUM_REGIONS = 1
     NUM_RESULTS = None
 

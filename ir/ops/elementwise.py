@@ -12,7 +12,8 @@ from typing import ClassVar
 
 from ir import attributes as A
 from ir import dtypes
-from ir.core import IRError, Operation, exported_ops
+from ir.core import IRError, Operation
+from ir.fields import Attr, Operand, VariadicOperand
 from ir.types import TensorType, broadcast_shapes, interned_type
 
 #: Dtype rules whose compute dtype is the plain upcast, and those that also refuse bool.
@@ -82,17 +83,18 @@ class Elementwise(Operation):
 
 
 class Unary(Elementwise):
-    OPERANDS = ("x",)
+    x = Operand()
 
 
 class Binary(Elementwise):
-    OPERANDS = ("x", "y")
+    x = Operand()
+    y = Operand()
 
 
 class Variadic(Elementwise):
     """n-ary (n ≥ 1), evaluated left to right: ``((a ∘ b) ∘ c)`` in the upcast dtype."""
 
-    OPERANDS = ("*inputs",)
+    inputs = VariadicOperand()
 
     @classmethod
     def _check_operand_count(cls, count: int) -> None:
@@ -202,7 +204,9 @@ class Clip(Elementwise):
     """
 
     NAME = "tir.clip"
-    OPERANDS = ("x", "lo", "hi")
+    x = Operand()
+    lo = Operand()
+    hi = Operand()
 
 
 # -- float functions (integers are upgraded to float32/float64) --------------------------------
@@ -342,7 +346,9 @@ class Where(Elementwise):
     """cond ? a : b (cond is any dtype, nonzero is true). `%3 = tir.where %0, %1, %2 : f32[4]`"""
 
     NAME = "tir.where"
-    OPERANDS = ("cond", "a", "b")
+    cond = Operand()
+    a = Operand()
+    b = Operand()
 
     def data_operands(self) -> Sequence:
         return self.operands[1:]
@@ -362,8 +368,8 @@ class Cast(Operation):
     """
 
     NAME = "tir.cast"
-    OPERANDS = ("x",)
-    ATTRS = {"to": A.DTYPE}
+    x = Operand()
+    to = Attr(A.DTYPE)
 
     def infer_types(self) -> Sequence[TensorType]:
         return (self.x.type.with_dtype(self.to),)
@@ -376,7 +382,8 @@ class Second(Elementwise):
     """
 
     NAME = "tir.second"
-    OPERANDS = ("x", "y")
+    x = Operand()
+    y = Operand()
 
     def compute_dtype(self) -> str:
         return self.y.dtype
@@ -391,4 +398,12 @@ COMMUTATIVE: tuple[type[Elementwise], ...] = (
 )  # fmt: skip
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = [
+    "Abs", "Acos", "Acosh", "Add", "Asin", "Asinh", "Atan", "Atanh", "Binary", "BitwiseAnd",
+    "BitwiseOr", "BitwiseXor", "Cast", "Ceil", "Clip", "Compare", "Cos", "Cosh", "Div",
+    "Elementwise", "Eq", "Erf", "Exp", "Exp2", "Expm1", "FloatUnary", "Floor", "Ge", "Gt",
+    "IntDiv", "Invert", "IsInf", "IsNan", "Le", "Log", "Log10", "Log1p", "Log2", "Lt",
+    "Maximum", "Minimum", "Mod", "Mul", "Ne", "Neg", "Pow", "Reciprocal",
+    "RoundHalfAwayFromZero", "RoundHalfToEven", "Second", "Sigmoid", "Sign", "Silu", "Sin",
+    "Sinh", "Softplus", "Sqrt", "Sub", "Tan", "Tanh", "Trunc", "Unary", "Variadic", "Where",
+]  # fmt: skip

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ir import attributes as A
-from ir.core import IRError, Operation, exported_ops
+from ir.core import IRError, Operation
+from ir.fields import Attr, Operand
 from ir.ops.shape import static_ints, vector_length
 from ir.ops.tensor import normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType
@@ -23,8 +24,11 @@ class Slice(Operation):
     count from the end). `%4 = tir.slice %0, %1, %2, %3 {axes = [0]} : f32[2]`"""
 
     NAME = "tir.slice"
-    OPERANDS = ("x", "starts", "stops", "steps")
-    ATTRS = {"axes": A.INTS}
+    x = Operand()
+    starts = Operand()
+    stops = Operand()
+    steps = Operand()
+    axes = Attr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         axes = normalize_axes(self.axes, self.x.rank, self.NAME)
@@ -50,8 +54,9 @@ class Gather(Operation):
     """
 
     NAME = "tir.gather"
-    OPERANDS = ("x", "indices")
-    ATTRS = {"axis": A.INT}
+    x = Operand()
+    indices = Operand()
+    axis = Attr(A.INT)
 
     def infer_types(self) -> Sequence[TensorType]:
         if self.indices.dtype not in ("int32", "int64"):
@@ -68,7 +73,8 @@ class GatherND(Operation):
     """
 
     NAME = "tir.gather_nd"
-    OPERANDS = ("x", "indices")
+    x = Operand()
+    indices = Operand()
 
     def infer_types(self) -> Sequence[TensorType]:
         k = self.indices.shape[-1] if self.indices.rank else None
@@ -86,8 +92,10 @@ class ScatterND(Operation):
     """
 
     NAME = "tir.scatter_nd"
-    OPERANDS = ("x", "indices", "updates")
-    ATTRS = {"reduction": A.STR}
+    x = Operand()
+    indices = Operand()
+    updates = Operand()
+    reduction = Attr(A.STR)
 
     def infer_types(self) -> Sequence[TensorType]:
         if self.reduction not in ("none", "add"):
@@ -109,8 +117,9 @@ class GatherElements(Operation):
     """
 
     NAME = "tir.gather_elements"
-    OPERANDS = ("x", "indices")
-    ATTRS = {"axis": A.INT}
+    x = Operand()
+    indices = Operand()
+    axis = Attr(A.INT)
 
     def infer_types(self) -> Sequence[TensorType]:
         if self.indices.rank != self.x.rank or self.indices.dtype != "int64":
@@ -130,8 +139,12 @@ class ScatterElements(Operation):
     """
 
     NAME = "tir.scatter_elements"
-    OPERANDS = ("x", "indices", "updates")
-    ATTRS = {"axis": A.INT, "reduction": A.STR, "unique": A.BOOL}
+    x = Operand()
+    indices = Operand()
+    updates = Operand()
+    axis = Attr(A.INT)
+    reduction = Attr(A.STR)
+    unique = Attr(A.BOOL)
 
     def infer_types(self) -> Sequence[TensorType]:
         if self.reduction not in ("none", "add", "max"):
@@ -159,7 +172,7 @@ class NonZero(Operation):
     """
 
     NAME = "tir.nonzero"
-    OPERANDS = ("x",)
+    x = Operand()
 
     def infer_types(self) -> Sequence[TensorType]:
         if self.x.rank == 0:
@@ -168,4 +181,6 @@ class NonZero(Operation):
         return (TensorType("int64", (self.x.rank, 0 if size == 0 else UNKNOWN)),)
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = [
+    "Gather", "GatherElements", "GatherND", "NonZero", "ScatterElements", "ScatterND", "Slice",
+]  # fmt: skip

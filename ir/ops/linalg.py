@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ir.core import IRError, Operation
+from ir.fields import Operand
 from ir.types import TensorType, broadcast_shapes
 
 
@@ -13,7 +14,8 @@ class MatMul(Operation):
     broadcast. Operands have one dtype. `%2 = tir.matmul %0, %1 : f32[2, 4]`"""
 
     NAME = "tir.matmul"
-    OPERANDS = ("a", "b")
+    a = Operand()
+    b = Operand()
 
     def infer_types(self) -> Sequence[TensorType]:
         a, b = self.a, self.b

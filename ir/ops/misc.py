@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ir import attributes as A
 from ir.core import IRError, Operation
+from ir.fields import Attr, Operand, VariadicOperand
 from ir.types import UNKNOWN, Dim, TensorType
 
 PAD_MODES = ("constant", "edge", "reflect")
@@ -22,8 +23,10 @@ class Pad(Operation):
     """
 
     NAME = "tir.pad"
-    OPERANDS = ("x", "*value")
-    ATTRS = {"mode": A.STR, "pads": A.INTS}
+    x = Operand()
+    value = VariadicOperand()
+    mode = Attr(A.STR)
+    pads = Attr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         x, pads = self.x, self.pads

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ir import attributes as A
-from ir.core import IRError, Operation, exported_ops
+from ir.core import IRError, Operation
+from ir.fields import Attr, Operand, OptionalAttr, VariadicOperand
 from ir.types import UNKNOWN, Dim, TensorType
 
 _FLOATS = frozenset({"float16", "float32", "float64"})
@@ -79,15 +80,15 @@ class Conv(Operation):
     """
 
     NAME = "tir.conv"
-    OPERANDS = ("x", "w", "*bias")
-    ATTRS = {
-        "strides": A.INTS,
-        "pads": A.INTS,
-        "dilations": A.INTS,
-        "group": A.INT,
-        "flip": A.BOOL,
-        "auto_pad": A.STR,
-    }
+    x = Operand()
+    w = Operand()
+    bias = VariadicOperand()
+    strides = Attr(A.INTS)
+    pads = Attr(A.INTS)
+    dilations = Attr(A.INTS)
+    group = Attr(A.INT)
+    flip = Attr(A.BOOL)
+    auto_pad = Attr(A.STR)
 
     def infer_types(self) -> Sequence[TensorType]:
         x, w, bias = self.x.type, self.w.type, self.bias
@@ -136,14 +137,12 @@ def _compatible(a: Dim, b: Dim) -> bool:
 class Pool(Operation):
     """Shared machinery of the 2-D poolings (PyTorch's window rules)."""
 
-    OPERANDS = ("x",)
-    ATTRS = {
-        "kernel_shape": A.INTS,
-        "strides": A.INTS,
-        "pads": A.INTS,
-        "dilations": A.INTS,
-        "ceil_mode": A.BOOL,
-    }
+    x = Operand()
+    kernel_shape = Attr(A.INTS)
+    strides = Attr(A.INTS)
+    pads = Attr(A.INTS)
+    dilations = Attr(A.INTS)
+    ceil_mode = Attr(A.BOOL)
 
     def infer_types(self) -> Sequence[TensorType]:
         x = self.x.type
@@ -187,7 +186,7 @@ class AvgPool(Pool):
     (but never the ceil-mode overhang past it), else only input elements. Floats only."""
 
     NAME = "tir.avg_pool"
-    ATTRS = {**Pool.ATTRS, "count_include_pad": A.BOOL}
+    count_include_pad = Attr(A.BOOL)
 
     def _check_dtype(self, dtype: str) -> None:
         if dtype not in _FLOATS:
@@ -213,15 +212,12 @@ class Resize(Operation):
     """
 
     NAME = "tir.resize"
-    OPERANDS = ("x",)
-    ATTRS = {
-        "mode": A.STR,
-        "coordinate_transformation_mode": A.STR,
-        "nearest_mode": A.STR,
-        "scales": A.FLOATS,
-        "sizes": A.INTS,
-    }
-    OPTIONAL_ATTRS = frozenset({"scales", "sizes"})
+    x = Operand()
+    mode = Attr(A.STR)
+    coordinate_transformation_mode = Attr(A.STR)
+    nearest_mode = Attr(A.STR)
+    scales = OptionalAttr(A.FLOATS)
+    sizes = OptionalAttr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         x = self.x.type
@@ -262,8 +258,12 @@ class BatchNorm(Operation):
     """
 
     NAME = "tir.batch_norm"
-    OPERANDS = ("x", "scale", "bias", "mean", "var")
-    ATTRS = {"epsilon": A.FLOAT}
+    x = Operand()
+    scale = Operand()
+    bias = Operand()
+    mean = Operand()
+    var = Operand()
+    epsilon = Attr(A.FLOAT)
 
     def infer_types(self) -> Sequence[TensorType]:
         x = self.x.type
@@ -278,4 +278,6 @@ class BatchNorm(Operation):
         return (x,)
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = [
+    "AvgPool", "BatchNorm", "Conv", "MaxPool", "Pool", "Resize",
+]  # fmt: skip

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from ir import attributes as A
-from ir.core import IRError, Operation, exported_ops
+from ir.core import IRError, Operation
+from ir.fields import Attr, Operand
 from ir.ops.tensor import normalize_axes
 from ir.types import TensorType
 
@@ -28,8 +29,9 @@ class Reduce(Operation):
     """Shared machinery: reduce over ``axes`` (empty: none), keeping them as size 1 if
     ``keepdims``."""
 
-    OPERANDS = ("x",)
-    ATTRS = {"axes": A.INTS, "keepdims": A.BOOL}
+    x = Operand()
+    axes = Attr(A.INTS)
+    keepdims = Attr(A.BOOL)
     #: The dtypes this reduction takes (None: any).
     DTYPES: ClassVar[frozenset[str] | None] = None
 
@@ -159,8 +161,9 @@ class LogSumExp(Reduce):
 
 
 class ArgReduce(Operation):
-    OPERANDS = ("x",)
-    ATTRS = {"axis": A.INT, "keepdims": A.BOOL}
+    x = Operand()
+    axis = Attr(A.INT)
+    keepdims = Attr(A.BOOL)
 
     def infer_types(self) -> Sequence[TensorType]:
         (axis,) = normalize_axes([self.axis], self.x.rank, self.NAME)
@@ -194,8 +197,8 @@ class ArgMin(ArgReduce):
 class AxisOp(Operation):
     """An op along one axis whose result has x's type."""
 
-    OPERANDS = ("x",)
-    ATTRS = {"axis": A.INT}
+    x = Operand()
+    axis = Attr(A.INT)
 
     def infer_types(self) -> Sequence[TensorType]:
         normalize_axes([self.axis], self.x.rank, self.NAME)
@@ -254,8 +257,8 @@ class Softmax(Operation):
     """
 
     NAME = "tir.softmax"
-    OPERANDS = ("x",)
-    ATTRS = {"axes": A.INTS}
+    x = Operand()
+    axes = Attr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         normalize_axes(self.axes, self.x.rank, self.NAME)
@@ -273,4 +276,8 @@ class LogSoftmax(Softmax):
     NAME = "tir.log_softmax"
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = [
+    "ArgMax", "ArgMin", "ArgReduce", "Argsort", "AxisOp", "CumProd", "CumSum", "LogSoftmax",
+    "LogSumExp", "Reduce", "ReduceAll", "ReduceAny", "ReduceBitwiseAnd", "ReduceBitwiseOr",
+    "ReduceBitwiseXor", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSum", "Softmax", "Sort",
+]  # fmt: skip

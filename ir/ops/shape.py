@@ -17,7 +17,8 @@ import math
 from collections.abc import Sequence
 
 from ir import attributes as A
-from ir.core import IRError, Operation, Value, exported_ops
+from ir.core import IRError, Operation, Value
+from ir.fields import Attr, Operand, VariadicOperand
 from ir.ops.tensor import constant_array, normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType, broadcast_shapes
 
@@ -148,7 +149,7 @@ class Shape(Operation):
     """The shape of x as an i64 vector. `%1 = tir.shape %0 : i64[2]`"""
 
     NAME = "tir.shape"
-    OPERANDS = ("x",)
+    x = Operand()
 
     def infer_types(self) -> Sequence[TensorType]:
         return (TensorType("int64", (self.x.rank,)),)
@@ -159,7 +160,8 @@ class _ToShape(Operation):
     from constants (``infer_types``) or also traced through shape computations
     (``refined_types``, which the frontend stores)."""
 
-    OPERANDS = ("x", "shape")
+    x = Operand()
+    shape = Operand()
 
     def infer_types(self) -> Sequence[TensorType]:
         return self._types(self._entries(symbolic=False), symbolic=False)
@@ -256,8 +258,8 @@ class Concat(Operation):
     """Join tensors of equal rank along ``axis``. `%2 = tir.concat %0, %1 {axis = 0} : f32[5]`"""
 
     NAME = "tir.concat"
-    OPERANDS = ("*inputs",)
-    ATTRS = {"axis": A.INT}
+    inputs = VariadicOperand()
+    axis = Attr(A.INT)
 
     def infer_types(self) -> Sequence[TensorType]:
         inputs = self.inputs
@@ -284,8 +286,9 @@ class Split(Operation):
     """
 
     NAME = "tir.split"
-    OPERANDS = ("x", "sizes")
-    ATTRS = {"axis": A.INT}
+    x = Operand()
+    sizes = Operand()
+    axis = Attr(A.INT)
     NUM_RESULTS = None
 
     def infer_types(self) -> Sequence[TensorType]:
@@ -310,7 +313,9 @@ class Range(Operation):
     """
 
     NAME = "tir.range"
-    OPERANDS = ("start", "stop", "step")
+    start = Operand()
+    stop = Operand()
+    step = Operand()
 
     def infer_types(self) -> Sequence[TensorType]:
         operands = (self.start, self.stop, self.step)
@@ -336,8 +341,10 @@ class Eye(Operation):
     """
 
     NAME = "tir.eye"
-    OPERANDS = ("n", "m")
-    ATTRS = {"k": A.INT, "dtype": A.DTYPE}
+    n = Operand()
+    m = Operand()
+    k = Attr(A.INT)
+    dtype = Attr(A.DTYPE)
 
     def infer_types(self) -> Sequence[TensorType]:
         return self._types(symbolic=False)
@@ -354,4 +361,6 @@ class Eye(Operation):
         return (TensorType(self.dtype, tuple(dims)),)
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = [
+    "Concat", "Expand", "Eye", "Range", "Reshape", "Shape", "Split",
+]  # fmt: skip

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ir import attributes as A
-from ir.core import IRError, Operation, Value, exported_ops
+from ir.core import IRError, Operation, Value
+from ir.fields import Attr, Operand
 from ir.types import TensorType
 
 
@@ -15,7 +16,7 @@ class Constant(Operation):
     """A tensor known at compile time. `%0 = tir.constant dense<[1.0, 2.0]> : f32[2]`"""
 
     NAME = "tir.constant"
-    ATTRS = {"value": A.DENSE}
+    value = Attr(A.DENSE)
     INLINE_ATTR = "value"
 
     def infer_types(self) -> Sequence[TensorType]:
@@ -26,7 +27,7 @@ def constant_array(value: Value) -> np.ndarray | None:
     """The data of ``value`` when a ``tir.constant`` produces it (read-only), else None."""
     owner = value.owner
     if isinstance(owner, Constant):
-        return owner.attributes["value"].array
+        return owner.value.array
     return None
 
 
@@ -50,8 +51,8 @@ class DimShuffle(Operation):
     """
 
     NAME = "tir.dimshuffle"
-    OPERANDS = ("x",)
-    ATTRS = {"order": A.DIM_ORDER}
+    x = Operand()
+    order = Attr(A.DIM_ORDER)
 
     def infer_types(self) -> Sequence[TensorType]:
         kept = [a for a in self.order if a != "x"]
@@ -74,8 +75,8 @@ class Transpose(Operation):
     """
 
     NAME = "tir.transpose"
-    OPERANDS = ("x",)
-    ATTRS = {"perm": A.INTS}
+    x = Operand()
+    perm = Attr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         if sorted(self.perm) != list(range(self.x.rank)):
@@ -90,8 +91,8 @@ class Squeeze(Operation):
     """Remove the given size-1 axes. `%1 = tir.squeeze %0 {axes = [1]} : f32[3]`"""
 
     NAME = "tir.squeeze"
-    OPERANDS = ("x",)
-    ATTRS = {"axes": A.INTS}
+    x = Operand()
+    axes = Attr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         axes = normalize_axes(self.axes, self.x.rank, self.NAME)
@@ -108,8 +109,8 @@ class Unsqueeze(Operation):
     """
 
     NAME = "tir.unsqueeze"
-    OPERANDS = ("x",)
-    ATTRS = {"axes": A.INTS}
+    x = Operand()
+    axes = Attr(A.INTS)
 
     def infer_types(self) -> Sequence[TensorType]:
         out_rank = self.x.rank + len(self.axes)
@@ -118,4 +119,6 @@ class Unsqueeze(Operation):
         return (self.x.type.with_shape(1 if i in axes else next(dims) for i in range(out_rank)),)
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = [
+    "Constant", "DimShuffle", "Squeeze", "Transpose", "Unsqueeze",
+]  # fmt: skip
