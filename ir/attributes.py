@@ -179,7 +179,7 @@ def format_float(value: float | np.floating) -> str:
     return text
 
 
-def format_attr(value: Any, kind: AttrKind) -> str:
+def format_attr(value: Any, kind: AttrKind[Any]) -> str:
     """The text of one attribute value of ``kind``."""
     if kind is DTYPE:
         return dtypes.short_name(value)
@@ -234,7 +234,7 @@ def _format_scalar(x: np.generic) -> str:
 
 def _format_nested(array: np.ndarray) -> str:
     if array.ndim == 0:
-        return _format_scalar(array[()])
+        return _format_scalar(array.reshape(-1)[0])
     return "[" + ", ".join(_format_nested(sub) for sub in array) + "]"
 
 
@@ -243,7 +243,7 @@ def dense_from_literal(literal: Any, type_: TensorType) -> DenseElements:
     if not type_.is_static:
         raise ValueError(f"a constant needs a static type, got {type_}")
     dtype = np.dtype(type_.dtype)
-    shape = tuple(int(d) for d in type_.shape)  # type: ignore[arg-type]
+    shape = tuple(int(d) for d in type_.shape)
     if isinstance(literal, HexBytes):
         expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         if len(literal.data) != expected:

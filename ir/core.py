@@ -38,6 +38,7 @@ class Location:
 
     origin: str
     variable: str | None
+    _trace: tuple[Frame, ...] | Callable[[], Iterable[Frame]]
 
     def __init__(
         self,
@@ -88,7 +89,9 @@ class Use(NamedTuple):
     """Operand ``index`` of ``op`` reads the value."""
 
     op: Operation
-    index: int
+    # The field hides tuple.index (a method no code here calls on a Use): `use.index` reads as
+    # what it is, the operand's position.
+    index: int  # type: ignore[assignment]
 
 
 #: ``Use(op, index)`` from a pair, without the named tuple's own ``__new__`` (which costs as
@@ -177,7 +180,7 @@ class Operation:
 
     NAME: ClassVar[str]
     OPERANDS: ClassVar[tuple[str, ...]] = ()
-    ATTRS: ClassVar[Mapping[str, AttrKind]] = {}
+    ATTRS: ClassVar[Mapping[str, AttrKind[Any]]] = {}
     OPTIONAL_ATTRS: ClassVar[frozenset[str]] = frozenset()
     NUM_RESULTS: ClassVar[int | None] = 1
     #: No side effects: unused results may be erased and equal ops merged.

@@ -25,7 +25,8 @@ def axis_pads(padding: Any, axis: int, size: Any, k: int, s: int, d: int) -> tup
         return lo, total - lo
     if padding == "full":
         return d * (k - 1), d * (k - 1)
-    return padding[axis]
+    lo, hi = padding[axis]
+    return lo, hi
 
 
 def conv_out_size(padding: Any, axis: int, size: Any, k: int, s: int, d: int) -> Any:
@@ -250,6 +251,7 @@ def resize2d_numpy(
     if sizes is not None:
         (oh, ow), (sh, sw) = sizes, (sizes[0] / h, sizes[1] / w)
     else:
+        assert scales is not None  # exactly one of scales and sizes is given
         (sh, sw) = scales
         oh, ow = math.floor(h * sh), math.floor(w * sw)
     if mode == "nearest":

@@ -279,7 +279,7 @@ class _Parser:
         if tok.kind == "string":
             return json.loads(tok.text)
         if tok.kind == "punct" and tok.text == "[":
-            items = []
+            items: list[Any] = []
             while not self.at("]"):
                 if items:
                     self.expect(",")
@@ -320,7 +320,8 @@ class _Parser:
     def _value_name(ref: str) -> str | None:
         body = ref[1:]
         if body.startswith('"'):
-            return json.loads(body)
+            name: str = json.loads(body)  # a quoted name is a JSON string
+            return name
         return None if body.isdigit() else body
 
     def _define(self, tok: Token, value: Value) -> None:

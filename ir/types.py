@@ -86,7 +86,8 @@ class TensorType:
             return None
         n = 1
         for d in self.shape:
-            n *= d  # type: ignore[operator]
+            assert isinstance(d, int)  # is_static
+            n *= d
         return n
 
     def with_dtype(self, dtype: str) -> TensorType:

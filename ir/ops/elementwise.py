@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ir import attributes as A
 from ir import dtypes
-from ir.core import IRError, Operation
+from ir.core import IRError, Operation, Value
 from ir.fields import Attr, Operand, VariadicOperand
 from ir.types import TensorType, broadcast_shapes, interned_type
 
@@ -54,7 +54,7 @@ class Elementwise(Operation):
             return dtype
         raise AssertionError(f"unknown dtype rule {rule!r}")
 
-    def data_operands(self) -> Sequence:
+    def data_operands(self) -> Sequence[Value]:
         """The operands that take part in the dtype rule (all, except a condition)."""
         return self.operands
 
@@ -350,7 +350,7 @@ class Where(Elementwise):
     a = Operand()
     b = Operand()
 
-    def data_operands(self) -> Sequence:
+    def data_operands(self) -> Sequence[Value]:
         return self.operands[1:]
 
     def operand_dtypes(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ Paddings are ONNX-ordered: ``[top, left, bottom, right]``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -55,7 +55,7 @@ def window_count(
     return count - 1 if (count - 1) * stride >= size + lo else count
 
 
-def _spatial(op: Operation, x: TensorType, fn) -> list[Dim]:
+def _spatial(op: Operation, x: TensorType, fn: Callable[[int, int], Dim]) -> list[Dim]:
     """The output's spatial dims: ``fn(axis, size)`` for static sizes, unknown otherwise."""
     out: list[Dim] = []
     for axis, size in enumerate(x.shape[2:]):
@@ -237,6 +237,7 @@ class Resize(Operation):
                 raise IRError(f"tir.resize: sizes {list(self.sizes)} must be two sizes >= 1")
             return (x.with_shape((*x.shape[:2], *self.sizes)),)
         scales = self.scales
+        assert scales is not None  # exactly one of scales and sizes is given
         if len(scales) != 2 or any(s <= 0 or float(np.float32(s)) != s for s in scales):
             raise IRError(f"tir.resize: scales {list(scales)} must be two positive float32 values")
 

@@ -197,14 +197,15 @@ class Reshape(_ToShape):
         if -1 in entries:
             at = entries.index(-1)
             known = [e for i, e in enumerate(entries) if i != at]
+            known_ints = [e for e in known if isinstance(e, int)]
             if size is None and symbolic:
                 dims[at] = _minus_one_by_symbols(self.x.shape, known)
-            elif size is None or not all(isinstance(e, int) for e in known):
+            elif size is None or len(known_ints) != len(known):
                 dims[at] = UNKNOWN
-            elif math.prod(known) == 0 or size % math.prod(known):  # type: ignore[arg-type]
+            elif math.prod(known_ints) == 0 or size % math.prod(known_ints):
                 raise IRError(f"tir.reshape: cannot reshape {self.x.type} to {entries}")
             else:
-                dims[at] = size // math.prod(known)  # type: ignore[arg-type]
+                dims[at] = size // math.prod(known_ints)
         elif size is not None and len(values) == len(entries) and math.prod(values) != size:
             raise IRError(f"tir.reshape: cannot reshape {self.x.type} to {entries}")
         return (self.x.type.with_shape(dims),)

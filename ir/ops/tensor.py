@@ -55,7 +55,7 @@ class DimShuffle(Operation):
     order = Attr(A.DIM_ORDER)
 
     def infer_types(self) -> Sequence[TensorType]:
-        kept = [a for a in self.order if a != "x"]
+        kept = [a for a in self.order if isinstance(a, int)]  # the others are "x"
         rank = self.x.rank
         if len(set(kept)) != len(kept) or any(not 0 <= a < rank for a in kept):
             raise IRError(f"tir.dimshuffle: bad order {list(self.order)} for rank {rank}")
@@ -64,7 +64,7 @@ class DimShuffle(Operation):
                 raise IRError(
                     f"tir.dimshuffle: drops axis {axis} of size {self.x.shape[axis]}, not 1"
                 )
-        shape = [1 if a == "x" else self.x.shape[a] for a in self.order]
+        shape = [self.x.shape[a] if isinstance(a, int) else 1 for a in self.order]
         return (self.x.type.with_shape(shape),)
 
 
