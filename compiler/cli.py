@@ -151,7 +151,7 @@ def _add_compile_command(commands: Any) -> None:
         "Compile the graph that BUILDER (a function in SCRIPT, called without arguments) "
         "returns, as (inputs, outputs) or as a FunctionGraph, to an ONNX model.",
     )  # fmt: skip
-    cmd.add_argument("target", metavar="SCRIPT:BUILDER", help="e.g. models/mlp.py:build")
+    cmd.add_argument("target", metavar="SCRIPT:BUILDER", help="e.g. examples/mlp.py:build")
     cmd.add_argument("-o", "--output", required=True, metavar="MODEL", help="the .onnx file")
     _add_ir_print_flags(cmd)
     cmd.add_argument("--dump-dir", metavar="DIR", help="write each stage as DIR/NN-<stage>.tir")
@@ -253,7 +253,7 @@ def load_graph(target: str) -> FunctionGraph:
     ``__main__``), then its function ``BUILDER`` is called without arguments."""
     script, sep, builder_name = target.rpartition(":")
     if not sep or not script or not builder_name:
-        raise UsageError(f"{target!r} is not SCRIPT:BUILDER (e.g. models/mlp.py:build)")
+        raise UsageError(f"{target!r} is not SCRIPT:BUILDER (e.g. examples/mlp.py:build)")
     path = Path(script)
     if not path.is_file():
         raise InputError(f"no such script: {script}")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -54,3 +56,106 @@ def test_readme_first_python_snippet_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "func @main" in proc.stdout and (tmp_path / "model.onnx").stat().st_size > 0
+
+
+# -- every snippet runs -------------------------------------------------------------------------
+
+#: What a snippet that is not self-contained runs after (keyed by a line of the snippet): the
+#: names it takes from the surrounding prose.
+_PYMC_MODEL = f"""
+import sys
+
+import pytest
+sys.path.insert(0, {str(REPO / "examples")!r})
+from pymc_hierarchical import build_model
+model = build_model()
+"""
+SNIPPET_SETUP = {
+    "result = export_logp(model)": _PYMC_MODEL,
+    'session = onnxruntime.InferenceSession("logp.onnx")': _PYMC_MODEL
+    + """
+import json
+import numpy as np
+import onnxruntime
+from compiler.pymc import export_logp
+export_logp(model).save("logp.onnx")
+unconstrained = model.initial_point()
+""",
+    "import compiler.mode": """
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+x = pt.matrix("x")
+labels = pt.ivector("labels")
+w = pytensor.shared(np.zeros((3, 2)), name="w")
+loss = -pt.mean(pt.log(pt.special.softmax(x @ w, axis=-1))[pt.arange(labels.shape[0]), labels])
+gw = pytensor.grad(loss, w)
+x_value = np.ones((4, 3))
+label_value = np.array([0, 1, 1, 0], dtype="int32")
+""",
+}
+
+
+def python_snippets() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+
+
+def _setup_for(snippet: str) -> str:
+    found = [setup for key, setup in SNIPPET_SETUP.items() if key in snippet]
+    assert len(found) <= 1, "a snippet matches two setups"
+    return found[0] if found else ""
+
+
+@pytest.mark.parametrize("index", range(len(python_snippets())))
+def test_every_python_snippet_runs(index: int, tmp_path: Path) -> None:
+    """Each ```python block of the README runs (after the setup its prose implies, if any), in
+    a scratch folder (snippets write files)."""
+    snippet = python_snippets()[index]
+    proc = subprocess.run(
+        [sys.executable, "-c", _setup_for(snippet) + snippet],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"README snippet {index} failed:\n{snippet}\n{proc.stderr}"
+
+
+def test_every_snippet_setup_is_used() -> None:
+    snippets = python_snippets()
+    for key in SNIPPET_SETUP:
+        assert any(key in s for s in snippets), f"no README snippet has {key!r} any more"
+
+
+def _masked(text: str) -> list[str]:
+    """Lines with measured float errors masked (they depend on the CPU's kernels)."""
+    return [re.sub(r"\d\.\d+e[-+]\d+", "<float>", line) for line in text.strip().splitlines()]
+
+
+def test_command_line_example_runs_as_shown(tmp_path: Path) -> None:
+    """The ```console block: each `$ ptonnx ...` command runs in a folder holding the README's
+    example script and IR text, and prints what the README shows."""
+    text = (REPO / "README.md").read_text()
+    console = re.findall(r"```console\n(.*?)```", text, flags=re.S)[0]
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "mlp.py").write_text((REPO / "examples" / "mlp.py").read_text())
+    ir_text = re.search(r"The IR text form.*?```\n(.*?)```", text, flags=re.S)
+    assert ir_text is not None
+    (tmp_path / "stage.tir").write_text(ir_text.group(1))
+    ptonnx = str(Path(sys.executable).parent / "ptonnx")
+    commands = re.split(r"^\$ ", console, flags=re.M)[1:]
+    assert commands, "no commands in the console block"
+    for block in commands:
+        command, _, shown = block.partition("\n")
+        command = command.split("  #")[0].strip()
+        proc = subprocess.run(
+            command.replace("ptonnx", ptonnx, 1),
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, f"{command}: {proc.stderr}"
+        assert _masked(proc.stdout) == _masked(shown), command
+    assert (tmp_path / "mlp.dot").stat().st_size > 0 and (tmp_path / "out.tir").exists()
