@@ -161,5 +161,6 @@ from ir.interpreter import (  # noqa: E402, F401
     reduction,
     shape,
     special,
+    special_bessel,
     tensor,
 )
