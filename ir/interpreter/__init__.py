@@ -7,20 +7,27 @@ the ops' static types, so a wrong shape inference fails loudly here first.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 
 import ir.ops
 from ir.core import Block, Function, IRError, Module, Operation, Return, Value, Yield
 
-Impl = Callable[[Operation, list[np.ndarray]], np.ndarray | Sequence[np.ndarray]]
+#: An implementation of ops of class ``O``: the op and its operands' arrays give one array per
+#: result (or the array of a one-result op).
+type ImplOf[O: Operation] = Callable[[O, list[np.ndarray]], np.ndarray | Sequence[np.ndarray]]
+Impl = ImplOf[Operation]
 IMPLS: dict[type[Operation], Impl] = {}
 
 
-def implements(*op_classes: type[Operation]) -> Callable[[Impl], Impl]:
-    def register(fn: Impl) -> Impl:
+def implements[O: Operation](*op_classes: type[O]) -> Callable[[ImplOf[O]], ImplOf[O]]:
+    """Register the decorated function for ``op_classes``; its ``op`` parameter is typed by
+    them (``op: ops.Transpose``; their common base class when there are several)."""
+
+    def register(fn: ImplOf[O]) -> ImplOf[O]:
         for cls in op_classes:
-            IMPLS[cls] = fn
+            IMPLS[cls] = cast(Impl, fn)  # called only with ops of its class (evaluate_op)
         return fn
 
     return register

@@ -7,8 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ir import ops
-from ir.core import Operation
-from ir.interpreter import IMPLS, Impl, implements
+from ir.interpreter import ImplOf, implements
 from ir.interpreter.lazy_scipy import special
 
 # -- elementwise -------------------------------------------------------------------------------
@@ -18,16 +17,16 @@ def _cast_operands(op: ops.Elementwise, args: list[np.ndarray]) -> list[np.ndarr
     return [a.astype(d, copy=False) for a, d in zip(args, op.operand_dtypes(), strict=True)]
 
 
-def _elementwise(fn: Callable[..., np.ndarray]) -> Impl:
-    def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-        return fn(*_cast_operands(op, args))  # type: ignore[arg-type]
+def _elementwise(fn: Callable[..., np.ndarray]) -> ImplOf[ops.Elementwise]:
+    def impl(op: ops.Elementwise, args: list[np.ndarray]) -> np.ndarray:
+        return fn(*_cast_operands(op, args))
 
     return impl
 
 
-def _fold_left(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Impl:
-    def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-        args = _cast_operands(op, args)  # type: ignore[arg-type]
+def _fold_left(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> ImplOf[ops.Elementwise]:
+    def impl(op: ops.Elementwise, args: list[np.ndarray]) -> np.ndarray:
+        args = _cast_operands(op, args)
         out = args[0]
         for a in args[1:]:
             out = fn(out, a)
@@ -48,7 +47,7 @@ def _clip(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where(x < lo, lo, np.where(x > hi, hi, x))
 
 
-_ELEMENTWISE: dict[type[Operation], Callable[..., np.ndarray]] = {
+_ELEMENTWISE: dict[type[ops.Elementwise], Callable[..., np.ndarray]] = {
     ops.Sub: np.subtract,
     ops.Div: np.true_divide,
     ops.IntDiv: np.floor_divide,
@@ -106,17 +105,17 @@ _ELEMENTWISE: dict[type[Operation], Callable[..., np.ndarray]] = {
     ops.Where: np.where,
 }
 for _cls, _fn in _ELEMENTWISE.items():
-    IMPLS[_cls] = _elementwise(_fn)
-IMPLS[ops.Add] = _fold_left(np.add)
-IMPLS[ops.Mul] = _fold_left(np.multiply)
+    implements(_cls)(_elementwise(_fn))
+implements(ops.Add)(_fold_left(np.add))
+implements(ops.Mul)(_fold_left(np.multiply))
 
 
 @implements(ops.Second)
-def _second(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _second(op: ops.Second, args: list[np.ndarray]) -> np.ndarray:
     x, y = args
     return np.broadcast_to(y, np.broadcast_shapes(x.shape, y.shape)).copy()
 
 
 @implements(ops.Cast)
-def _cast(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-    return args[0].astype(op.attributes["to"])
+def _cast(op: ops.Cast, args: list[np.ndarray]) -> np.ndarray:
+    return args[0].astype(op.to)

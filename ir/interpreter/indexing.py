@@ -5,27 +5,26 @@ from __future__ import annotations
 import numpy as np
 
 from ir import ops
-from ir.core import Operation
 from ir.interpreter import InterpreterError, implements
 
 
 @implements(ops.Slice)
-def _slice(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _slice(op: ops.Slice, args: list[np.ndarray]) -> np.ndarray:
     x, starts, stops, steps = args
     index = [slice(None)] * x.ndim
-    for axis, start, stop, step in zip(op.attributes["axes"], starts, stops, steps, strict=True):
+    for axis, start, stop, step in zip(op.axes, starts, stops, steps, strict=True):
         index[axis] = slice(int(start), int(stop), int(step))
     return x[tuple(index)]
 
 
 @implements(ops.Gather)
-def _gather(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _gather(op: ops.Gather, args: list[np.ndarray]) -> np.ndarray:
     x, indices = args
-    return np.take(x, indices, axis=op.attributes["axis"])
+    return np.take(x, indices, axis=op.axis)
 
 
 @implements(ops.GatherND)
-def _gather_nd(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _gather_nd(op: ops.GatherND, args: list[np.ndarray]) -> np.ndarray:
     x, indices = args
     k = indices.shape[-1]
     return (
@@ -69,7 +68,7 @@ def _normalized(indices: np.ndarray, dim: int) -> np.ndarray:
 
 
 @implements(ops.ScatterND)
-def _scatter_nd(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _scatter_nd(op: ops.ScatterND, args: list[np.ndarray]) -> np.ndarray:
     x, indices, updates = args
     k = indices.shape[-1]
     where = tuple(_normalized(indices[..., i], x.shape[i]) for i in range(k))
@@ -81,29 +80,27 @@ def _scatter_nd(op: Operation, args: list[np.ndarray]) -> np.ndarray:
         for j, d in enumerate(x.shape[k:])
     )
     lead = tuple(w.reshape(w.shape + (1,) * (x.ndim - k)) for w in where)
-    return _scatter(x.copy(), lead + trailing, updates, op.attributes["reduction"])
+    return _scatter(x.copy(), lead + trailing, updates, op.reduction)
 
 
 @implements(ops.ScatterElements)
-def _scatter_elements(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _scatter_elements(op: ops.ScatterElements, args: list[np.ndarray]) -> np.ndarray:
     x, indices, updates = args
-    axis = op.attributes["axis"] % x.ndim
+    axis = op.axis % x.ndim
     if updates.shape != indices.shape:
         raise InterpreterError("tir.scatter_elements: updates and indices differ in shape")
-    where = list(np.indices(indices.shape, sparse=True))
+    where: list[np.ndarray] = list(np.indices(indices.shape, sparse=True))
     where[axis] = _normalized(indices, x.shape[axis])
-    return _scatter(
-        x.copy(), tuple(where), updates, op.attributes["reduction"], unique=op.attributes["unique"]
-    )
+    return _scatter(x.copy(), tuple(where), updates, op.reduction, unique=op.unique)
 
 
 @implements(ops.NonZero)
-def _nonzero(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _nonzero(op: ops.NonZero, args: list[np.ndarray]) -> np.ndarray:
     (x,) = args
     return np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)
 
 
 @implements(ops.GatherElements)
-def _gather_elements(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _gather_elements(op: ops.GatherElements, args: list[np.ndarray]) -> np.ndarray:
     x, indices = args
-    return np.take_along_axis(x, indices, axis=op.attributes["axis"])
+    return np.take_along_axis(x, indices, axis=op.axis)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ir import ops
-from ir.core import Operation
 from ir.interpreter import implements
 
 
 @implements(ops.MatMul)
-def _matmul(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _matmul(op: ops.MatMul, args: list[np.ndarray]) -> np.ndarray:
     return np.matmul(*args)

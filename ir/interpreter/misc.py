@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ir import ops
-from ir.core import Operation
 from ir.interpreter import InterpreterError, implements
 
 
 @implements(ops.Pad)
-def _pad(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+def _pad(op: ops.Pad, args: list[np.ndarray]) -> np.ndarray:
     x, *value = args
-    mode, pads = op.attributes["mode"], op.attributes["pads"]
+    mode, pads = op.mode, op.pads
     widths = [(pads[i], pads[i + x.ndim]) for i in range(x.ndim)]
     for axis, (before, after) in enumerate(widths):
         size = x.shape[axis]
@@ -25,4 +24,4 @@ def _pad(op: Operation, args: list[np.ndarray]) -> np.ndarray:
             )
     if mode == "constant":
         return np.pad(x, widths, mode="constant", constant_values=value[0][()])
-    return np.pad(x, widths, mode=mode)
+    return np.pad(x, widths, mode="edge" if mode == "edge" else "reflect")  # tir.pad's modes
