@@ -317,6 +317,14 @@ class Operation:
             raise IRError(f"{self.NAME} has {len(self.results)} results, not one")
         return self.results[0]
 
+    @property
+    def block(self) -> Block:
+        """The block holding the op (``parent``, for code that needs one: raises when the op
+        is in none)."""
+        if self.parent is None:
+            raise IRError(f"{self.NAME} is not in a block")
+        return self.parent
+
     def set_operand(self, index: int, value: Value) -> None:
         old = self.operands[index]
         del old._uses[_use((self, index))]

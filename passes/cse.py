@@ -11,7 +11,7 @@ from collections import ChainMap
 from collections.abc import Hashable
 
 from ir import ops
-from ir.core import Block, Module, Operation
+from ir.core import Block, Module, Operation, Value
 from ir.dtypes import FLOAT_DTYPES
 from ir.ops.elementwise import COMMUTATIVE
 from passes.pass_manager import Pass
@@ -30,7 +30,7 @@ def commutes_exactly(op: Operation) -> bool:
 
 def op_key(op: Operation) -> Hashable:
     """Two pure ops with equal keys compute the same values."""
-    operands: tuple = tuple(op.operands)
+    operands: tuple[Value, ...] = tuple(op.operands)
     if commutes_exactly(op):
         # a ∘ b == b ∘ a exactly for two operands; more would reassociate.
         operands = tuple(sorted(operands, key=id))

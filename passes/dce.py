@@ -83,6 +83,7 @@ def prune_loop(loop: ops.Loop) -> tuple[int, int]:
     # The yield stops reading the dropped next values (drop_loop_parts removes those
     # operands), then the chains computing them go, last op first.
     yield_op = body.last
+    assert yield_op is not None  # a region ends with yield
     for j in carried:
         yield_op.set_operand(1 + j, loop.inits[j])
     order = {op: i for i, op in enumerate(body.ops)}
@@ -109,10 +110,10 @@ def drop_empty_loop(loop: ops.Loop) -> bool:
         const = ops.Constant(
             [], {"value": DenseElements(np.zeros(shape, type_.dtype))}, location=loop.location
         )
-        loop.parent.insert_before(loop, const)
+        loop.block.insert_before(loop, const)
         const.result.name = result.name
         result.replace_all_uses_with(const.result)
-    loop.parent.erase(loop)
+    loop.block.erase(loop)
     return True
 
 

@@ -22,10 +22,11 @@ def fold_batch_norm(op: ops.BatchNorm, rw: Rewriter) -> bool:
     conv = op.x.owner
     if not isinstance(conv, ops.Conv) or op.x.num_uses != 1:
         return False
-    params = [constant_array(v) for v in (op.scale, op.bias, op.mean, op.var)]
+    statistics = (op.scale, op.bias, op.mean, op.var)
+    params = [data for v in statistics if (data := constant_array(v)) is not None]
     kernel = constant_array(conv.w)
-    conv_bias = [constant_array(b) for b in conv.bias]
-    if kernel is None or any(p is None for p in (*params, *conv_bias)):
+    conv_bias = [data for v in conv.bias if (data := constant_array(v)) is not None]
+    if kernel is None or len(params) != 4 or len(conv_bias) != len(conv.bias):
         return False
     scale, shift, mean, var = (p.astype(np.float64) for p in params)
     dtype = kernel.dtype

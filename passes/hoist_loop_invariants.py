@@ -86,7 +86,7 @@ class HoistLoopInvariants(Pass):
             if not (always_runs or cannot_fail(op)):
                 continue
             body.detach(op)
-            loop.parent.insert_before(loop, op)
+            loop.block.insert_before(loop, op)
             inside.difference_update(op.results)
             count += 1
         return count

@@ -51,9 +51,9 @@ def drop_loop_parts(loop: ops.Loop, carried: Collection[int], scanned: Collectio
         result_types=[r.type for r in kept],
         location=loop.location,
     )
-    loop.parent.insert_before(loop, new)
+    loop.block.insert_before(loop, new)
     for old, value in zip(kept, new.results, strict=True):
         value.name = old.name
         old.replace_all_uses_with(value)
-    loop.parent.erase(loop)
+    loop.block.erase(loop)
     return new

@@ -50,9 +50,9 @@ class SinkIntoRegions(Pass):
             if op.PURE and op.results and not isinstance(op, ops.Constant) and not op.regions:
                 users = {u.op for r in op.results for u in r.uses}
                 targets = {_region_of(u, owner) for u in users}
-                if users and len(targets) == 1 and None not in targets:
-                    (region,) = targets
-                    op.parent.detach(op)
+                region = next(iter(targets)) if len(targets) == 1 else None
+                if users and region is not None:
+                    op.block.detach(op)
                     if region.first is None:
                         region.append(op)
                     else:

@@ -60,7 +60,7 @@ class SlicesToSplit(Pass):
         for op in walk(module.func):
             if isinstance(op, ops.Slice) and (found := _interval(op)) is not None:
                 axis, interval = found
-                groups[(op.x, axis, op.parent)].append((op, interval))
+                groups[(op.x, axis, op.block)].append((op, interval))
         merged = 0
         for (x, axis, _), members in groups.items():
             if len(members) >= 2 and self._merge(x, axis, members):
@@ -70,11 +70,14 @@ class SlicesToSplit(Pass):
 
     @staticmethod
     def _merge(x: Value, axis: int, members: list[tuple[ops.Slice, Interval]]) -> bool:
-        pieces = _pieces([interval for _, interval in members], x.shape[axis])
+        size = x.shape[axis]  # static: _interval checked it
+        if not isinstance(size, int):
+            return False
+        pieces = _pieces([interval for _, interval in members], size)
         if pieces is None:
             return False
         first: Operation = members[0][0]  # walk order: the earliest slice of the block
-        block = first.parent
+        block = first.block
         sizes = ops.Constant(
             [], {"value": DenseElements(np.array([hi - lo for lo, hi in pieces], np.int64))},
             location=first.location,

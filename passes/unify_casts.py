@@ -46,18 +46,18 @@ class UnifyCasts(Pass):
         if found is not None:
             return found
         data = constant_array(value)
+        location = value.owner.location if value.owner is not None else None
         if data is not None:
             new_op: Operation = ops.Constant(
-                [], {"value": DenseElements(data.astype(dtype))}, location=value.owner.location
+                [], {"value": DenseElements(data.astype(dtype))}, location=location
             )
             self.count("constants-converted")
         else:
-            location = value.owner.location if value.owner is not None else None
             new_op = ops.Cast([value], {"to": dtype}, location=location)
             self.count("casts-inserted")
         block = self._arg_blocks.get(value, func)
         if value.owner is not None:
-            value.owner.parent.insert_after(value.owner, new_op)
+            value.owner.block.insert_after(value.owner, new_op)
         elif block.first is not None:
             block.insert_before(block.first, new_op)
         else:
