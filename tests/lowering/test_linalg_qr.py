@@ -1,0 +1,149 @@
+"""QR in every mode PyTensor has ('full', 'economic', 'r', 'raw'): ONNX Runtime and the IR
+interpreter against PyTensor (scipy's geqrf/orgqr), core and Blockwise, tall, wide and square,
+over sizes, conditioning and dtypes; rank-deficient inputs (LAPACK's signs of zero columns);
+the gradient PyTensor defines; pivoting refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+import scipy.linalg as sl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pytensor.tensor import linalg as L
+
+from compiler import Compiler
+from compiler.errors import UnsupportedOpError
+from tests.helpers import assert_matches_pytensor, fgraph_of
+
+MODES = ("full", "economic", "r", "raw")
+
+
+def conditioned(rng: np.random.Generator, shape: tuple[int, ...], cond: float) -> np.ndarray:
+    """Matrices U diag(s) V^T with singular values spread over [1, cond]."""
+    m, n = shape[-2:]
+    k = min(m, n)
+    u, _ = np.linalg.qr(rng.normal(size=(*shape[:-2], m, k)))
+    v, _ = np.linalg.qr(rng.normal(size=(*shape[:-2], n, k)))
+    return (u * np.geomspace(cond, 1.0, k)) @ np.swapaxes(v, -1, -2)
+
+
+def tolerance(reference: list[np.ndarray], dtype: str) -> dict[str, float]:
+    """1e-12 (float64) / 1e-5 (float32) relative per entry, or that fraction of the largest
+    entry (entries that cancel keep only a normwise bound)."""
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    scale = max(float(np.max(np.abs(r), initial=1.0)) for r in reference)
+    return {"rtol": rtol, "atol": rtol * scale}
+
+
+def qr_outputs(x: pt.TensorVariable, mode: str) -> list[pt.TensorVariable]:
+    out = L.qr(x, mode=mode)
+    return list(out) if isinstance(out, list | tuple) else [out]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", [(5, 5), (6, 3), (3, 6), (1, 1), (4, 1), (1, 4)])
+def test_qr_modes_and_shapes(mode, shape) -> None:
+    rng = np.random.default_rng(0)
+    x = pt.matrix("x")
+    value = rng.normal(size=shape)
+    assert_matches_pytensor(fgraph_of([x], qr_outputs(x, mode)), [value], rtol=1e-12, atol=1e-13)
+
+
+def test_qr_reproduces_lapack_signs_exactly() -> None:
+    """R's diagonal is -sign(alpha) * norm (negative for a positive leading entry), Q's columns
+    follow: compared with scipy entrywise, signs included."""
+    x = pt.matrix("x")
+    value = np.array([[3.0, 1.0, 2.0], [4.0, -1.0, 0.5], [0.0, 2.0, -3.0]])
+    result = Compiler().compile(fgraph_of([x], qr_outputs(x, "full")))
+    q, r = result.run(value)
+    q_ref, r_ref = sl.qr(value)
+    assert r[0, 0] == pytest.approx(-5.0) and np.sign(r[2, 2]) == np.sign(r_ref[2, 2])
+    np.testing.assert_allclose(q, q_ref, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(r, r_ref, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.zeros((3, 3)),
+        np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0]]),  # a zero column: tau = 0
+        np.array([[-2.0, 1.0], [0.0, 2.0]]),  # already triangular, negative diagonal kept
+        np.array([[-0.0, 1.0], [3.0, 2.0]]),  # sign(-0.0) is negative: R[0, 0] = +3
+        np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),  # wide, zero middle column
+        np.array([[2.0, 0.0, 1.0], [0.0, 0.0, 3.0], [0.0, 0.0, -1.0]]),  # zero pivot column
+    ],
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_qr_exactly_rank_deficient_as_lapack(value, mode) -> None:
+    x = pt.matrix("x")
+    assert_matches_pytensor(fgraph_of([x], qr_outputs(x, mode)), [value], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 2.0, 3.0]]),  # rank 1
+        np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]),  # repeated columns
+    ],
+)
+def test_qr_numerically_rank_deficient_r_is_normwise_close(value) -> None:
+    """Past the numerical rank the trailing column holds rounding residue (1e-16 here), which
+    depends on the summation order (ORT's MatMul, numpy's and OpenBLAS's differ): R agrees to
+    eps * ||A||, the direction of Q's trailing columns is that residue's and is not compared."""
+    x = pt.matrix("x")
+    scale = np.abs(value).max()
+    assert_matches_pytensor(
+        fgraph_of([x], qr_outputs(x, "r")), [value], rtol=1e-12, atol=1e-14 * scale
+    )
+
+
+@settings(max_examples=14, deadline=None)
+@given(
+    m=st.sampled_from((1, 2, 3, 7, 32)),
+    n=st.sampled_from((1, 2, 3, 7, 32)),
+    batch=st.sampled_from(((), (2,), (2, 3))),
+    cond=st.sampled_from((1.0, 1e3, 1e6)),
+    dtype=st.sampled_from(("float64", "float32")),
+    mode=st.sampled_from(MODES),
+    seed=st.integers(0, 2**16),
+)
+def test_qr_property(m, n, batch, cond, dtype, mode, seed) -> None:
+    rng = np.random.default_rng(seed)
+    x = pt.tensor("x", shape=(None,) * (len(batch) + 2), dtype=dtype)
+    value = conditioned(rng, (*batch, m, n), cond).astype(dtype)
+    reference = sl.qr(value.reshape(-1, m, n)[0].astype("float64"), mode="economic")
+    assert_matches_pytensor(
+        fgraph_of([x], qr_outputs(x, mode)), [value], **tolerance(list(reference), dtype)
+    )
+
+
+def test_qr_static_shapes_and_integer_input() -> None:
+    x = pt.tensor("x", shape=(2, 5, 3), dtype="int64")
+    value = np.random.default_rng(3).integers(-5, 5, size=(2, 5, 3))
+    for mode in ("full", "economic", "r"):
+        assert_matches_pytensor(fgraph_of([x], qr_outputs(x, mode)), [value], rtol=1e-12,
+                                atol=1e-13)  # fmt: skip
+
+
+def test_qr_gradient() -> None:
+    """PyTensor's pullback, with static shapes (with unknown ones PyTensor 3.3.8's pullback
+    calls the ``ifelse`` module and fails before any compilation)."""
+    rng = np.random.default_rng(4)
+    for mode, shape in (("economic", (5, 3)), ("full", (4, 4)), ("r", (3, 5))):
+        x = pt.tensor("x", shape=shape)
+        outs = qr_outputs(x, mode)
+        cost = sum(pt.sin(o + 0.5 * k).sum() for k, o in enumerate(outs))
+        assert_matches_pytensor(
+            fgraph_of([x], [pytensor.grad(cost, x)]), [rng.normal(size=shape)], rtol=1e-10,
+            atol=1e-11,
+        )  # fmt: skip
+
+
+def test_qr_pivoting_is_refused() -> None:
+    x = pt.matrix("x")
+    q, r, p = L.qr(x, pivoting=True)
+    with pytest.raises(UnsupportedOpError, match="pivoting"):
+        Compiler().compile(fgraph_of([x], [q, r, p]))
