@@ -9,12 +9,14 @@ them), so vectors, batches and integer products (wrapping) follow numpy.
 from __future__ import annotations
 
 import numpy as np
+import pytensor.scalar as ps
 from pytensor.graph.basic import Apply
 from pytensor.tensor import linalg as L
 from pytensor.tensor.blas import BatchedDot, Dot22, Dot22Scalar, Gemm, Gemv
 from pytensor.tensor.linalg.solvers.linear_control import TRSYL
 from pytensor.tensor.math import Dot
 
+from compiler.frontend.elemwise import import_scalar
 from compiler.frontend.graphs import batched, refuse
 from compiler.frontend.importer import Importer, import_op
 from ir import ops
@@ -127,3 +129,20 @@ refuse(
     L.MatrixInverse, L.MatrixPinv, L.TensorInv,
 )  # fmt: skip
 refuse("the matrix exponential has no ONNX operator (opset 18)", L.Expm)
+
+# -- the real part (norm's Frobenius sum writes (x.conj() * x).real) --------------------------
+
+
+@import_scalar.register(ps.Real)
+def _real(sop: ps.Real, inputs: list[Value], out_dtypes: list[str], imp: Importer) -> list[Value]:
+    """Real of a real number is the number itself (complex values never reach the IR)."""
+    return [inputs[0]]
+
+
+# The rules of the other linear-algebra modules register on import (after the refusals above,
+# which they lift for the ops they translate).
+from compiler.frontend import (  # noqa: E402, F401
+    linalg_constructors,
+    linalg_expm,
+    linalg_tridiagonal,
+)

@@ -254,11 +254,16 @@ def import_solve(op: Solve, node: Apply, imp: Importer) -> list[Value]:
     triangle then cho_solve; a matrix that is not positive definite gives all NaN (scipy raises
     LinAlgError and PyTensor's perform fills NaN: in a's shape there, a PyTensor bug for vector
     right-hand sides; here in the output's shape). 'gen', 'sym' and 'her' are nlinalg's LU
-    solve; 'tridiagonal' and 'banded' are refused."""
+    solve, 'tridiagonal' linalg_tridiagonal's gtsv; 'banded' is refused."""
     if op.assume_a in ("gen", "sym", "her"):
         from compiler.frontend.nlinalg import import_solve_general  # LU; nlinalg imports this
 
         return import_solve_general(op, node, imp)
+    if op.assume_a == "tridiagonal":
+        from compiler.frontend.linalg_tridiagonal import solve_tridiagonal
+
+        a, b = _solve_inputs(node, imp, op.b_ndim)
+        return _solve_output(imp, solve_tridiagonal(imp, a, b), op.b_ndim)
     if op.assume_a != "pos":
         # Worded as graphs.import_blockwise words refusals of a Blockwise's core op.
         what = "Blockwise of Solve" if isinstance(node.op, Blockwise) else "Solve"
