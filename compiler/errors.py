@@ -1,6 +1,7 @@
-"""The errors the compiler raises to its users (defined in ``ir.diagnostics``)."""
+"""The errors the compiler raises to its users (defined in ``ir.errors``, which imports nothing
+of the project; ``from compiler import UnsupportedOpError`` is the user's import)."""
 
-from ir.diagnostics import (
+from ir.errors import (
     CompileError,
     InvalidGraphError,
     OptionError,

@@ -9,17 +9,15 @@ uses in insertion order.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from ir.attributes import AttrKind
+from ir.errors import IRError as IRError  # its home is ir.errors; re-exported for ir's users
 from ir.fields import AttrField, OperandField, VariadicOperand
 from ir.types import TensorType
-
-
-class IRError(Exception):
-    """Malformed IR: a broken invariant, a bad operand or attribute, a type that does not check."""
-
 
 #: One frame of a stack trace: (file, line, function, code).
 Frame = tuple[str, int, str, str]
@@ -79,10 +77,34 @@ class Location:
         return f"Location(origin={self.origin!r}, variable={self.variable!r}, trace={self.trace!r})"
 
     def format_trace(self, indent: str = "    ") -> str:
-        return "\n".join(
-            f'{indent}File "{f}", line {n}, in {fn}\n{indent}  {code}'
-            for f, n, fn, code in self.trace
+        return _format_frames(self.trace, indent)
+
+    def format_user_trace(self, indent: str = "    ") -> str:
+        """The stack where the user created the value, without the frames of the compiler
+        itself or of Python's machinery (``ptonnx compile`` calls the user's builder); ""
+        when none is left."""
+        return _format_frames(
+            tuple(frame for frame in self.trace if not _is_compiler_frame(frame[0])), indent
         )
+
+
+def _format_frames(frames: Iterable[Frame], indent: str) -> str:
+    return "\n".join(
+        f'{indent}File "{f}", line {n}, in {fn}\n{indent}  {code}' for f, n, fn, code in frames
+    )
+
+
+#: Folders of the compiler's own code: frames there are not the user's.
+_COMPILER_FOLDERS = tuple(
+    str(Path(__file__).resolve().parents[1] / name) + os.sep
+    for name in ("compiler", "ir", "passes", "lowering", "nn")
+)
+
+
+def _is_compiler_frame(filename: str) -> bool:
+    return filename.startswith("<frozen ") or str(Path(filename).resolve()).startswith(
+        _COMPILER_FOLDERS
+    )
 
 
 class Use(NamedTuple):

@@ -1,60 +1,25 @@
-"""User-facing errors of the compiler, shared by the frontend, the passes and the lowering."""
+"""Error context for users: IR excerpts with the offending op marked, where an op came from.
+
+The error classes themselves live in ``ir.errors`` (re-exported here for older imports).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-
 from ir.core import Function, Location, Module, Operation
+from ir.errors import (
+    CompileError,
+    InvalidGraphError,
+    OptionError,
+    UnsupportedOp,
+    UnsupportedOpError,
+)
 from ir.printer import print_function
 from ir.verifier import VerificationError, verify_module
 
-
-class CompileError(Exception):
-    """Base class of the compiler's user-facing errors."""
-
-
-class OptionError(CompileError, ValueError):
-    """An option the compiler cannot honour: an opset or IR version, a pass name, a dim name."""
-
-
-class InvalidGraphError(CompileError):
-    """The graph cannot become a valid model as it is (it has no outputs, say)."""
-
-
-@dataclass(frozen=True)
-class UnsupportedOp:
-    """One op the compiler cannot express: what it is, what it computes, why, and where from."""
-
-    op: str
-    reason: str
-    output: str | None = None
-    input_types: tuple[str, ...] = ()
-    location: Location | None = None
-
-    def describe(self) -> str:
-        lines = [f"- {self.op}: {self.reason}"]
-        if self.output:
-            lines.append(f"    output: {self.output}")
-        if self.input_types:
-            lines.append(f"    input types: {', '.join(self.input_types)}")
-        trace = format_user_trace(self.location, indent="      ")
-        if trace:
-            lines.append("    created at (most recent call last):")
-            lines.append(trace)
-        return "\n".join(lines)
-
-
-class UnsupportedOpError(CompileError):
-    """The graph holds ops the compiler cannot express; ``.ops`` lists every one of them."""
-
-    def __init__(self, ops: Sequence[UnsupportedOp]) -> None:
-        self.ops = tuple(ops)
-        noun = "op" if len(self.ops) == 1 else "ops"
-        body = "\n".join(o.describe() for o in self.ops)
-        super().__init__(f"{len(self.ops)} unsupported {noun} in the graph:\n{body}")
+__all__ = [
+    "CompileError", "InvalidGraphError", "OptionError", "UnsupportedOp", "UnsupportedOpError",
+    "describe_origin", "format_user_trace", "mark_op", "op_context", "verify_with_context",
+]  # fmt: skip
 
 
 #: How many lines of IR around a marked op an excerpt shows (on each side).
@@ -111,27 +76,10 @@ def describe_origin(location: Location | None) -> str:
     return text
 
 
-#: Folders of the compiler's own code: frames there are not the user's.
-_COMPILER_FOLDERS = tuple(
-    str(Path(__file__).resolve().parents[1] / name) + os.sep
-    for name in ("compiler", "ir", "passes", "lowering", "nn")
-)
-
-
 def format_user_trace(location: Location | None, indent: str) -> str:
     """The stack where the user created a variable, without the frames of the compiler
     itself or of Python's machinery (``ptonnx compile`` calls the user's builder)."""
-    if location is None:
-        return ""
-    frames = tuple(
-        frame
-        for frame in location.trace
-        if not frame[0].startswith("<frozen ")
-        and not str(Path(frame[0]).resolve()).startswith(_COMPILER_FOLDERS)
-    )
-    return (
-        Location(location.origin, location.variable, frames).format_trace(indent) if frames else ""
-    )
+    return location.format_user_trace(indent) if location is not None else ""
 
 
 def op_context(module: Module | Function, op: Operation | None) -> str:
