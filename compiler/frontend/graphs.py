@@ -105,6 +105,11 @@ def batched(rule: Rule) -> Rule:
     return rule
 
 
+#: Rules for a Blockwise with batch axes of a core op whose own rule is not batch-transparent
+#: (called with the core op and the Blockwise node), by core op class.
+BLOCKWISE_RULES: dict[type, Rule] = {}
+
+
 @import_op.register(Blockwise)
 def import_blockwise(op: Blockwise, node: Apply, imp: Importer) -> Sequence[Value]:
     """Blockwise pads every input to the same number of batch axes (make_node) and maps its
@@ -114,6 +119,8 @@ def import_blockwise(op: Blockwise, node: Apply, imp: Importer) -> Sequence[Valu
     # Without batch axes a Blockwise is its core op (gradients of Blockwise ops make such nodes).
     if rule in BATCHED_RULES or op.batch_ndim(node) == 0:
         return rule(core, node, imp)
+    if type(core) in BLOCKWISE_RULES:
+        return BLOCKWISE_RULES[type(core)](core, node, imp)
     reason = refusal_reason(core)
     if reason is not None:
         raise Unsupported(f"Blockwise of {type(core).__name__}: {reason}")
@@ -315,6 +322,7 @@ class _DroppedChecks:
 
 __all__ = [
     "BATCHED_RULES",
+    "BLOCKWISE_RULES",
     "REFUSED",
     "AssertDroppedWarning",
     "batched",

@@ -142,6 +142,7 @@ def _real(sop: ps.Real, inputs: list[Value], out_dtypes: list[str], imp: Importe
 # The rules of the other linear-algebra modules register on import (after the refusals above,
 # which they lift for the ops they translate).
 from compiler.frontend import (  # noqa: E402, F401
+    linalg_blockwise,
     linalg_constructors,
     linalg_expm,
     linalg_tridiagonal,

@@ -5,12 +5,15 @@ shapes, conditioning and dtypes; non-positive-definite and singular inputs."""
 from __future__ import annotations
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
 import pytest
 import scipy.linalg as sl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytensor.graph.replace import vectorize_graph
 from pytensor.tensor import linalg as L
+from pytensor.tensor.basic import alloc_diag
 
 from compiler import Compiler
 from compiler.errors import UnsupportedOpError
@@ -259,3 +262,36 @@ def test_unrolled_steps_match(monkeypatch: pytest.MonkeyPatch) -> None:
     assert_matches_pytensor(fgraph_of([a, b], outs), feeds)
     bad = np.stack([feeds[0][0], -feeds[0][1]])
     assert_matches_pytensor(fgraph_of([a, b], outs), [bad, feeds[1]])
+
+
+# -- Blockwise forms the batched gradients make --------------------------------------------------
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_gradient_of_batched_cholesky(lower: bool) -> None:
+    rng = np.random.default_rng(11)
+    a = pt.tensor3("a")
+    m = rng.normal(size=(3, 4, 4))
+    spd = m @ np.swapaxes(m, -1, -2) + 4 * np.eye(4)
+    weights = rng.normal(size=(3, 4, 4))
+    cost = (L.cholesky(a, lower=lower) * weights).sum()
+    assert_matches_pytensor(fgraph_of([a], [pytensor.grad(cost, a)]), [spd])
+
+
+@pytest.mark.parametrize("offset", [0, 2, -1])
+@pytest.mark.parametrize("size", [0, 3])
+def test_blockwise_alloc_diag(offset: int, size: int) -> None:
+    rng = np.random.default_rng(12)
+    v, x = pt.vector("v"), pt.matrix("x")
+    batched = vectorize_graph(alloc_diag(v, offset), {v: x})
+    assert_matches_pytensor(fgraph_of([x], [batched]), [rng.normal(size=(2, size))])
+
+
+def test_blockwise_arange() -> None:
+    # Every batch entry's range must have the same length (PyTensor's Blockwise raises else).
+    s, stops = pt.scalar("s", dtype="int64"), pt.vector("stops", dtype="int64")
+    out = vectorize_graph(pt.arange(1, s, 3), {s: stops})
+    assert_matches_pytensor(fgraph_of([stops], [out]), [np.array([9, 8, 10])])
+    assert_matches_pytensor(fgraph_of([stops], [out]), [np.array([0, -3])])
+    descending = vectorize_graph(pt.arange(s, -4, -2), {s: stops})
+    assert_matches_pytensor(fgraph_of([stops], [descending]), [np.array([5, 6])])

@@ -48,10 +48,10 @@ def test_gp_gradient_through_cho_solve() -> None:
     assert_matches_pytensor(fgraph_of([k_raw, y], [loglik, *grads]), feeds)
 
 
-def test_batched_mvnormal_logp_and_gradient_by_mu() -> None:
-    """Blockwise Cholesky and solve_triangular over a batch of covariances. (The gradient by
-    the covariance holds the vectorized Cholesky pullback: Blockwise ARange and AllocDiag
-    over batch axes, not translated yet.)"""
+def test_batched_mvnormal_logp_and_gradients() -> None:
+    """Blockwise Cholesky and solve_triangular over a batch of covariances; the gradient by
+    the covariance holds the vectorized Cholesky pullback (Blockwise ARange and AllocDiag
+    over batch axes)."""
     rng = np.random.default_rng(2)
     value, mu, cov_raw = pt.matrix("value"), pt.matrix("mu"), pt.tensor3("cov_raw")
     cov = cov_raw @ cov_raw.mT + 2.0 * pt.eye(cov_raw.shape[-1])
@@ -60,7 +60,7 @@ def test_batched_mvnormal_logp_and_gradient_by_mu() -> None:
     logdet = pt.sum(pt.log(pt.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
     k = value.shape[-1]
     logp = -0.5 * pt.sum(z**2, axis=-1) - logdet - 0.5 * k * np.log(2 * np.pi)
-    grads = pytensor.grad(logp.sum(), [mu, value])
+    grads = pytensor.grad(logp.sum(), [mu, value, cov_raw])
     feeds = [rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3, 3))]
     assert_matches_pytensor(fgraph_of([value, mu, cov_raw], [logp, *grads]), feeds)
 
