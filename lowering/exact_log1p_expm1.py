@@ -1,0 +1,49 @@
+"""expm1 and log1p: ONNX has neither, and exp(x) - 1, log(1 + x) lose every digit near 0.
+
+Kahan's and Goldberg's corrections give a few ulps; ±0.0, ±inf and NaN as numpy gives them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ir import ops
+from ir.core import Operation
+from lowering.context import LoweringContext
+from lowering.elementwise_common import V, _dtype
+from lowering.exact_signed_zero import where
+from lowering.registry import lowers
+
+
+def _expm1(ctx: LoweringContext, x: V, dtype: str) -> V:
+    """e**x - 1 to within a few ulps (Kahan): u = e**x; u == 1 ? x : (u - 1) * x / log(u)."""
+    one = ctx.constant(1.0, dtype)
+    u = ctx.op("Exp", x)
+    um1 = ctx.op("Sub", u, one)
+    general = ctx.op("Mul", um1, ctx.op("Div", x, ctx.op("Log", u)))
+    minus_one = ctx.constant(-1.0, dtype)
+    out = where(ctx, ctx.op("Equal", um1, minus_one), minus_one, general, dtype, zeros="")
+    is_inf = ctx.kernel("IsInf", [u], dtype, bool_result=True)
+    out = where(ctx, is_inf, u, out, dtype, zeros="")  # u = e**x >= +0
+    return where(ctx, ctx.op("Equal", u, one), x, out, dtype, zeros="a")  # expm1(-0.0) = -0.0
+
+
+@lowers(ops.Expm1)
+def lower_expm1(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    return _expm1(ctx, args[0], _dtype(op))
+
+
+def _log1p(ctx: LoweringContext, x: V, dtype: str) -> V:
+    """log(1 + x) to within a few ulps (Goldberg): u = 1 + x; u == 1 ? x : log(u) * x / (u - 1)."""
+    one = ctx.constant(1.0, dtype)
+    u = ctx.op("Add", one, x)
+    log_u = ctx.op("Log", u)
+    general = ctx.op("Mul", log_u, ctx.op("Div", x, ctx.op("Sub", u, one)))
+    is_inf = ctx.op("Equal", u, ctx.constant(math.inf, dtype))
+    out = where(ctx, is_inf, u, general, dtype, zeros="")
+    return where(ctx, ctx.op("Equal", u, one), x, out, dtype, zeros="a")  # log1p(-0.0) = -0.0
+
+
+@lowers(ops.Log1p)
+def lower_log1p(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    return _log1p(ctx, args[0], _dtype(op))
