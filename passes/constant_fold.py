@@ -1,7 +1,9 @@
 """Constant folding: an op whose operands are all constants becomes a constant.
 
 Evaluation uses the IR interpreter (the reference semantics). A fold that would grow the model
-(a result much larger than its inputs, as a broadcast makes) is skipped.
+(a result much larger than its inputs, as a broadcast makes) is skipped. After folding, a
+result dim stored as unknown that its op's type inference now knows (a reshape whose target
+shape became a constant) is stored, in program order, so what is learned flows downstream.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import numpy as np
 
 from ir import dtypes, ops
 from ir.attributes import DenseElements
-from ir.core import IRError, Module, Operation, walk
+from ir.core import Function, IRError, Module, Operation, walk
 from ir.interpreter import IMPLS, evaluate_op
 from ir.ops.tensor import constant_array
-from ir.types import TensorType
+from ir.types import UNKNOWN, TensorType
 from passes.pass_manager import Pass
 
 #: A folded result may always take this many bytes, even if its inputs were smaller.
@@ -84,4 +86,30 @@ class ConstantFold(Pass):
             op.parent.erase(op)
             folded += 1
         self.count("ops-folded", folded)
+        refined = refine_result_types(module.func) if folded else 0
+        if refined:
+            self.count("types-refined", refined)
         return folded > 0
+
+
+def refine_result_types(func: Function) -> int:
+    """Store each unknown (``?``) result dim that its op's ``infer_types`` now knows, visiting
+    ops in program order so that one sweep carries the knowledge forward; returns how many
+    result types changed. Known dims (ints and symbols) are never changed."""
+    refined = 0
+    for op in walk(func):
+        if not any(UNKNOWN in r.shape for r in op.results):
+            continue
+        try:
+            inferred = op.infer_types()
+        except IRError:
+            continue
+        for result, again in zip(op.results, inferred, strict=True):
+            if again.rank != result.type.rank or again.dtype != result.dtype:
+                continue
+            pairs = zip(result.shape, again.shape, strict=True)
+            dims = [now if stored == UNKNOWN else stored for stored, now in pairs]
+            if tuple(dims) != result.shape:
+                result.type = result.type.with_shape(dims)
+                refined += 1
+    return refined

@@ -26,12 +26,11 @@ from pytensor.tensor.blockwise import Blockwise
 from pytensor.tensor.pad import Pad
 from pytensor.tensor.random.op import RNGConsumerOp
 
+from compiler.frontend.constants import pytensor_constant
 from compiler.frontend.elemwise import import_elemwise
 from compiler.frontend.importer import Importer, Unsupported, import_op, location_of
-from compiler.frontend.shape_ops import folded
 from ir import ops
 from ir.core import Value
-from ir.ops.tensor import constant_array
 
 Rule = Callable[[Op, Apply, Importer], Sequence[Value]]
 
@@ -210,7 +209,7 @@ def _static_widths(op: Pad, node: Apply, imp: Importer) -> tuple[tuple[int, int]
     computes them from the kernel's shape)."""
     if op.static_pad_width is not None:
         return op.static_pad_width
-    data = constant_array(folded(imp, imp.value(node.inputs[1])))
+    data = pytensor_constant(node.inputs[1], imp)
     if data is None or data.dtype.kind not in "iu":
         return None
     try:

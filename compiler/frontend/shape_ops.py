@@ -18,10 +18,10 @@ from pytensor.tensor.extra_ops import Repeat
 from pytensor.tensor.reshape import JoinDims, SplitDims
 from pytensor.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 
+from compiler.frontend.constants import pytensor_constant
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from ir import ops
 from ir.core import Operation, Value
-from ir.interpreter import IMPLS, evaluate_op
 from ir.ops.tensor import constant_array
 from ir.types import Dim
 from ir.verifier import refines
@@ -31,64 +31,12 @@ I64 = "int64"
 # -- helpers: i64 scalars and vectors --------------------------------------------------------------
 
 
-#: Shape operands computed from constants are folded here if their values fit in this.
-FOLD_LIMIT_BYTES = 4096
-#: How far back a shape operand's computation is followed.
-_FOLD_DEPTH = 16
-
-
-def folded(imp: Importer, value: Value) -> Value:
-    """``value`` as a constant when it is computed from constants only.
-
-    The constant-fold pass would make it one later, and the shape inference of the op reading
-    it would then know more than the result type stored now: the verifier rejects that (a
-    stored type may only refine the inferred one). Folding shape operands first avoids it.
-    """
-    if constant_array(value) is not None:
-        return value
-    array = _evaluate(value, {})
-    return value if array is None else imp.constant(array)
-
-
-def _evaluate(
-    value: Value, memo: dict[Value, np.ndarray | None], depth: int = 0
-) -> np.ndarray | None:
-    """The value of ``value`` if a short chain of pure ops computes it from constants."""
-    data = constant_array(value)
-    if data is not None:
-        return data
-    if value in memo:
-        return memo[value]
-    memo[value] = None
-    op = value.owner
-    if not isinstance(op, Operation) or not op.PURE or type(op) not in IMPLS:
-        return None
-    if getattr(op, "regions", None) or depth > _FOLD_DEPTH:
-        return None
-    if isinstance(op, ops.Shape):  # needs only the type of x, never its values
-        return np.array(op.x.shape, I64) if op.x.type.is_static else None
-    args = [_evaluate(v, memo, depth + 1) for v in op.operands]
-    if any(a is None for a in args):
-        return None
-    try:
-        results = evaluate_op(op, args)  # type: ignore[arg-type]
-    except Exception:  # a run-time error (division by zero, ...) stays a run-time error
-        return None
-    if any(r.nbytes > FOLD_LIMIT_BYTES for r in results):
-        return None
-    for result, array in zip(op.results, results, strict=True):
-        memo[result] = array
-    return memo[value]
-
-
 def emit_shaped(imp: Importer, cls: type[Operation], operands: Sequence[Value],
                 attributes: dict | None = None) -> Value:  # fmt: skip
-    """Emit a reshape, expand or eye, its shape operands folded where they are computed from
-    constants, with the result type its ``refined_types`` knows: dims copied from other
-    values' dims (symbols such as ``batch``) that ``infer_types`` leaves unknown."""
-    operands = [operands[0], *(folded(imp, v) for v in operands[1:])]
-    if cls is ops.Eye:
-        operands = [folded(imp, v) for v in operands]
+    """Emit a reshape, expand or eye with the result type its ``refined_types`` knows: dims
+    copied from other values' dims (symbols such as ``batch``) that ``infer_types`` leaves
+    unknown. (Shape operands computed from constants are left to the ``constant-fold`` pass,
+    which then stores the dims it learns.)"""
     value = imp.emit(cls, operands, attributes)
     (refined,) = value.owner.refined_types()  # type: ignore[union-attr]
     if refined != value.type and refines(refined, value.type):
@@ -312,7 +260,7 @@ def import_join(op: ptb.Join, node: Apply, imp: Importer) -> list[Value]:
 @import_op.register(ptb.Split)
 def import_split(op: ptb.Split, node: Apply, imp: Importer) -> list[Value]:
     x = imp.value(node.inputs[0])
-    sizes = folded(imp, i64_vector(imp, node.inputs[1], op.len_splits, "the split sizes"))
+    sizes = i64_vector(imp, node.inputs[1], op.len_splits, "the split sizes")
     return list(imp.emit_op(ops.Split, [x, sizes], {"axis": op.axis}).results)
 
 
@@ -388,9 +336,9 @@ def import_arange(op: ptb.ARange, node: Apply, imp: Importer) -> list[Value]:
     dtype = node.outputs[0].type.dtype
     bounds = node.inputs
     if all(_exact_bound(v, dtype) for v in bounds):
-        return [imp.emit(ops.Range, [folded(imp, _bound(imp, v, dtype)) for v in bounds])]
+        return [imp.emit(ops.Range, [_bound(imp, v, dtype) for v in bounds])]
     if np.dtype(dtype).kind in "iu" and all(_exact_bound(v, I64) for v in bounds):
-        wide = imp.emit(ops.Range, [folded(imp, _bound(imp, v, I64)) for v in bounds])
+        wide = imp.emit(ops.Range, [_bound(imp, v, I64) for v in bounds])
         return [imp.cast(wide, dtype)]
     found = ", ".join(v.type.dtype for v in bounds)
     raise Unsupported(
@@ -405,7 +353,7 @@ def import_eye(op: ptb.Eye, node: Apply, imp: Importer) -> list[Value]:
     """np.eye(n, m, k): `tir.eye` for a constant k; for a k known only at run time, ones
     where column - row == k (two ranges and a comparison)."""
     dtype = node.outputs[0].type.dtype
-    n, m = (folded(imp, i64(imp, v, "an eye size")) for v in node.inputs[:2])
+    n, m = (i64(imp, v, "an eye size") for v in node.inputs[:2])
     k_var = node.inputs[2]
     if isinstance(k_var, Constant):
         k = int(_exact_i64(k_var.data, "the eye diagonal"))
@@ -432,9 +380,10 @@ def import_repeat(op: Repeat, node: Apply, imp: Importer) -> list[Value]:
     axis = op.axis
     length = repeats_var.type.shape[0]
     axis_size = known_dims(imp, x_var)[axis]
-    repeats = folded(imp, i64(imp, repeats_var, "the repeat counts"))
-    if (counts := constant_array(repeats)) is not None:
-        counts = counts.reshape(-1)
+    repeats = i64(imp, repeats_var, "the repeat counts")
+    known = pytensor_constant(repeats_var, imp)
+    if known is not None:
+        counts = _exact_i64(known, "the repeat counts").reshape(-1)
         if (counts < 0).any() or (isinstance(axis_size, int) and counts.size not in (1, axis_size)):
             raise Unsupported(f"repeat counts {counts.tolist()} for an axis of size {axis_size}")
         if isinstance(axis_size, int):
@@ -449,8 +398,8 @@ def import_repeat(op: Repeat, node: Apply, imp: Importer) -> list[Value]:
         # numpy broadcasts the counts against the axis (a run-time length 1 included).
         along = make_vector(imp, [dim(imp, x_var, axis)])
         repeats = emit_shaped(imp, ops.Expand, [repeats, along])
-    ends = folded(imp, imp.emit(ops.CumSum, [repeats], {"axis": 0}))
-    total = folded(imp, imp.emit(ops.ReduceSum, [repeats], {"axes": [0], "keepdims": False}))
+    ends = imp.emit(ops.CumSum, [repeats], {"axis": 0})
+    total = imp.emit(ops.ReduceSum, [repeats], {"axes": [0], "keepdims": False})
     zero, one = imp.constant(np.array(0, I64)), imp.constant(np.array(1, I64))
     positions = imp.emit(ops.Range, [zero, total, one])
     passed = imp.emit(

@@ -16,11 +16,12 @@ from pytensor.tensor.blockwise import Blockwise
 from pytensor.tensor.math import Sum
 from pytensor.tensor.signal.conv import Convolve1d, Convolve2d
 
+from compiler.frontend.constants import pytensor_constant
 from compiler.frontend.convolve_windows import convolve_by_windows
 from compiler.frontend.graphs import batched
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from compiler.frontend.reductions import import_careduce
-from compiler.frontend.shape_ops import I64, Size, emit_shaped, folded, make_vector, mul_all
+from compiler.frontend.shape_ops import I64, Size, emit_shaped, make_vector, mul_all
 from ir import dtypes, ops
 from ir.core import Value
 from ir.ops.tensor import constant_array
@@ -123,7 +124,7 @@ def _dtype_refusal(dtype: str) -> str:
 
 def _full_mode(imp: Importer, var: Variable, what: str) -> bool:
     """The mode flag: "full" (True) or "valid" (False), which must be known at compile time."""
-    flags = constant_array(folded(imp, imp.value(var)))
+    flags = pytensor_constant(var, imp)
     if flags is None or flags.size == 0 or len(set(flags.reshape(-1).tolist())) != 1:
         raise Unsupported(
             f"{what} with a mode (full_mode) known only at run time: the mode sets the "
@@ -332,7 +333,7 @@ def _convolve1d_by_conv(
 
 
 def _finite_constant(imp: Importer, value: Value) -> bool:
-    data = constant_array(folded(imp, value))
+    data = constant_array(value)
     return data is not None and bool(np.isfinite(data).all())
 
 

@@ -6,6 +6,8 @@ result would be much larger than its inputs (a broadcast blow-up past 4096 bytes
 
 from __future__ import annotations
 
+import numpy as np
+
 from passes.constant_fold import SMALL_RESULT_BYTES
 from tests.passes.support import (
     SPECIAL_F32,
@@ -314,3 +316,33 @@ def test_fold_non_constant_operand_not_folded():
     (stats,) = run_stats(source, PASS)
     assert not stats.changed
     assert stats.counters == {"ops-folded": 0}
+
+
+def test_folded_shape_operand_refines_the_stored_result_types_downstream():
+    """The frontend stores `?` where a shape operand is computed; once constant-fold makes it a
+    constant, the reshape's inferred dims are stored, and flow on to the ops after it."""
+    source = """
+        func @main(%x: f32[12]) {
+          %0 = tir.constant dense<[3, 4]> : i64[2]
+          %1 = tir.neg %0 : i64[2]
+          %2 = tir.neg %1 : i64[2]
+          %3 = tir.reshape %x, %2 : f32[?, ?]
+          %4 = tir.exp %3 : f32[?, ?]
+          return %4 : "y"
+        }
+    """
+    assert_golden(
+        source,
+        [PASS, "dce"],
+        """
+        func @main(%x: f32[12]) {
+          %0 = tir.constant dense<[3, 4]> : i64[2]
+          %1 = tir.reshape %x, %0 : f32[3, 4]
+          %2 = tir.exp %1 : f32[3, 4]
+          return %2 : "y"
+        }
+        """,
+    )
+    (stats, _) = run_stats(source, PASS, "dce")
+    assert stats.counters == {"ops-folded": 2, "types-refined": 2}
+    assert_numbers(source, [PASS, "dce"], [np.arange(12, dtype=np.float32)])
