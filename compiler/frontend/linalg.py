@@ -120,8 +120,10 @@ refuse(
 refuse(
     "linear solvers have no ONNX operator (opset 18)",
     L.SolveBase, L.Lstsq, L.TensorSolve, L.SolveLUFactorTridiagonal, TRSYL,
-    L.solvers.linear_control.SolveSylvester,
-    L.solvers.linear_control.SolveBilinearDiscreteLyapunov,
+)  # fmt: skip
+refuse(
+    "solve_discrete_are needs the QZ (generalized Schur) decomposition, which does not reduce "
+    "to the LU, Cholesky and QR factorizations translated here",
     L.solvers.linear_control.SolveDiscreteARE,
 )  # fmt: skip
 refuse(
@@ -144,6 +146,7 @@ def _real(sop: ps.Real, inputs: list[Value], out_dtypes: list[str], imp: Importe
 from compiler.frontend import (  # noqa: E402, F401
     linalg_blockwise,
     linalg_constructors,
+    linalg_control,
     linalg_expm,
     linalg_tridiagonal,
 )
