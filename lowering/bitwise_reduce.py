@@ -21,7 +21,6 @@ import numpy as np
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from lowering.context import LoweringContext
 from lowering.registry import lowers
 
@@ -33,14 +32,14 @@ V = oir.Value
 _CARRIERS = {"bool": "uint8", "int16": "int32", "uint16": "int32"}
 
 
-def _identity(op: Operation, dtype: str) -> int:
+def _identity(op: ops.Reduce, dtype: str) -> int:
     """Every bit set for and (-1, the unsigned maximum), 0 for or and xor."""
     if isinstance(op, ops.ReduceBitwiseAnd):
         return -1 if np.dtype(dtype).kind == "i" else int(np.iinfo(dtype).max)
     return 0
 
 
-def _onnx_op(op: Operation) -> str:
+def _onnx_op(op: ops.Reduce) -> str:
     if isinstance(op, ops.ReduceBitwiseAnd):
         return "BitwiseAnd"
     return "BitwiseOr" if isinstance(op, ops.ReduceBitwiseOr) else "BitwiseXor"
@@ -69,7 +68,7 @@ def _halving_tree(
 
 
 def _by_bits(
-    ctx: LoweringContext, op: Operation, x: V, dtype: str, bits: int, axes: Sequence[int]
+    ctx: LoweringContext, op: ops.Reduce, x: V, dtype: str, bits: int, axes: Sequence[int]
 ) -> V:
     """The reduction of each of the low ``bits`` bits of x over ``axes`` (of any lengths), as
     one ONNX Reduce of 0/1 values along a new last axis of bits; then the bits joined by a
@@ -94,9 +93,9 @@ def _by_bits(
 
 
 @lowers(ops.ReduceBitwiseAnd, ops.ReduceBitwiseOr, ops.ReduceBitwiseXor)
-def lower_bitwise_reduce(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_bitwise_reduce(op: ops.Reduce, ctx: LoweringContext, args: list[V]) -> V:
     (x,) = args
-    axes, keepdims, dtype = op.reduced_axes(), op.attributes["keepdims"], op.x.dtype
+    axes, keepdims, dtype = op.reduced_axes(), op.keepdims, op.x.dtype
     if not axes:
         return ctx.op("Identity", x)
     carrier = _CARRIERS.get(dtype, dtype)

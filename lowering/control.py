@@ -6,7 +6,6 @@ from __future__ import annotations
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from ir.ops.tensor import constant_array
 from ir.types import TensorType
 from lowering.context import LoweringContext
@@ -16,7 +15,7 @@ V = oir.Value
 
 
 @lowers(ops.If)
-def lower_if(op: Operation, ctx: LoweringContext, args: list[V]) -> list[V]:
+def lower_if(op: ops.If, ctx: LoweringContext, args: list[V]) -> list[V]:
     then_branch = ctx.subgraph(op.regions[0], "then_branch")
     else_branch = ctx.subgraph(op.regions[1], "else_branch")
     return ctx.node(
@@ -28,7 +27,7 @@ def lower_if(op: Operation, ctx: LoweringContext, args: list[V]) -> list[V]:
 
 
 @lowers(ops.Loop)
-def lower_loop(op: Operation, ctx: LoweringContext, args: list[V]) -> list[V]:
+def lower_loop(op: ops.Loop, ctx: LoweringContext, args: list[V]) -> list[V]:
     """ONNX Loop is ``tir.loop`` one to one (ONNX Runtime gives the body an int64 scalar
     iteration number and a bool scalar condition, as the IR). The initial condition is left
     out when it is a constant true that the body keeps true: ONNX's spec ignores the body's

@@ -7,7 +7,7 @@ import numpy as np
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation, Value
+from ir.core import Value
 from ir.ops.shape import static_ints
 from ir.ops.tensor import constant_array, normalize_axes
 from lowering.context import LoweringContext, LoweringUnsupported, supports
@@ -25,13 +25,13 @@ _SCATTER_MAX_DTYPES = frozenset({"int32", "int64", "float32", "float64"})
 
 
 @lowers(ops.Slice)
-def lower_slice(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_slice(op: ops.Slice, ctx: LoweringContext, args: list[V]) -> V:
     """ONNX Runtime's Slice clamps like Python except with a negative step: a start below -dim
     is clamped to 0 (Python: before the first element, an empty slice), and a stop of
     INT32_MAX or INT64_MAX means "to the beginning" (Python: clamped to dim - 1, an empty
     slice). In both cases the stop becomes INT64_MAX - 1, which clamps to dim: empty."""
     x, starts, stops, steps = args
-    axes = normalize_axes(op.attributes["axes"], op.x.rank, op.NAME)
+    axes = normalize_axes(op.axes, op.x.rank, op.NAME)
     if _needs_python_bounds(op, axes):
         n = len(axes)
         dims = _dims_vector(ctx, op.x, x, axes)
@@ -47,7 +47,7 @@ def lower_slice(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return ctx.op("Slice", x, starts, stops, ctx.axes(axes), steps)
 
 
-def _needs_python_bounds(op: Operation, axes: tuple[int, ...]) -> bool:
+def _needs_python_bounds(op: ops.Slice, axes: tuple[int, ...]) -> bool:
     starts, stops, steps = (static_ints(v) for v in (op.starts, op.stops, op.steps))
     for i, axis in enumerate(axes):
         if steps is not None and steps[i] > 0:
@@ -63,22 +63,22 @@ def _needs_python_bounds(op: Operation, axes: tuple[int, ...]) -> bool:
 
 
 @lowers(ops.Gather)
-def lower_gather(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("Gather", *args, axis=op.attributes["axis"])
+def lower_gather(op: ops.Gather, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.op("Gather", *args, axis=op.axis)
 
 
 @lowers(ops.GatherND)
-def lower_gather_nd(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_gather_nd(op: ops.GatherND, ctx: LoweringContext, args: list[V]) -> V:
     return ctx.op("GatherND", *args)
 
 
 @lowers(ops.GatherElements)
-def lower_gather_elements(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("GatherElements", *args, axis=op.attributes["axis"])
+def lower_gather_elements(op: ops.GatherElements, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.op("GatherElements", *args, axis=op.axis)
 
 
 @lowers(ops.NonZero)
-def lower_nonzero(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_nonzero(op: ops.NonZero, ctx: LoweringContext, args: list[V]) -> V:
     (x,) = args
     if not supports("NonZero", op.x.dtype):
         x = ctx.cast(x, "bool")  # nonzero (NaN too) is exactly "true"
@@ -89,14 +89,14 @@ def lower_nonzero(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.ScatterElements)
-def lower_scatter_elements(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_scatter_elements(op: ops.ScatterElements, ctx: LoweringContext, args: list[V]) -> V:
     """ScatterElements, except where targets may repeat without a reduction: ONNX leaves the
     result undefined there, so the last write is made to win in any order (``_last_wins``).
     With "add", ONNX Runtime accumulates along the axis in index order (numpy's add.at)."""
     x, indices, updates = args
-    reduction, axis = op.attributes["reduction"], op.attributes["axis"]
+    reduction, axis = op.reduction, op.axis
     dtype = op.x.dtype
-    if reduction != "none" or op.attributes["unique"] or _constant_unique(op.indices, axis):
+    if reduction != "none" or op.unique or _constant_unique(op.indices, axis):
         _check_scatter_kernel(reduction, dtype)
         return ctx.op("ScatterElements", x, indices, updates, axis=axis, reduction=reduction)
     # Repeated targets, last one wins: on the flattened data, where positions are exact.
@@ -108,13 +108,13 @@ def lower_scatter_elements(op: Operation, ctx: LoweringContext, args: list[V]) -
 
 
 @lowers(ops.ScatterND)
-def lower_scatter_nd(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_scatter_nd(op: ops.ScatterND, ctx: LoweringContext, args: list[V]) -> V:
     """As ScatterElements on the flattened data: ONNX Runtime's ScatterND runs the index
     tuples in parallel, so a repeated target gets a racy mix (measured wrong for "none" and
     "add"). The flat position of element j of the slice that tuple t addresses is
     prefix_iota[t] * inner + j (GatherND on an iota checks bounds, resolves negatives)."""
     x, indices, updates = args
-    reduction = op.attributes["reduction"]
+    reduction = op.reduction
     k = op.indices.shape[-1]
     rank, dtype = op.x.rank, op.x.dtype
     if k == 0:

@@ -20,7 +20,7 @@ _FUSED_DTYPES = ("float16", "float32", "float64")
 
 
 @lowers(ops.MatMul)
-def lower_matmul(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_matmul(op: ops.MatMul, ctx: LoweringContext, args: list[V]) -> V:
     """ONNX MatMul is numpy's matmul; integer products wrap the same in a wider integer.
 
     ONNX Runtime 1.31 computes some operand forms wrongly (measured with optimizations on and

@@ -5,7 +5,6 @@ from __future__ import annotations
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from lowering.context import WIDER, LoweringContext, LoweringUnsupported, supports
 from lowering.registry import lowers
 
@@ -13,13 +12,13 @@ V = oir.Value
 
 
 @lowers(ops.Pad)
-def lower_pad(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_pad(op: ops.Pad, ctx: LoweringContext, args: list[V]) -> V:
     """ONNX Pad has numpy's constant, edge and reflect modes and tir.pad's order of pads. ORT
     refuses at run time what tir.pad leaves undefined (edge on an empty axis, reflect pads
     reaching the axis size). Pad only moves elements, so computing in a wider dtype is exact
     (ORT has no int16/uint16 Pad)."""
     x, *value = args
-    mode = op.attributes["mode"]
+    mode = op.mode
     dtype = op.result.dtype
     key = "Pad[constant,value]" if mode == "constant" else f"Pad[{mode}]"
     wide = (
@@ -29,6 +28,6 @@ def lower_pad(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         raise LoweringUnsupported(f"ONNX Runtime has no {mode} Pad kernel for {dtype}")
     if wide != dtype:
         x, value = ctx.cast(x, wide), [ctx.cast(v, wide) for v in value]
-    pads = ctx.constant(list(op.attributes["pads"]), "int64")
+    pads = ctx.constant(list(op.pads), "int64")
     out = ctx.op("Pad", x, pads, *value, mode=mode)
     return out if wide == dtype else ctx.cast(out, dtype)

@@ -20,7 +20,6 @@ import numpy as np
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from ir.nn_math import axis_indices, interpolation_matrix, original_coords
 from ir.types import Dim
 from lowering.context import LoweringContext, LoweringUnsupported, supports
@@ -30,24 +29,19 @@ V = oir.Value
 
 
 @lowers(ops.Conv)
-def lower_conv(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    attrs = op.attributes
-    if attrs["flip"]:
+def lower_conv(op: ops.Conv, ctx: LoweringContext, args: list[V]) -> V:
+    if op.flip:
         raise LoweringUnsupported("tir.conv with flip = true: run the flip-conv-kernels pass")
     if op.result.dtype == "float64" and not supports("Conv", "float64"):
         return _conv_by_taps(op, ctx, args)
-    padding = (
-        {"auto_pad": "SAME_UPPER"}
-        if attrs["auto_pad"] == "same_upper"
-        else {"pads": list(attrs["pads"])}
-    )
+    padding = {"auto_pad": "SAME_UPPER"} if op.auto_pad == "same_upper" else {"pads": list(op.pads)}
     return ctx.kernel(
         "Conv",
         args,
         op.result.dtype,
-        strides=list(attrs["strides"]),
-        dilations=list(attrs["dilations"]),
-        group=attrs["group"],
+        strides=list(op.strides),
+        dilations=list(op.dilations),
+        group=op.group,
         kernel_shape=[int(k) for k in op.w.shape[2:]] if op.w.type.is_static else None,
         **padding,
     )
@@ -57,20 +51,19 @@ def lower_conv(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 _MAX_POOL_VIA_FLOAT64 = frozenset({"int16", "uint16", "int32", "uint32"})
 
 
-def _pool_attrs(op: Operation) -> dict:
-    attrs = op.attributes
+def _pool_attrs(op: ops.Pool) -> dict:
     return {
-        "kernel_shape": list(attrs["kernel_shape"]),
-        "strides": list(attrs["strides"]),
-        "pads": list(attrs["pads"]),
-        "ceil_mode": int(attrs["ceil_mode"]),
+        "kernel_shape": list(op.kernel_shape),
+        "strides": list(op.strides),
+        "pads": list(op.pads),
+        "ceil_mode": int(op.ceil_mode),
     }
 
 
 @lowers(ops.MaxPool)
-def lower_max_pool(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_max_pool(op: ops.MaxPool, ctx: LoweringContext, args: list[V]) -> V:
     dtype = op.result.dtype
-    attrs = {**_pool_attrs(op), "dilations": list(op.attributes["dilations"])}
+    attrs = {**_pool_attrs(op), "dilations": list(op.dilations)}
     if dtype in _MAX_POOL_VIA_FLOAT64:
         pooled = ctx.op("MaxPool", ctx.cast(args[0], "float64"), **attrs)
         return ctx.cast(pooled, dtype)
@@ -78,18 +71,16 @@ def lower_max_pool(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.AvgPool)
-def lower_avg_pool(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_avg_pool(op: ops.AvgPool, ctx: LoweringContext, args: list[V]) -> V:
     if op.result.dtype == "float64" and not supports("AveragePool", "float64"):
         return _avg_pool_by_taps(op, ctx, args[0])
-    attrs = {**_pool_attrs(op), "count_include_pad": int(op.attributes["count_include_pad"])}
+    attrs = {**_pool_attrs(op), "count_include_pad": int(op.count_include_pad)}
     return ctx.kernel("AveragePool", args, op.result.dtype, **attrs)
 
 
 @lowers(ops.BatchNorm)
-def lower_batch_norm(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.kernel(
-        "BatchNormalization", args, op.result.dtype, epsilon=float(op.attributes["epsilon"])
-    )
+def lower_batch_norm(op: ops.BatchNorm, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.kernel("BatchNormalization", args, op.result.dtype, epsilon=float(op.epsilon))
 
 
 # -- float64 convolution and average pooling by window taps --------------------------------------
@@ -135,12 +126,11 @@ def _static_sizes(dims: Sequence[Dim], what: str, why: str) -> tuple[int, ...]:
     return tuple(int(d) for d in dims)
 
 
-def _conv_pads(op: Operation) -> list[int]:
+def _conv_pads(op: ops.Conv) -> list[int]:
     """tir.conv's pads [top, left, bottom, right]; for same_upper, ONNX's SAME_UPPER pads
     (``out = ceil(n / s)``, the odd element at the end) of the static spatial sizes."""
-    attrs = op.attributes
-    if attrs["auto_pad"] != "same_upper":
-        return list(attrs["pads"])
+    if op.auto_pad != "same_upper":
+        return list(op.pads)
     sizes = _static_sizes(
         op.x.shape[2:],
         "float64 tir.conv (same_upper) of an input",
@@ -148,7 +138,7 @@ def _conv_pads(op: Operation) -> list[int]:
         "the size",
     )
     lo, hi = [], []
-    for n, k, s, d in zip(sizes, op.w.shape[2:], attrs["strides"], attrs["dilations"],
+    for n, k, s, d in zip(sizes, op.w.shape[2:], op.strides, op.dilations,
                           strict=True):  # fmt: skip
         total = max(0, (-(-n // s) - 1) * s + d * (k - 1) + 1 - n)
         lo.append(total // 2)
@@ -156,7 +146,7 @@ def _conv_pads(op: Operation) -> list[int]:
     return lo + hi
 
 
-def _conv_by_taps(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def _conv_by_taps(op: ops.Conv, ctx: LoweringContext, args: list[V]) -> V:
     """tir.conv of float64, for which ONNX Runtime has no Conv kernel (and float32 would round):
     im2col with ops it runs in float64. The taps (N, C, kh * kw, OH, OW) meet the kernel as
     (O, C, kh * kw) in one Einsum, each output a float64 sum of Conv's products in another
@@ -174,9 +164,8 @@ def _conv_by_taps(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         "float64 tir.conv with a kernel",
         "ONNX Runtime has no float64 Conv, and the taps it sums instead are one per kernel element",
     )
-    attrs = op.attributes
-    taps = _stacked_taps(ctx, x, _conv_pads(op), kernel, attrs["strides"], attrs["dilations"])
-    if attrs["group"] > 1:
+    taps = _stacked_taps(ctx, x, _conv_pads(op), kernel, op.strides, op.dilations)
+    if op.group > 1:
         y = _grouped_products(op, ctx, taps, w, kernel[0] * kernel[1])
     else:
         weights = ctx.op("Reshape", w, ctx.constant([0, 0, kernel[0] * kernel[1]], "int64"))
@@ -184,7 +173,7 @@ def _conv_by_taps(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return ctx.op("Add", y, ctx.op("Unsqueeze", bias[0], ctx.axes([1, 2]))) if bias else y
 
 
-def _grouped_products(op: Operation, ctx: LoweringContext, taps: V, w: V, area: int) -> V:
+def _grouped_products(op: ops.Conv, ctx: LoweringContext, taps: V, w: V, area: int) -> V:
     """The grouped convolution of the taps (N, C, kh * kw = ``area``, OH, OW) as one Einsum:
     (N, group, C / group * area, OH, OW) against the kernel as (group, O / group,
     C / group * area), the result (N, group, O / group, OH, OW) merged to (N, O, OH, OW).
@@ -192,7 +181,7 @@ def _grouped_products(op: Operation, ctx: LoweringContext, taps: V, w: V, area: 
     Reshape targets hold no -1 (ORT cannot infer it when the batch is empty) and no run-time
     size of one element (ORT's ReshapeFusion turns such a size into -1), so the channel
     counts must be static; run-time spatial sizes come as one two-element Shape."""
-    group = op.attributes["group"]
+    group = op.group
     out_channels, per_group = op.w.shape[:2]
     if not isinstance(per_group, int) and isinstance(op.x.shape[1], int):
         per_group = op.x.shape[1] // group
@@ -214,22 +203,21 @@ def _grouped_products(op: Operation, ctx: LoweringContext, taps: V, w: V, area: 
     return ctx.op("Reshape", y, shape)
 
 
-def _avg_pool_divisors(op: Operation, sizes: Sequence[int]) -> np.ndarray:
+def _avg_pool_divisors(op: ops.AvgPool, sizes: Sequence[int]) -> np.ndarray:
     """Each window's divisor (OH, OW), by nn.pool's rule: with count_include_pad the window
     clipped to the padded extent [-lo, n + hi) (never the ceil-mode overhang), else to the
     input [0, n)."""
-    attrs = op.attributes
-    pads, counts = attrs["pads"], []
+    pads, counts = op.pads, []
     for axis, (n, out) in enumerate(zip(sizes, op.result.shape[2:], strict=True)):
-        start = np.arange(out) * attrs["strides"][axis] - pads[axis]
-        end = np.minimum(start + attrs["kernel_shape"][axis], n + pads[axis + 2])
-        if not attrs["count_include_pad"]:
+        start = np.arange(out) * op.strides[axis] - pads[axis]
+        end = np.minimum(start + op.kernel_shape[axis], n + pads[axis + 2])
+        if not op.count_include_pad:
             start, end = np.maximum(start, 0), np.minimum(end, n)
         counts.append(end - start)
     return np.outer(*counts).astype("float64")
 
 
-def _avg_pool_by_taps(op: Operation, ctx: LoweringContext, x: V) -> V:
+def _avg_pool_by_taps(op: ops.AvgPool, ctx: LoweringContext, x: V) -> V:
     """tir.avg_pool of float64, for which ONNX Runtime has no AveragePool kernel: the sum of
     the window taps over a zero-padded input, divided by a constant map of the divisors
     (so the static spatial sizes are needed). The end is padded further where ceil-mode
@@ -240,8 +228,7 @@ def _avg_pool_by_taps(op: Operation, ctx: LoweringContext, x: V) -> V:
         "ONNX Runtime has no float64 AveragePool, and the window divisors used instead are "
         "computed from the size at compile time",
     )
-    attrs = op.attributes
-    kernel, strides, pads = attrs["kernel_shape"], attrs["strides"], list(attrs["pads"])
+    kernel, strides, pads = op.kernel_shape, op.strides, list(op.pads)
     for axis, (n, out) in enumerate(zip(sizes, op.result.shape[2:], strict=True)):
         reach = (out - 1) * strides[axis] + kernel[axis] - (n + pads[axis])
         pads[axis + 2] = max(pads[axis + 2], reach)
@@ -260,14 +247,13 @@ _MARGIN = 1e-3
 
 
 @lowers(ops.Resize)
-def lower_resize(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_resize(op: ops.Resize, ctx: LoweringContext, args: list[V]) -> V:
     x = args[0]
-    attrs = op.attributes
     dtype = op.result.dtype
     sizes = op.x.shape[2:]
     static = all(isinstance(n, int) for n in sizes)
     if dtype in _RESIZE_DTYPES and _onnx_resize_is_exact(op, sizes if static else None):
-        scales = attrs.get("scales")
+        scales = op.scales
         extra = (
             [None, ctx.constant([1, 1, *scales], "float32")]
             if scales is not None
@@ -279,44 +265,43 @@ def lower_resize(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
             "Resize",
             wide,
             *extra,
-            mode=attrs["mode"],
-            coordinate_transformation_mode=attrs["coordinate_transformation_mode"],
-            nearest_mode=attrs["nearest_mode"],
+            mode=op.mode,
+            coordinate_transformation_mode=op.coordinate_transformation_mode,
+            nearest_mode=op.nearest_mode,
             cubic_coeff_a=-0.75,
         )
         return ctx.cast(y, dtype) if dtype == "float16" else y
     if not static:
         raise LoweringUnsupported(
-            f"tir.resize ({attrs['mode']}, {attrs['coordinate_transformation_mode']}) of "
+            f"tir.resize ({op.mode}, {op.coordinate_transformation_mode}) of "
             f"{dtype} over a symbolic spatial size"
         )
     return _resize_by_tables(op, ctx, x, sizes)
 
 
-def _resize_sizes(op: Operation, ctx: LoweringContext, x: V) -> V:
+def _resize_sizes(op: ops.Resize, ctx: LoweringContext, x: V) -> V:
     """Resize's ``sizes`` input: N and C kept (read from ``x`` at run time where symbolic),
     then the op's output height and width."""
     batch_channels = op.result.shape[:2]
     if all(isinstance(d, int) for d in batch_channels):
-        return ctx.constant([*batch_channels, *op.attributes["sizes"]], "int64")
+        return ctx.constant([*batch_channels, *op.sizes], "int64")
     kept = ctx.op("Shape", x, start=0, end=2)
-    return ctx.op("Concat", kept, ctx.constant(list(op.attributes["sizes"]), "int64"), axis=0)
+    return ctx.op("Concat", kept, ctx.constant(list(op.sizes), "int64"), axis=0)
 
 
-def _axis_scales(op: Operation, sizes) -> list[float]:
-    scales = op.attributes.get("scales")
+def _axis_scales(op: ops.Resize, sizes) -> list[float]:
+    scales = op.scales
     if scales is not None:
         return list(scales)
-    return [o / n for o, n in zip(op.attributes["sizes"], sizes, strict=True)]
+    return [o / n for o, n in zip(op.sizes, sizes, strict=True)]
 
 
-def _onnx_resize_is_exact(op: Operation, sizes: tuple[int, int] | None) -> bool:
+def _onnx_resize_is_exact(op: ops.Resize, sizes: tuple[int, int] | None) -> bool:
     """True when ONNX Runtime's Resize picks the same source pixels (and, for linear and
     cubic, the same weights up to float32 rounding) as the op's definition. ``sizes`` are
     the static spatial sizes, or None when one is symbolic."""
-    attrs = op.attributes
-    mode, ctm = attrs["mode"], attrs["coordinate_transformation_mode"]
-    scales = attrs.get("scales")
+    mode, ctm = op.mode, op.coordinate_transformation_mode
+    scales = op.scales
     if sizes is None:
         # Without sizes only integer scales with a size-free coordinate map are certain.
         if scales is None or any(s != math.floor(s) for s in scales):
@@ -339,22 +324,21 @@ def _onnx_resize_is_exact(op: Operation, sizes: tuple[int, int] | None) -> bool:
         coords = original_coords(o, n, s, ctm)
         if ctm == "asymmetric" and s == math.floor(s):
             continue  # i / s is exact in float32 as well
-        boundary = 0.5 if attrs["nearest_mode"].startswith("round") else 0.0
+        boundary = 0.5 if op.nearest_mode.startswith("round") else 0.0
         distance = np.abs((coords - boundary) - np.round(coords - boundary))
         if distance.min(initial=1.0) < _MARGIN:
             return False
     return True
 
 
-def _resize_by_tables(op: Operation, ctx: LoweringContext, x: V, sizes) -> V:
+def _resize_by_tables(op: ops.Resize, ctx: LoweringContext, x: V, sizes) -> V:
     """Resize with constant index tables: exactly the op's source pixels and weights."""
-    attrs = op.attributes
-    mode, ctm = attrs["mode"], attrs["coordinate_transformation_mode"]
+    mode, ctm = op.mode, op.coordinate_transformation_mode
     out = op.result.shape[2:]
     scales = _axis_scales(op, sizes)
     if mode == "nearest":
         for axis, (o, n, s) in enumerate(zip(out, sizes, scales, strict=True)):
-            index, _ = axis_indices(o, n, s, "nearest", ctm, attrs["nearest_mode"])
+            index, _ = axis_indices(o, n, s, "nearest", ctm, op.nearest_mode)
             x = ctx.op("Gather", x, ctx.constant(index[:, 0], "int64"), axis=2 + axis)
         return x
     dtype = op.result.dtype

@@ -16,7 +16,6 @@ import numpy as np
 import onnx_ir as oir
 
 from ir import dtypes, ops
-from ir.core import Operation
 from ir.ops.reduction import accumulator_dtype
 from lowering.context import WIDER, LoweringContext, LoweringUnsupported, supports
 from lowering.registry import lowers
@@ -104,7 +103,7 @@ def _int_carrier(dtype: str) -> str:
     return "int64" if dtype in ("uint32", "uint64") else "int32"
 
 
-def _int_sum(ctx: LoweringContext, op: Operation, x: V, axes, keepdims: bool) -> V:
+def _int_sum(ctx: LoweringContext, op: ops.Reduce, x: V, axes, keepdims: bool) -> V:
     """Exact wrapping sum: per axis, the last element of a CumSum (a zero is put in front
     where the axis may be empty)."""
     dtype = op.x.dtype
@@ -124,7 +123,7 @@ def _int_sum(ctx: LoweringContext, op: Operation, x: V, axes, keepdims: bool) ->
 DYNAMIC_HALVINGS = 32
 
 
-def _int_prod(ctx: LoweringContext, op: Operation, x: V, axes, keepdims: bool) -> V:
+def _int_prod(ctx: LoweringContext, op: ops.Reduce, x: V, axes, keepdims: bool) -> V:
     """Exact wrapping product: halves multiplied until one element is left (integer
     multiplication is associative and commutative), padding with a 1 where a length is odd.
     Static axes one by one; axes of unknown length merged into one first."""
@@ -192,9 +191,9 @@ def _dynamic_halvings(ctx: LoweringContext, v: V, rank: int, axis: int, dtype: s
 
 
 def _sum_or_prod(op_type: str, bool_op: str):
-    def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    def rule(op: ops.Reduce, ctx: LoweringContext, args: list[V]) -> V:
         (x,) = args
-        axes, keepdims, dtype = op.reduced_axes(), op.attributes["keepdims"], op.x.dtype
+        axes, keepdims, dtype = op.reduced_axes(), op.keepdims, op.x.dtype
         if not axes:
             return ctx.op("Identity", x)
         if dtype == "bool":  # numpy: a bool sum is logical or, a bool product logical and
@@ -233,9 +232,9 @@ def _nan_propagating(ctx: LoweringContext, reduced: V, x: V, axes, keepdims: boo
 
 
 def _extremum(op_type: str):
-    def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    def rule(op: ops.Reduce, ctx: LoweringContext, args: list[V]) -> V:
         (x,) = args
-        axes, keepdims, dtype = op.reduced_axes(), op.attributes["keepdims"], op.x.dtype
+        axes, keepdims, dtype = op.reduced_axes(), op.keepdims, op.x.dtype
         if not axes:
             return ctx.op("Identity", x)
         key, key_dtype = _order_key(ctx, x, dtype, op_type)
@@ -257,8 +256,8 @@ def _logical_reduce(ctx: LoweringContext, op_type: str, x: V, axes, keepdims: bo
 
 
 def _logical(op_type: str):
-    def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-        return _logical_reduce(ctx, op_type, args[0], op.reduced_axes(), op.attributes["keepdims"])
+    def rule(op: ops.Reduce, ctx: LoweringContext, args: list[V]) -> V:
+        return _logical_reduce(ctx, op_type, args[0], op.reduced_axes(), op.keepdims)
 
     return rule
 
@@ -291,11 +290,11 @@ def _sum_of_exp(ctx: LoweringContext, shifted: V, dtype: str, axes) -> tuple[V, 
 
 
 @lowers(ops.LogSumExp)
-def lower_logsumexp(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_logsumexp(op: ops.LogSumExp, ctx: LoweringContext, args: list[V]) -> V:
     """log(sum(exp(x - m))) + m with m = max(x), an infinite m taken as 0 (PyTensor's graph).
     (ORT's ReduceMax skips NaN where PyTensor's max is NaN: the NaN makes the sum NaN anyway.)"""
     (x,) = args
-    axes, keepdims, dtype = op.reduced_axes(), op.attributes["keepdims"], op.x.dtype
+    axes, keepdims, dtype = op.reduced_axes(), op.keepdims, op.x.dtype
     m = _reduce(ctx, "ReduceMax", x, dtype, axes, True)  # empty: -inf, then 0 (as initial=-inf)
     m = ctx.op("Where", ctx.op("IsInf", m), ctx.constant(0.0, dtype), m)
     _, total = _sum_of_exp(ctx, _arith(ctx, "Sub", x, m, dtype=dtype), dtype, axes)
@@ -310,7 +309,7 @@ SOFTMAX_AXIS_LIMIT = 512
 
 
 def _softmax(log: bool):
-    def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    def rule(op: ops.Softmax, ctx: LoweringContext, args: list[V]) -> V:
         """softmax: ONNX Softmax over one static axis of at most ``SOFTMAX_AXIS_LIMIT``
         float32 or float64 elements (ORT agrees with PyTensor to float rounding there, NaN and
         infinities included).
@@ -321,7 +320,7 @@ def _softmax(log: bool):
         NaN; the NaN makes s NaN, and every result, in both.)"""
         (x,) = args
         dtype = op.x.dtype
-        axes = sorted(a % op.x.rank for a in op.attributes["axes"]) if op.x.rank else []
+        axes = sorted(a % op.x.rank for a in op.axes) if op.x.rank else []
         if not log and len(axes) == 1 and dtype in ("float32", "float64"):
             length = op.x.shape[axes[0]]
             if isinstance(length, int) and length <= SOFTMAX_AXIS_LIMIT:
@@ -344,9 +343,9 @@ lowers(ops.LogSoftmax)(_softmax(log=True))
 
 
 def _arg(op_type: str):
-    def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    def rule(op: ops.ArgReduce, ctx: LoweringContext, args: list[V]) -> V:
         (x,) = args
-        axis, keepdims, dtype = op.attributes["axis"], int(op.attributes["keepdims"]), op.x.dtype
+        axis, keepdims, dtype = op.axis, int(op.keepdims), op.x.dtype
         key, _ = _order_key(ctx, x, dtype, op_type)
         out = ctx.op(op_type, key, axis=axis, keepdims=keepdims, select_last_index=0)
         if dtype not in FLOATS:
@@ -367,9 +366,9 @@ lowers(ops.ArgMin)(_arg("ArgMin"))
 # -- running sums and products --------------------------------------------------------------------
 
 
-def _unrolled_scan(ctx: LoweringContext, op: Operation, x: V, op_type: str, why: str) -> V:
+def _unrolled_scan(ctx: LoweringContext, op: ops.AxisOp, x: V, op_type: str, why: str) -> V:
     """out[i] = out[i - 1] (op) x[i] along the axis, one node per element (numpy's order)."""
-    axis = op.attributes["axis"] % op.x.rank
+    axis = op.axis % op.x.rank
     length = op.x.shape[axis]
     if not isinstance(length, int):
         raise LoweringUnsupported(f"{why}; the axis length ({length}) must be static to unroll")
@@ -393,10 +392,10 @@ def _unrolled_scan(ctx: LoweringContext, op: Operation, x: V, op_type: str, why:
 
 
 @lowers(ops.CumSum)
-def lower_cumsum(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_cumsum(op: ops.CumSum, ctx: LoweringContext, args: list[V]) -> V:
     (x,) = args
     dtype = op.x.dtype
-    axis = ctx.constant(op.attributes["axis"], "int64")
+    axis = ctx.constant(op.axis, "int64")
     if dtype == "float16":
         # ORT's float16 CumSum does not round after every addition as numpy does.
         return _unrolled_scan(
@@ -409,12 +408,12 @@ def lower_cumsum(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.CumProd)
-def lower_cumprod(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_cumprod(op: ops.CumProd, ctx: LoweringContext, args: list[V]) -> V:
     (x,) = args
     if op.x.dtype == "bool":
         # A running and: no False seen yet, i.e. the running count of False is 0.
         falses = ctx.cast(ctx.op("Not", x), "int32")
-        count = ctx.op("CumSum", falses, ctx.constant(op.attributes["axis"], "int64"))
+        count = ctx.op("CumSum", falses, ctx.constant(op.axis, "int64"))
         return ctx.op("Equal", count, ctx.constant(0, "int32"))
     return _unrolled_scan(ctx, op, x, "Mul", "opset 18 has no cumulative product")
 
@@ -430,10 +429,10 @@ def _topk(ctx: LoweringContext, key: V, k: V, axis: int) -> tuple[V, V]:
     return values, indices
 
 
-def _argsort(ctx: LoweringContext, op: Operation, x: V) -> tuple[V, V | None]:
+def _argsort(ctx: LoweringContext, op: ops.AxisOp, x: V) -> tuple[V, V | None]:
     """Stable ascending argsort indices, and the sorted values when TopK gave them directly."""
     dtype = op.x.dtype
-    axis = op.attributes["axis"] % op.x.rank
+    axis = op.axis % op.x.rank
     length = op.x.shape[axis]
     if isinstance(length, int):
         k = ctx.constant([length], "int64")
@@ -454,13 +453,13 @@ def _argsort(ctx: LoweringContext, op: Operation, x: V) -> tuple[V, V | None]:
 
 
 @lowers(ops.Sort)
-def lower_sort(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_sort(op: ops.Sort, ctx: LoweringContext, args: list[V]) -> V:
     indices, values = _argsort(ctx, op, args[0])
     if values is not None:
         return values
-    return ctx.op("GatherElements", args[0], indices, axis=op.attributes["axis"] % op.x.rank)
+    return ctx.op("GatherElements", args[0], indices, axis=op.axis % op.x.rank)
 
 
 @lowers(ops.Argsort)
-def lower_argsort(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_argsort(op: ops.Argsort, ctx: LoweringContext, args: list[V]) -> V:
     return _argsort(ctx, op, args[0])[0]

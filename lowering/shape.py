@@ -6,7 +6,6 @@ import numpy as np
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from ir.ops.tensor import constant_array
 from lowering.context import LoweringContext, LoweringUnsupported
 from lowering.registry import lowers
@@ -15,12 +14,12 @@ V = oir.Value
 
 
 @lowers(ops.Shape)
-def lower_shape(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_shape(op: ops.Shape, ctx: LoweringContext, args: list[V]) -> V:
     return ctx.op("Shape", args[0])
 
 
 @lowers(ops.Reshape)
-def lower_reshape(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_reshape(op: ops.Reshape, ctx: LoweringContext, args: list[V]) -> V:
     # PyTensor's 0 is a size (ONNX's default copies the input dim): allowzero=1, unless the
     # target has a -1 (ONNX forbids both; a constant target without 0 needs no flag).
     target = constant_array(op.operands[1])
@@ -31,7 +30,7 @@ def lower_reshape(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.Expand)
-def lower_expand(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_expand(op: ops.Expand, ctx: LoweringContext, args: list[V]) -> V:
     target = constant_array(op.operands[1])
     if target is not None and 0 in target and op.result.type.is_static:
         # ORT 1.31's optimizer drops an Expand of a size-1 dim to a constant 0 (the result
@@ -42,17 +41,17 @@ def lower_expand(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.Concat)
-def lower_concat(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("Concat", *args, axis=op.attributes["axis"])
+def lower_concat(op: ops.Concat, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.op("Concat", *args, axis=op.axis)
 
 
 @lowers(ops.Split)
-def lower_split(op: Operation, ctx: LoweringContext, args: list[V]) -> list[V]:
-    return ctx.node("Split", args, {"axis": op.attributes["axis"]}, num_outputs=len(op.results))
+def lower_split(op: ops.Split, ctx: LoweringContext, args: list[V]) -> list[V]:
+    return ctx.node("Split", args, {"axis": op.axis}, num_outputs=len(op.results))
 
 
 @lowers(ops.Range)
-def lower_range(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_range(op: ops.Range, ctx: LoweringContext, args: list[V]) -> V:
     """Integers: ONNX Range (exact). Floats: numpy's arange, which ONNX Runtime's Range is not
     (it adds the step repeatedly). numpy takes the length ceil((stop - start) / step) in
     float64, stores start and start + step (each rounded once to the dtype), and fills the rest
@@ -84,11 +83,11 @@ def lower_range(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.Eye)
-def lower_eye(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_eye(op: ops.Eye, ctx: LoweringContext, args: list[V]) -> V:
     """ones where column - row == k: two Ranges and a comparison."""
     n, m = args
     zero, one = ctx.constant(0, "int64"), ctx.constant(1, "int64")
     rows = ctx.op("Unsqueeze", ctx.op("Range", zero, n, one), ctx.axes([1]))
     cols = ctx.op("Unsqueeze", ctx.op("Range", zero, m, one), ctx.axes([0]))
-    diagonal = ctx.op("Equal", ctx.op("Sub", cols, rows), ctx.constant(op.attributes["k"], "int64"))
-    return ctx.cast(diagonal, op.attributes["dtype"])
+    diagonal = ctx.op("Equal", ctx.op("Sub", cols, rows), ctx.constant(op.k, "int64"))
+    return ctx.cast(diagonal, op.dtype)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from lowering.context import LoweringContext, LoweringUnsupported
 from lowering.registry import lowers
 
@@ -13,25 +12,25 @@ V = oir.Value
 
 
 @lowers(ops.Constant)
-def lower_constant(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.initializer(op.attributes["value"].array, name=op.result.name)
+def lower_constant(op: ops.Constant, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.initializer(op.value.array, name=op.result.name)
 
 
 @lowers(ops.Transpose)
-def lower_transpose(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("Transpose", args[0], perm=list(op.attributes["perm"]))
+def lower_transpose(op: ops.Transpose, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.op("Transpose", args[0], perm=list(op.perm))
 
 
 @lowers(ops.Squeeze)
-def lower_squeeze(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("Squeeze", args[0], ctx.axes(op.attributes["axes"]))
+def lower_squeeze(op: ops.Squeeze, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.op("Squeeze", args[0], ctx.axes(op.axes))
 
 
 @lowers(ops.Unsqueeze)
-def lower_unsqueeze(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return ctx.op("Unsqueeze", args[0], ctx.axes(op.attributes["axes"]))
+def lower_unsqueeze(op: ops.Unsqueeze, ctx: LoweringContext, args: list[V]) -> V:
+    return ctx.op("Unsqueeze", args[0], ctx.axes(op.axes))
 
 
 @lowers(ops.DimShuffle)
-def lower_dimshuffle(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def lower_dimshuffle(op: ops.DimShuffle, ctx: LoweringContext, args: list[V]) -> V:
     raise LoweringUnsupported("tir.dimshuffle is lowered by the lower-dimshuffle pass; run it")
