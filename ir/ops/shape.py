@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from ir import attributes as A
 from ir.core import IRError, Operation, Value
 from ir.fields import Attr, Operand, VariadicOperand
+from ir.ops.elementwise import Cast
 from ir.ops.tensor import constant_array, normalize_axes
 from ir.types import UNKNOWN, Dim, TensorType, broadcast_shapes
 
@@ -48,6 +49,8 @@ def shape_entries(value: Value, symbolic: bool = True, depth: int = 0) -> list[D
     that folds part of the chain can make the entries more precise, never different. With
     ``symbolic=False``, only constants count.
     """
+    from ir.ops.indexing import Gather, Slice  # it imports this module
+
     if value.rank != 1 or not isinstance(value.shape[0], int):
         return None
     n = value.shape[0]
@@ -74,13 +77,13 @@ def shape_entries(value: Value, symbolic: bool = True, depth: int = 0) -> list[D
         return unknown if part is None else part
     if name in ("tir.unsqueeze", "tir.dimshuffle", "tir.reshape") and op.operands[0].rank == 0:
         return [scalar_entry(op.operands[0], True, depth + 1)] if n == 1 else unknown
-    if name == "tir.gather" and op.attributes.get("axis") == 0:
+    if isinstance(op, Gather) and op.axis == 0:
         source, indices = op.operands
         entries, picks = shape_entries(source, True, depth + 1), constant_array(indices)
         if entries is not None and picks is not None and picks.ndim == 1:
             return [_pick(entries, int(i)) for i in picks]
         return unknown
-    if name == "tir.slice" and list(op.attributes.get("axes", ())) in ([0], [-1]):
+    if isinstance(op, Slice) and op.axes in ((0,), (-1,)):
         source = op.operands[0]
         entries = shape_entries(source, True, depth + 1)
         bounds = [static_ints(v) for v in op.operands[1:]]
@@ -97,6 +100,8 @@ def _pick(entries: Sequence[Dim], index: int) -> Dim:
 
 def scalar_entry(value: Value, symbolic: bool = True, depth: int = 0) -> Dim:
     """What is known of a 0-d integer value: its int value, a dim symbol, or ``?``."""
+    from ir.ops.indexing import Gather  # it imports this module
+
     if value.rank != 0:
         return UNKNOWN
     data = constant_array(value)
@@ -105,7 +110,7 @@ def scalar_entry(value: Value, symbolic: bool = True, depth: int = 0) -> Dim:
     op = value.owner
     if not symbolic or not isinstance(op, Operation) or depth > _MAX_DEPTH:
         return UNKNOWN
-    if op.NAME == "tir.gather" and op.attributes.get("axis") == 0:
+    if isinstance(op, Gather) and op.axis == 0:
         source, index = op.operands
         entries, pick = shape_entries(source, True, depth + 1), constant_array(index)
         if entries is not None and pick is not None and pick.ndim == 0:
@@ -128,8 +133,8 @@ def _is_integer_widening(op: Operation) -> bool:
     """A cast to i64 from a smaller integer dtype (or one whose values here are sizes): the
     entries keep their values."""
     return (
-        op.NAME == "tir.cast"
-        and op.attributes.get("to") == "int64"
+        isinstance(op, Cast)
+        and op.to == "int64"
         and op.operands[0].dtype in ("int8", "int16", "int32", "uint8", "uint16", "uint32")
     )
 

@@ -165,3 +165,19 @@ def test_text_form_round_trips() -> None:
         "}\n"
     )
     assert str(parse_module(text)) == text
+
+
+def test_each_ops_module_lists_its_op_classes_in_all() -> None:
+    """``__all__`` is written out (a type checker reads it); it must name every public op class
+    the module defines, and nothing else."""
+    import importlib
+    import pkgutil
+
+    import ir.ops
+    from ir.core import exported_ops
+
+    for info in pkgutil.iter_modules(ir.ops.__path__):
+        module = importlib.import_module(f"ir.ops.{info.name}")
+        assert sorted(module.__all__) == sorted(exported_ops(vars(module), module.__name__)), (
+            module.__name__
+        )
