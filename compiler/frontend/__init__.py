@@ -7,6 +7,7 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     graphs,
     indexing,
     linalg,
+    linalg_eigen,
     linalg_qr,
     nlinalg,
     nn,

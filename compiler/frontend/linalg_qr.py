@@ -41,7 +41,7 @@ from ir import ops
 from ir.core import Value
 
 
-def _hypot(imp: Importer, a: Value, b: Value) -> Value:
+def hypot(imp: Importer, a: Value, b: Value) -> Value:
     """dlapy2(a, b) = sqrt(a^2 + b^2) as LAPACK computes it: w * sqrt(1 + (z / w)^2) with
     w = max(|a|, |b|), z = min(|a|, |b|), and w itself when z == 0."""
     abs_a, abs_b = emit(imp, ops.Abs, a), emit(imp, ops.Abs, b)
@@ -124,7 +124,7 @@ def geqrf(imp: Importer, a: Value) -> tuple[Value, Value]:
         x = emit(imp, ops.Where, below, col, zero)
         xnorm = _norm(imp, x)
         identity = emit(imp, ops.Eq, xnorm, zero)  # dlarfg: H = I, tau = 0
-        norm = _hypot(imp, alpha, xnorm)
+        norm = hypot(imp, alpha, xnorm)
         beta = emit(imp, ops.Where, _is_negative(imp, alpha), norm, emit(imp, ops.Neg, norm))
         # The branch not taken must not divide by zero: beta is nonzero where xnorm is.
         safe_beta = emit(imp, ops.Where, identity, one, beta)
@@ -205,4 +205,4 @@ def import_qr(op: L.QR, node: Apply, imp: Importer) -> list[Value]:
 
 REFUSED.pop(L.QR, None)
 
-__all__ = ["geqrf", "orgqr"]
+__all__ = ["geqrf", "hypot", "orgqr"]
