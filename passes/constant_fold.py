@@ -28,17 +28,17 @@ def fold(op: Operation) -> list[np.ndarray] | None:
         return None
     if isinstance(op, ops.Shape) and op.x.type.is_static:  # the shape is known, not the data
         return [np.array(op.x.shape, dtype=np.int64)]
-    args = [constant_array(v) for v in op.operands]
-    if any(a is None for a in args):
+    args = [data for v in op.operands if (data := constant_array(v)) is not None]
+    if len(args) != len(op.operands):
         return None
     types = _known_types(op)
     if types is None:
         return None
-    out_bytes = sum(t.size * dtypes.itemsize(t.dtype) for t in types)  # type: ignore[operator]
-    in_bytes = sum(a.nbytes for a in args)  # type: ignore[union-attr]
+    out_bytes = sum((t.size or 0) * dtypes.itemsize(t.dtype) for t in types)  # static types
+    in_bytes = sum(a.nbytes for a in args)
     if out_bytes > max(in_bytes, SMALL_RESULT_BYTES):
         return None
-    return evaluate_op(op, args)  # type: ignore[arg-type]
+    return evaluate_op(op, args)
 
 
 def _known_types(op: Operation) -> list[TensorType] | None:
@@ -80,10 +80,10 @@ class ConstantFold(Pass):
                 continue
             for old, array in zip(op.results, results, strict=True):
                 const = ops.Constant([], {"value": DenseElements(array)}, location=op.location)
-                op.parent.insert_before(op, const)
+                op.block.insert_before(op, const)
                 const.result.name = old.name or _inherited_name(op, array)
                 old.replace_all_uses_with(const.result)
-            op.parent.erase(op)
+            op.block.erase(op)
             folded += 1
         self.count("ops-folded", folded)
         refined = refine_result_types(module.func) if folded else 0
