@@ -99,7 +99,12 @@ def lu_factor(imp: Importer, a: Value) -> tuple[Value, Value, Value]:
     """getrf of each square matrix of ``a`` (..., n, n): (lu, piv, perm) with lu holding L's
     strictly lower part (unit diagonal implied) and U, piv LAPACK's 0-based pivots (row j was
     swapped with row piv[j] at step j) and perm the row order, a[..., perm, :] == L @ U
-    (int64 both). Pivot: the first largest |a[i, j]|, i >= j (ArgMax's first maximum)."""
+    (int64 both). Pivot: reference LAPACK's idamax over |a[i, j]|, i >= j: the first largest,
+    where a NaN is taken only when it is the first candidate (comparisons with ``>``).
+    OpenBLAS's SIMD idamax (scipy's and numpy's LAPACK here) picks NaN entries in an order
+    that depends on its vector lanes (measured: sometimes the first NaN, sometimes a later
+    number), so on a column holding NaN the pivots, and which entries turn NaN, can differ from
+    PyTensor's perform; finite inputs are unaffected."""
     rank = a.rank
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)
@@ -116,9 +121,16 @@ def lu_factor(imp: Importer, a: Value) -> tuple[Value, Value, Value]:
     def step(j: Value, carried: list[Value]) -> list[Value]:
         m, piv, perm = carried
         column = emit(imp, ops.Gather, m, j, axis=col_axis)  # (..., n)
-        candidates = emit(imp, ops.Where, emit(imp, ops.Ge, idx, j), emit(imp, ops.Abs, column),
-                          minus_one)  # fmt: skip
-        p = emit(imp, ops.ArgMax, candidates, axis=-1, keepdims=True)  # (..., 1)
+        magnitude = emit(imp, ops.Abs, column)
+        candidates = emit(imp, ops.Where, emit(imp, ops.Ge, idx, j), magnitude, minus_one)
+        # idamax: the first entry that is larger than all before it (``>``), so a NaN is
+        # never taken unless it is the first candidate (ArgMax would take the first NaN).
+        numbers = emit(imp, ops.Where, emit(imp, ops.IsNan, candidates), minus_one, candidates)
+        p = emit(imp, ops.ArgMax, numbers, axis=-1, keepdims=True)  # (..., 1)
+        j1 = emit(imp, ops.Unsqueeze, j, axes=[0])
+        first_is_nan = emit(imp, ops.IsNan, emit(imp, ops.Gather, magnitude, j1, axis=-1))
+        p = emit(imp, ops.Where, first_is_nan, emit(imp, ops.Expand, j1, emit(imp, ops.Shape, p)),
+                 p)  # fmt: skip
         # rows[i]: the row that lands at i (j and p exchanged).
         rows = emit(imp, ops.Where, emit(imp, ops.Eq, idx, j), p,
                     emit(imp, ops.Where, emit(imp, ops.Eq, idx, p), j, idx))  # fmt: skip

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytensor.tensor import linalg as L
 
-from tests.helpers import assert_matches_pytensor, fgraph_of
+from ir.interpreter import run_module
+from tests.helpers import assert_matches_pytensor, compile_checked, fgraph_of, ort_outputs
 
 SIZES = (1, 2, 3, 7, 32, 100)
 BATCHES = ((), (2,), (2, 3), (1, 2))
@@ -162,3 +163,22 @@ def test_kalman_step_and_least_squares() -> None:
     assert_matches_pytensor(
         fgraph_of([xm, yv], [beta]), [rng.normal(size=(20, 3)), rng.normal(size=20)], rtol=1e-10
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "pivot"),
+    [([1.0, np.nan, 3.0, -2.0], 2), ([np.nan, 1.0, 3.0, 2.0], 0), ([4.0, np.nan, np.nan, 2.0], 0),
+     ([np.nan, np.nan, 1.0, 2.0], 0)],
+)  # fmt: skip
+def test_pivot_search_on_nan_is_reference_idamax(column: list[float], pivot: int) -> None:
+    """Reference idamax compares with ``>``: a NaN is the pivot only when it comes first.
+    (PyTensor's perform runs OpenBLAS, whose SIMD idamax orders NaN by its vector lanes: not
+    a reference to compare with, see lu_factor's docstring.)"""
+    a = pt.matrix("a")
+    value = np.eye(4)
+    value[:, 0] = column
+    _, piv = L.lu_factor(a)
+    result = compile_checked(fgraph_of([a], [piv]))
+    for level, outs in ort_outputs(result, [value]).items():
+        assert outs[0][0] == pivot, level
+    assert run_module(result.module, [value])[0][0] == pivot
