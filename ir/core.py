@@ -256,7 +256,7 @@ class Operation:
         operands: Sequence[Value],
         attributes: Mapping[str, Any] | None = None,
         result_types: Sequence[TensorType] | None = None,
-        location: Any = None,
+        location: Location | None = None,
         regions: Sequence[Block] = (),
     ) -> None:
         self.operands: list[Value] = []
@@ -271,7 +271,7 @@ class Operation:
         self.parent: Block | None = None
         self.prev: Operation | None = None
         self.next: Operation | None = None
-        self.location = location
+        self.location: Location | None = location
         self._check_operand_count(len(operands))
         try:
             for index, value in enumerate(operands):
