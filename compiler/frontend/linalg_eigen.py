@@ -37,6 +37,7 @@ from compiler.frontend.linalg_loops import (
     swap_last,
 )
 from compiler.frontend.linalg_qr import hypot
+from compiler.frontend.linalg_signs import COLUMN, ROW, sign_invariant
 from ir import ops
 from ir.core import Block, Value, Yield
 
@@ -312,19 +313,44 @@ def _tall_or_wide(
     return list(imp.emit_op(ops.If, [cond], regions=branches).results)
 
 
-def singular_values(imp: Importer, a: Value) -> Value:
-    """numpy.linalg.svd(a, compute_uv=False): the min(m, n) singular values, descending."""
+def _sort_columns(imp: Importer, x: Value, order: Value) -> Value:
+    """x[..., :, order] per matrix (``order`` (..., k) indexes x's columns)."""
+    where = emit(imp, ops.Expand, _unsqueeze(imp, order, order.rank - 1), emit(imp, ops.Shape, x))
+    return emit(imp, ops.GatherElements, x, where, axis=x.rank - 1)
+
+
+def svd(imp: Importer, a: Value, vectors: bool) -> list[Value]:
+    """numpy.linalg.svd(a, full_matrices=False): [s] (descending), or [U (m, k), s, V^T (k, n)]
+    with ``vectors``; the vectors' signs are the Jacobi iteration's (not LAPACK's), and a zero
+    singular value's column of U is zero (LAPACK's completes an orthonormal basis there)."""
 
     def build(x: Value, transposed: bool) -> list[Value]:
+        rank = x.rank
         scale = _power_of_two_scale(imp, x)
-        w, _ = jacobi_svd(imp, emit(imp, ops.Div, x, scale))
-        sigma = emit(imp, ops.Mul, _column_norms(imp, w), emit(imp, ops.Squeeze, scale,
-                                                               axes=[x.rank - 1]))  # fmt: skip
+        w, v = jacobi_svd(imp, emit(imp, ops.Div, x, scale))
+        scaled_sigma = _column_norms(imp, w)
+        sigma = emit(imp, ops.Mul, scaled_sigma, emit(imp, ops.Squeeze, scale, axes=[rank - 1]))
         # Descending: the ascending sort of -sigma (exact), negated back.
-        ascending = emit(imp, ops.Sort, emit(imp, ops.Neg, sigma), axis=x.rank - 2)
-        return [emit(imp, ops.Neg, ascending)]
+        order = emit(imp, ops.Argsort, emit(imp, ops.Neg, sigma), axis=rank - 2)
+        sigma = emit(imp, ops.GatherElements, sigma, order, axis=rank - 2)
+        if not vectors:
+            return [sigma]
+        zero, one = scalar(imp, 0.0, x.dtype), scalar(imp, 1.0, x.dtype)
+        nonzero = emit(imp, ops.Gt, scaled_sigma, zero)
+        safe = emit(imp, ops.Where, nonzero, scaled_sigma, one)
+        u = emit(imp, ops.Where, _unsqueeze(imp, nonzero, rank - 2),
+                 emit(imp, ops.Div, w, _unsqueeze(imp, safe, rank - 2)), zero)  # fmt: skip
+        u, v = _sort_columns(imp, u, order), _sort_columns(imp, v, order)
+        if transposed:  # x = a^T = U' S V'^T: a = V' S U'^T
+            return [v, sigma, swap_last(imp, u)]
+        return [u, sigma, swap_last(imp, v)]
 
-    return _tall_or_wide(imp, a, build)[0]
+    return _tall_or_wide(imp, a, build)
+
+
+def singular_values(imp: Importer, a: Value) -> Value:
+    """numpy.linalg.svd(a, compute_uv=False): the min(m, n) singular values, descending."""
+    return svd(imp, a, vectors=False)[0]
 
 
 def pinv(imp: Importer, a: Value, rcond: Value) -> tuple[Value, Value, Value]:
@@ -365,9 +391,10 @@ def _used(imp: Importer, var: Variable) -> bool:
 
 def _refuse_vectors(what: str) -> Unsupported:
     return Unsupported(
-        f"{what}: the signs of eigenvectors and singular vectors are whatever LAPACK's "
-        "iterations leave (no convention a translation can reproduce); the values compile "
-        "(eigvalsh, svd(compute_uv=False), pinv and the 2/-2/nuc norms)"
+        f"{what} read in a way that depends on their signs: the signs of eigenvectors and "
+        "singular vectors are whatever LAPACK's iterations leave (no convention a translation "
+        "can reproduce); the values compile (eigvalsh, svd(compute_uv=False), pinv, the "
+        "2/-2/nuc norms), and so do sign-free products such as v diag(g) v^T (their gradients)"
     )
 
 
@@ -402,29 +429,35 @@ def import_eigvalsh(op: L.Eigvalsh, node: Apply, imp: Importer) -> list[Value]:
 @batched
 def import_eigh(op: L.Eigh, node: Apply, imp: Importer) -> list[Value]:
     """Eigh(lower): the eigenvalues (ascending) of the symmetric matrix a's ``lower`` (or
-    upper) triangle defines; the eigenvectors only when the graph does not read them."""
-    if _used(imp, node.outputs[1]):
-        raise _refuse_vectors("Eigh's eigenvectors")
+    upper) triangle defines; the eigenvectors only when the graph does not depend on their
+    signs (linalg_signs: v diag(g) v^T, as the gradient of eigvalsh reads them)."""
     a = _symmetric_input(imp, node, op.lower)
-    values, _ = jacobi_eigh(imp, a, vectors=False)
-    values = emit(imp, ops.Sort, values, axis=values.rank - 1)
-    # The unread eigenvector output: a placeholder the dead-code pass removes.
-    return [values, a]
+    vectors = _used(imp, node.outputs[1])
+    if vectors and not sign_invariant(imp.fgraph, [(node.outputs[1], COLUMN)]):
+        raise _refuse_vectors("Eigh's eigenvectors")
+    values, vecs = jacobi_eigh(imp, a, vectors=vectors)
+    order = emit(imp, ops.Argsort, values, axis=values.rank - 1)
+    values = emit(imp, ops.GatherElements, values, order, axis=values.rank - 1)
+    # An unread eigenvector output gets a placeholder the dead-code pass removes.
+    return [values, _sort_columns(imp, vecs, order) if vecs is not None else a]
 
 
 @import_op.register(L.SVD)
 @batched
 def import_svd(op: L.SVD, node: Apply, imp: Importer) -> list[Value]:
-    """SVD: numpy.linalg.svd's singular values (descending); U and V^T only when the graph
-    does not read them (compute_uv=True with only s used)."""
+    """SVD: numpy.linalg.svd's singular values (descending); U and V^T (full_matrices=False)
+    only when the graph does not depend on their signs (linalg_signs: U diag(ds) V^T, as the
+    gradient of svd(compute_uv=False) reads them)."""
     dtype = node.outputs[0].type.dtype
     a = imp.cast(imp.value(node.inputs[0]), dtype)
     if not op.compute_uv:
         return [singular_values(imp, a)]
     u, _, vt = node.outputs
-    if _used(imp, u) or _used(imp, vt):
+    if not (_used(imp, u) or _used(imp, vt)):
+        return [a, singular_values(imp, a), a]  # placeholders the dead-code pass removes
+    if op.full_matrices or not sign_invariant(imp.fgraph, [(u, COLUMN), (vt, ROW)]):
         raise _refuse_vectors("SVD's singular vectors (compute_uv=True)")
-    return [a, singular_values(imp, a), a]
+    return svd(imp, a, vectors=True)
 
 
 @import_op.register(L.MatrixPinv)

@@ -6,6 +6,7 @@ inputs; eigenvectors and singular vectors refused as outputs, Eig and Schur refu
 from __future__ import annotations
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
 import pytest
 from hypothesis import given, settings
@@ -98,7 +99,7 @@ def test_eigh_eigenvalues_compile_and_eigenvectors_are_refused() -> None:
     w, v = L.eigh(x)
     value = symmetric(rng, (2, 5, 5), 100.0)
     assert_matches_pytensor(fgraph_of([x], [w]), [value], **tolerance(value, "float64"))
-    with pytest.raises(UnsupportedOpError, match="signs of eigenvectors"):
+    with pytest.raises(UnsupportedOpError, match="depends on their signs"):
         Compiler().compile(fgraph_of([x], [w, v]))
 
 
@@ -202,15 +203,36 @@ def test_singular_value_norms(ord) -> None:
                             rtol=1e-12, atol=1e-12)  # fmt: skip
 
 
-def test_gradient_of_singular_values_is_refused_for_its_vectors() -> None:
-    """PyTensor's gradient of svd(compute_uv=False) reads U and V^T (sign-invariantly, but
-    the check here is on whether they are read at all)."""
-    import pytensor
+def test_gradient_of_singular_values() -> None:
+    """PyTensor's gradient of svd(compute_uv=False) is U diag(ds) V^T: it reads U and V^T,
+    but not their signs, so it compiles (tall, wide, batched)."""
+    rng = np.random.default_rng(8)
+    for shape in ((5, 3), (3, 5), (2, 4, 4)):
+        x = pt.tensor("x", shape=(None,) * len(shape))
+        cost = (L.svd(x, compute_uv=False) ** 2).sum() + L.svd(x, compute_uv=False).max()
+        assert_matches_pytensor(fgraph_of([x], [pytensor.grad(cost, x)]),
+                                [rng.normal(size=shape)], rtol=1e-10, atol=1e-11)  # fmt: skip
 
+
+def test_gradient_of_eigvalsh_and_of_sign_free_eigenvector_products() -> None:
+    rng = np.random.default_rng(9)
+    x = pt.tensor3("x")
+    value = symmetric(rng, (2, 5, 5), 30.0)
+    cost = (L.eigvalsh(x) ** 3).sum()
+    assert_matches_pytensor(fgraph_of([x], [pytensor.grad(cost, x)]), [value], rtol=1e-10,
+                            atol=1e-11)  # fmt: skip
+    w, v = L.eigh(x)
+    projector = v @ (v * pt.exp(w)[..., None, :]).mT  # expm of a symmetric matrix
+    assert_matches_pytensor(fgraph_of([x], [projector]), [value], rtol=1e-10, atol=1e-11)
+
+
+@pytest.mark.parametrize("which", ["raw", "squared", "one_sided"])
+def test_sign_dependent_eigenvector_uses_are_refused(which) -> None:
     x = pt.matrix("x")
-    cost = L.svd(x, compute_uv=False).sum()
-    with pytest.raises(UnsupportedOpError, match="singular vectors"):
-        Compiler().compile(fgraph_of([x], [pytensor.grad(cost, x)]))
+    w, v = L.eigh(x)
+    out = {"raw": v, "squared": v * v, "one_sided": v @ pt.diag(w)}[which]
+    with pytest.raises(UnsupportedOpError, match="depends on their signs"):
+        Compiler().compile(fgraph_of([x], [out]))
 
 
 @pytest.mark.parametrize(
