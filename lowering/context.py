@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import onnx_ir as oir
 
-from ir.core import Block, Value
+from ir.core import Block, Operation, Return, Value, Yield
+from ir.diagnostics import UnsupportedOp
+from ir.printer import op_to_text
 from ir.types import UNKNOWN, TensorType
 from lowering.ort_kernels import ORT_KERNELS
 
@@ -53,10 +55,28 @@ WIDER: Mapping[str, tuple[str, ...]] = {
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-/:]")
 
 
-class LoweringContext:
-    """Builds the ONNX graph: nodes in order, initializers, and the IR value → ONNX value map."""
+#: A lowering rule: the op, the context and the ONNX values of the op's operands → one ONNX
+#: value per result (``lowering.registry`` holds the table of them).
+Rule = Callable[[Operation, "LoweringContext", list[oir.Value]], Sequence[oir.Value] | oir.Value]
 
-    def __init__(self, reserved_names: Sequence[str]) -> None:
+_TERMINATORS = (Return, Yield)
+
+
+class LoweringContext:
+    """Builds the ONNX graph: nodes in order, initializers, and the IR value → ONNX value map.
+
+    ``lower_ops`` lowers a block's ops by the ``rules`` it was given (regions too, through
+    ``subgraph``); ops without a rule, or whose rule raises ``LoweringUnsupported``, are
+    collected in ``problems`` (and get placeholder values) so that all are reported at once.
+    """
+
+    def __init__(
+        self,
+        reserved_names: Sequence[str],
+        rules: Mapping[type[Operation], Rule] | None = None,
+        *,
+        provenance: bool = True,
+    ) -> None:
         self.nodes: list[oir.Node] = []
         self.initializers: list[oir.Value] = []
         self.values: dict[Value, oir.Value] = {}
@@ -66,10 +86,43 @@ class LoweringContext:
         self._cached_constants: dict[tuple[str, tuple[int, ...], bytes], oir.Value] = {}
         #: ``id`` of every value in ``_cached_constants`` (asked about once per lowered op).
         self._cached_ids: set[int] = set()
-        #: Provenance written into each node's metadata (set by the emitter per IR op).
+        #: Provenance written into each node's metadata (set per IR op by ``lower_ops``).
         self.origin: str | None = None
-        #: Lowers the ops of a block into ``nodes`` (set by the emitter).
-        self.lower_block: Callable[[Block], None] = lambda block: None
+        self.rules: Mapping[type[Operation], Rule] = rules or {}
+        #: Write each node's PyTensor origin (``pytensor_op``) into its metadata.
+        self.provenance = provenance
+        #: The ops that could not be lowered, in order.
+        self.problems: list[UnsupportedOp] = []
+
+    # -- lowering ops ---------------------------------------------------------------------------
+
+    def lower_ops(self, block: Block) -> None:
+        """Lower every op of ``block`` (terminators excepted) into ``nodes``."""
+        for op in block.ops:
+            if isinstance(op, _TERMINATORS):
+                continue
+            rule = self.rules.get(type(op))
+            self.origin = op.location.origin if self.provenance and op.location else None
+            first_new_node = len(self.nodes)
+            try:
+                if rule is None:
+                    raise LoweringUnsupported(f"{op.NAME} has no lowering to ONNX")
+                outs = rule(op, self, [self.values[v] for v in op.operands])
+            except LoweringUnsupported as e:
+                self.problems.append(_describe(op, str(e)))
+                outs = [oir.Value(name=self.fresh_name()) for _ in op.results]
+            outs = [outs] if isinstance(outs, oir.Value) else list(outs)
+            made_here = {id(o) for node in self.nodes[first_new_node:] for o in node.outputs}
+            for result, value in zip(op.results, outs, strict=True):
+                if id(value) in made_here and not self.is_shared_constant(value):
+                    self.annotate(value, result)
+                self.values[result] = value
+
+    def annotate(self, value: oir.Value, result: Value) -> None:
+        """Give an op's ONNX output the IR result's name hint, dtype and shape."""
+        if result.name:
+            value.name = self.fresh_name(result.name)
+        set_type(value, result.type)
 
     # -- names --------------------------------------------------------------------------------
 
@@ -162,7 +215,7 @@ class LoweringContext:
             self.values[arg] = value
             inputs.append(value)
         try:
-            self.lower_block(block)
+            self.lower_ops(block)
             outputs: list[oir.Value] = []
             made_here = {id(o) for node in self.nodes for o in node.outputs}
             for ir_value in block.yielded:
@@ -224,6 +277,23 @@ class LoweringContext:
             raise LoweringUnsupported(f"ONNX Runtime has no {op_type} kernel for {dtype}")
         out = self.op(op_type, *(self.cast(v, wide) for v in inputs), *extra, **attributes)
         return out if bool_result else self.cast(out, dtype)
+
+
+def set_type(value: oir.Value, type_: TensorType) -> None:
+    """Declare ``value``'s ONNX element type and shape as the IR type's."""
+    value.type = oir.TensorType(onnx_dtype(type_.dtype))
+    value.shape = onnx_shape(type_)
+
+
+def _describe(op: Operation, reason: str) -> UnsupportedOp:
+    loc = op.location
+    return UnsupportedOp(
+        op=loc.origin if loc is not None else op.NAME,
+        reason=f"{reason} (IR: {op_to_text(op)})",
+        output=loc.variable if loc is not None else None,
+        input_types=tuple(str(v.type) for v in op.operands),
+        location=loc,
+    )
 
 
 def supports(op_type: str, dtype: str) -> bool:

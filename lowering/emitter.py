@@ -15,10 +15,8 @@ from dataclasses import dataclass
 import onnx
 import onnx_ir as oir
 
-from ir.core import Block, Function, Module, Return, Value, Yield
-from ir.diagnostics import OptionError, UnsupportedOp, UnsupportedOpError
-from ir.printer import op_to_text
-from ir.types import TensorType
+from ir.core import Function, Module, Return
+from ir.diagnostics import OptionError, UnsupportedOpError
 from lowering import (  # noqa: F401  (each module registers its rules)
     control,
     elementwise,
@@ -31,7 +29,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     tensor,
 )
 from lowering.cleanup import live_nodes_and_initializers
-from lowering.context import LoweringContext, LoweringUnsupported, onnx_dtype, onnx_shape
+from lowering.context import LoweringContext, onnx_dtype, onnx_shape, set_type
 from lowering.registry import LOWERINGS
 
 SUPPORTED_OPSETS = (18,)
@@ -74,7 +72,7 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
     check_emit_options(options)
     func = module.func
     input_names, output_names = io_names(func)
-    ctx = LoweringContext(reserved_names=input_names + output_names)
+    ctx = LoweringContext(input_names + output_names, LOWERINGS, provenance=options.provenance)
     inputs = []
     for arg, name in zip(func.args, input_names, strict=True):
         value = oir.Value(
@@ -85,11 +83,9 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
         )
         ctx.values[arg] = value
         inputs.append(value)
-    problems: list[UnsupportedOp] = []
-    ctx.lower_block = lambda block: _lower_block(ctx, block, options, problems)
-    ctx.lower_block(func)
-    if problems:
-        raise UnsupportedOpError(problems)
+    ctx.lower_ops(func)
+    if ctx.problems:
+        raise UnsupportedOpError(ctx.problems)
     outputs = _outputs(ctx, func.terminator, output_names)
     nodes, initializers = live_nodes_and_initializers(ctx.nodes, outputs, ctx.initializers)
     graph = oir.Graph(
@@ -119,50 +115,9 @@ def _drop_intermediate_shapes(graph: oir.Graph) -> None:
                 value.shape = None
 
 
-_TERMINATORS = (Return, Yield)
-
-
-def _lower_block(
-    ctx: LoweringContext, block: Block, options: EmitOptions, problems: list[UnsupportedOp]
-) -> None:
-    """Lower every op of ``block`` (terminators excepted) into ``ctx.nodes``; ops that cannot
-    be lowered are added to ``problems`` and get placeholder values."""
-    for op in block.ops:
-        if isinstance(op, _TERMINATORS):
-            continue
-        rule = LOWERINGS.get(type(op))
-        ctx.origin = op.location.origin if options.provenance and op.location else None
-        first_new_node = len(ctx.nodes)
-        try:
-            if rule is None:
-                raise LoweringUnsupported(f"{op.NAME} has no lowering to ONNX")
-            outs = rule(op, ctx, [ctx.values[v] for v in op.operands])
-        except LoweringUnsupported as e:
-            problems.append(_describe(op, str(e)))
-            outs = [oir.Value(name=ctx.fresh_name()) for _ in op.results]
-        outs = [outs] if isinstance(outs, oir.Value) else list(outs)
-        made_here = {id(o) for node in ctx.nodes[first_new_node:] for o in node.outputs}
-        for result, value in zip(op.results, outs, strict=True):
-            if id(value) in made_here and not ctx.is_shared_constant(value):
-                _annotate(ctx, value, result)
-            ctx.values[result] = value
-
-
 def emit_model(module: Module, options: EmitOptions | None = None) -> onnx.ModelProto:
     """Lower ``module`` and serialize it to an ``onnx.ModelProto``."""
     return oir.serde.serialize_model(lower_module(module, options))
-
-
-def _annotate(ctx: LoweringContext, value: oir.Value, result: Value) -> None:
-    """Give an op's ONNX output the IR result's name hint, dtype and shape."""
-    if result.name:
-        value.name = ctx.fresh_name(result.name)
-    _set_type(value, result.type)
-
-
-def _set_type(value: oir.Value, type_: TensorType) -> None:
-    value.type = oir.TensorType(onnx_dtype(type_.dtype))
-    value.shape = onnx_shape(type_)
 
 
 def _outputs(ctx: LoweringContext, ret: Return, names: Sequence[str]) -> list[oir.Value]:
@@ -183,7 +138,7 @@ def _outputs(ctx: LoweringContext, ret: Return, names: Sequence[str]) -> list[oi
             value = ctx.op("Identity", value)
         value.name = name
         value.doc_string = _renamed_note(ir_name, name)
-        _set_type(value, ir_value.type)
+        set_type(value, ir_value.type)
         claimed.add(id(value))
         outputs.append(value)
     return outputs
@@ -224,17 +179,6 @@ def _identifier(name: str) -> str:
 def _renamed_note(ir_name: str | None, name: str) -> str | None:
     """The doc string of a model input or output whose name had to change."""
     return None if ir_name in (None, name) else f"PyTensor name: {ir_name!r}"
-
-
-def _describe(op, reason: str) -> UnsupportedOp:
-    loc = op.location
-    return UnsupportedOp(
-        op=loc.origin if loc is not None else op.NAME,
-        reason=f"{reason} (IR: {op_to_text(op)})",
-        output=loc.variable if loc is not None else None,
-        input_types=tuple(str(v.type) for v in op.operands),
-        location=loc,
-    )
 
 
 __all__ = ["EmitOptions", "emit_model", "io_names", "lower_module"]

@@ -24,7 +24,9 @@ SCRIPT = textwrap.dedent(
     import numpy as np
     import pytensor
     import pytensor.tensor as pt
+    from pytensor.graph.basic import Apply
     from pytensor.graph.fg import FunctionGraph
+    from pytensor.graph.op import Op
 
     W = np.arange(12, dtype="float32").reshape(4, 3) / 10
 
@@ -49,9 +51,19 @@ SCRIPT = textwrap.dedent(
         return FunctionGraph([x], [y])
 
 
+    class NoRule(Op):
+        __props__ = ()
+
+        def make_node(self, x):
+            return Apply(self, [x], [x.type()])
+
+        def perform(self, node, inputs, outputs):
+            outputs[0][0] = inputs[0]
+
+
     def unsupported():
         x = pt.matrix("x")
-        return [x], [pt.linalg.pinv(x)]
+        return [x], [NoRule()(x)]
 
 
     def raises():
@@ -255,7 +267,7 @@ def test_usage_errors_exit_2(argv: list[str], message: str, capsys):
 @pytest.mark.parametrize(
     "builder, message",
     [
-        ("unsupported", "1 unsupported op in the graph:\n- Blockwise{MatrixPinv"),
+        ("unsupported", "1 unsupported op in the graph:\n- NoRule"),
         ("raises", "raised ValueError: the weights file is missing"),
         ("not_a_graph", "not_a_graph() returned int; expected (inputs, outputs) or a Function"),
         ("missing_input", "need a value not in its inputs"),
@@ -276,7 +288,7 @@ def test_user_errors_exit_1_with_the_message(
 def test_errors_point_at_the_users_code(script: Path, tmp_path: Path, capsys):
     _, _, stderr = run(["compile", f"{script}:unsupported", "-o", str(tmp_path / "m")], capsys)
     assert f'File "{script}", line ' in stderr and "in unsupported" in stderr
-    assert "return [x], [pt.linalg.pinv(x)]" in stderr
+    assert "return [x], [NoRule()(x)]" in stderr
     assert "compiler/cli.py" not in stderr  # the compiler's own frames are left out
     _, _, stderr = run(["compile", f"{script}:raises", "-o", str(tmp_path / "m")], capsys)
     assert 'raise ValueError("the weights file is missing")' in stderr
