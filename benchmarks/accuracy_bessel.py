@@ -14,6 +14,7 @@ import math
 
 import mpmath as mp
 import numpy as np
+from scipy import special
 
 from benchmarks.accuracy import (
     _SPECIAL,
@@ -55,6 +56,53 @@ def _grid_j(zeros: list[float]):
     return grid
 
 
+_SPECIAL_PAIRS = np.array(
+    [(v, x) for v in (0.0, -0.0, 1.0, -1.0, 2.5, -2.5, np.inf, -np.inf, np.nan)
+     for x in (0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300)]
+)  # fmt: skip
+
+
+def _grid_order_x(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(v, x) pairs for the real-order functions: moderate orders and arguments, the orders of
+    the gradients (0, ±1/2, ±1, ±2, ...) over many magnitudes of x, negative non-integer
+    orders, large orders, negative x (integer orders), NaN and ±inf."""
+    rng = np.random.default_rng(3)
+    orders = np.array([0.0, 0.5, 1.0, 2.0, 2.5, -0.5, -1.0, -2.0, -1.5, -3.7, 3.0, 10.0])
+    pieces = [
+        (rng.uniform(0.0, 40.0, n), np.exp(rng.uniform(math.log(1e-3), math.log(100.0), n))),
+        (rng.choice(orders, n), np.exp(rng.uniform(math.log(1e-300), math.log(1e5), n))),
+        (rng.uniform(-30.0, 0.0, n), rng.uniform(0.0, 40.0, n)),
+        (np.exp(rng.uniform(math.log(20.0), math.log(300.0), n)), _logspace(0.1, 500.0, n)),
+        (rng.integers(-6, 7, n // 4).astype(float), -rng.uniform(0.0, 50.0, n // 4)),
+        (_SPECIAL_PAIRS[:, 0], _SPECIAL_PAIRS[:, 1]),
+    ]
+    return np.concatenate([v for v, _ in pieces]), np.concatenate([x for _, x in pieces])
+
+
+def _ive_terms(v: float, x: float) -> float:
+    """ive for a negative non-integer order is ive(|v|, x) + (2/π) sin(|v|π) kve(|v|, x) e^-2|x|
+    (sizes by scipy: only their magnitude matters)."""
+    if math.isfinite(v) and v < 0 and v != math.floor(v) and 0 < x < math.inf:
+        nu = -v
+        with np.errstate(all="ignore"):
+            k = 2 / math.pi * abs(math.sin(math.pi * nu)) * special.kve(nu, x) * math.exp(-2 * x)
+            return float(max(abs(special.ive(nu, x)), k))
+    return 0.0
+
+
+def _mp_ive(v: mp.mpf, x: mp.mpf) -> mp.mpf:
+    if v == mp.floor(v):  # I_-n = I_n, I_n(-x) = (-1)^n I_n(x)
+        n = int(abs(v))
+        return (-1) ** (n if x < 0 else 0) * mp.besseli(n, abs(x)) * mp.exp(-abs(x))
+    if x < 0:
+        return mp.nan
+    return mp.re(mp.besseli(v, x)) * mp.exp(-x)
+
+
+def _mp_kve(v: mp.mpf, x: mp.mpf) -> mp.mpf:
+    return mp.nan if x <= 0 else mp.besselk(v, x) * mp.exp(x)
+
+
 def _envelope_from_8(x: float) -> float:
     """sqrt(2/(π|x|)) where j0/j1 are P cos χ - Q sin χ (|x| >= 8), else 0 (relative)."""
     a = abs(x)
@@ -66,4 +114,6 @@ FUNCTIONS: list[Function] = [
     Function("i1", _build("i1"), lambda x: mp.besseli(1, x), _grid_i),
     Function("j0", _build("j0"), lambda x: mp.besselj(0, x), _grid_j(_J0_ZEROS), _envelope_from_8),
     Function("j1", _build("j1"), lambda x: mp.besselj(1, x), _grid_j(_J1_ZEROS), _envelope_from_8),
+    Function("ive", _build("ive"), _mp_ive, _grid_order_x, _ive_terms),
+    Function("kve", _build("kve"), _mp_kve, _grid_order_x),
 ]

@@ -49,3 +49,54 @@ def test_fixed_order_gradients(dtype: str) -> None:
     outs = [pytensor.grad(pt.sum(f(v)), v) for f in (pt.i0, pt.j0)]
     x = np.array([-12.5, -3.0, -0.5, 0.0, 0.25, 2.0, 7.5, 30.0], dtype=dtype)
     check([v], outs, [x])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["ive", "kve"])
+def test_real_order_sweep_within_ulp_bound(name: str, dtype: str) -> None:
+    assert_sweep_within_ulp_bound(name, dtype, points=40)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_real_order_matches_pytensor_and_interpreter(dtype: str) -> None:
+    """NaN, ±inf and signed zeros as scipy: ive(v, x < 0) only for integer v, ive(-0.5, 0) and
+    ive of a negative non-integer order where K overflows are NaN, kve(v, ±0) = inf whatever
+    v, both NaN at x = inf and v = ±inf."""
+    special = [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, -1.5, np.inf, -np.inf, np.nan, 1e-300, 30.0]
+    v, x = (a.ravel() for a in np.meshgrid(special, special))
+    rng = np.random.default_rng(4)
+    v = np.concatenate([v, rng.uniform(-40.0, 40.0, 64), [-300.5, 300.0, 50.0]])
+    x = np.concatenate([x, rng.uniform(-5.0, 60.0, 64), [1.0, 1.0, 1e-3]])
+    a, b = pt.vector("v", dtype=dtype), pt.vector("x", dtype=dtype)
+    check([a, b], [pt.ive(a, b), pt.kve(a, b)], [v.astype(dtype), x.astype(dtype)])
+
+
+def test_real_order_broadcasts_and_takes_integers() -> None:
+    n = pt.vector("n", dtype="int64")
+    x = pt.matrix("x", dtype="float64")
+    feeds = [np.array([0, 1, -2]), np.array([[0.5, 3.0, 40.0], [-2.0, 7.0, 100.0]])]
+    check([n, x], [pt.ive(n, x), pt.kve(n, x)], feeds)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_real_order_gradients(dtype: str) -> None:
+    """PyTensor's pullbacks bring ive(v ± 1, x), kve(v - 1, x) and, for i1, ive(2, x)."""
+    v, x = pt.vector("v", dtype=dtype), pt.vector("x", dtype=dtype)
+    cost = pt.sum(pt.ive(v, x) + pt.kve(v, x) + pt.i1(x))
+    feeds = [
+        np.array([0.0, 0.5, 1.0, 2.5, 3.0, 10.0, 0.3], dtype=dtype),
+        np.array([0.5, 1.5, 3.0, 8.0, 20.0, 40.0, 100.0], dtype=dtype),
+    ]
+    check([v, x], [pytensor.grad(cost, x)], feeds)
+
+
+def test_von_mises_logp_and_gradient() -> None:
+    """PyMC's von Mises log-density, kappa (cos(x - mu) - 1) - log(2π) - log(i0e(kappa)), with
+    i0e(kappa) = ive(0, kappa), and its gradient in kappa and mu (kappa from 0.01 to 500)."""
+    x, kappa = pt.vector("x"), pt.vector("kappa")
+    mu = pt.scalar("mu")
+    logp = kappa * (pt.cos(mu - x) - 1) - pt.log(2 * np.pi) - pt.log(pt.ive(0, kappa))
+    outs = [logp, *pytensor.grad(pt.sum(logp), [mu, kappa])]
+    xs = np.random.default_rng(5).uniform(-np.pi, np.pi, 8)
+    kappas = np.array([0.01, 0.5, 2.0, 10.0, 24.9, 25.1, 100.0, 500.0])
+    check([x, mu, kappa], outs, [xs, np.array(0.3), kappas])
