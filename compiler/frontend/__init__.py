@@ -12,6 +12,7 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     nlinalg,
     nn,
     reductions,
+    scalar_loop,
     scan,
     shape_ops,
     signal,

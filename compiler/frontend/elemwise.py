@@ -20,6 +20,9 @@ from ir.interpreter import InterpreterError, evaluate_op
 from ir.ops.tensor import constant_array
 from ir.types import TensorType
 
+#: Distinct constant orders a polygamma may have (one op each).
+MAX_POLYGAMMA_ORDERS = 4
+
 #: Scalar ops that are one IR elementwise op with the same operands.
 SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
     ps.Add: ops.Add,
@@ -73,6 +76,14 @@ SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
     psm.J1: ops.J1,
     psm.Ive: ops.Ive,
     psm.Kve: ops.Kve,
+    psm.Jv: ops.Jv,
+    psm.BetaInc: ops.BetaInc,
+    psm.BetaIncInv: ops.BetaIncInv,
+    psm.Hyp2F1: ops.Hyp2F1,
+    psm.Erfinv: ops.Erfinv,
+    psm.Erfcinv: ops.Erfcinv,
+    psm.NdtriExp: ops.NdtriExp,
+    psm.Owens_t: ops.OwensT,
     ps.Floor: ops.Floor,
     ps.Ceil: ops.Ceil,
     ps.Trunc: ops.Trunc,
@@ -138,9 +149,39 @@ def _cast(sop, inputs, out_dtypes, imp) -> list[Value]:
     return [imp.emit(ops.Cast, [inputs[0]], {"to": sop.o_type.dtype})]
 
 
+@import_scalar.register(psm.PolyGamma)
+def _polygamma(sop, inputs, out_dtypes, imp) -> list[Value]:
+    # The series' length and coefficients depend on the order: it must be known here. An
+    # array of orders becomes one op per distinct order, selected elementwise.
+    n, x = inputs
+    try:
+        orders = np.asarray(_constant_value(n))
+    except (Unsupported, InterpreterError):
+        raise Unsupported("polygamma's order n is not a constant") from None
+    distinct = [int(v) for v in np.unique(orders)]
+    if len(distinct) > MAX_POLYGAMMA_ORDERS:
+        raise Unsupported(
+            f"polygamma has {len(distinct)} distinct orders n (at most {MAX_POLYGAMMA_ORDERS})"
+        )
+    out = imp.emit(ops.PolyGamma, [x], {"n": distinct[0]})
+    for order in distinct[1:]:
+        same = imp.emit(ops.Eq, [n, imp.constant(np.asarray(order, dtype=n.dtype))])
+        out = imp.emit(ops.Where, [same, imp.emit(ops.PolyGamma, [x], {"n": order}), out])
+    if len(distinct) == 1 and orders.ndim > 0:
+        out = imp.emit(ops.Second, [n, out])  # n's shape broadcast in
+    return [out]
+
+
 @import_scalar.register(ps.Composite)
 def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
-    env: dict[Any, Value] = dict(zip(sop.fgraph.inputs, inputs, strict=True))
+    return import_scalar_graph(sop.fgraph, inputs, imp)
+
+
+def import_scalar_graph(fgraph: Any, inputs: Sequence[Value], imp: Importer) -> list[Value]:
+    """The scalar ops of ``fgraph`` (a Composite's or ScalarLoop's inner graph) applied
+    elementwise to ``inputs``; returns the values of its outputs. Every unsupported inner op
+    is listed (InnerUnsupported)."""
+    env: dict[Any, Value] = dict(zip(fgraph.inputs, inputs, strict=True))
 
     def value(var: Any) -> Value:
         if var in env:
@@ -150,7 +191,7 @@ def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
         raise Unsupported(f"Composite reads {var}, which it does not define")
 
     refused: list[UnsupportedOp] = []  # every unsupported scalar op is listed, not the first
-    for node in sop.fgraph.toposort():
+    for node in fgraph.toposort():
         out_dtypes = [o.type.dtype for o in node.outputs]
         inputs = [value(v) for v in node.inputs]
         try:
@@ -162,7 +203,7 @@ def _composite(sop, inputs, out_dtypes, imp) -> list[Value]:
         env.update(zip(node.outputs, outs, strict=True))
     if refused:
         raise InnerUnsupported(refused)
-    return [value(v) for v in sop.fgraph.outputs]
+    return [value(v) for v in fgraph.outputs]
 
 
 @import_op.register(Elemwise)
