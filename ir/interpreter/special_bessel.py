@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import special
 
 from ir import ops
 from ir.core import Operation
 from ir.interpreter import implements
+from ir.interpreter.lazy_scipy import special
 
 _FUNCTIONS: dict[type, Callable[..., np.ndarray]] = {
     ops.I0: special.i0,
