@@ -36,7 +36,6 @@ from compiler.frontend.linalg_loops import (
     scalar,
     swap_last,
 )
-from compiler.frontend.linalg_qr import hypot
 from compiler.frontend.linalg_signs import COLUMN, ROW, sign_invariant
 from ir import ops
 from ir.core import Block, Value, Yield
@@ -69,17 +68,55 @@ def _pad_even(imp: Importer, a: Value, both: bool) -> tuple[Value, Value]:
     return a, m
 
 
-def _pairs(imp: Importer, r: Value, m: Value) -> tuple[Value, Value]:
-    """The m / 2 disjoint pairs (p, q) of round ``r`` of the circle method over m (even)
-    indices: (r, m - 1) and ((r + i) mod (m - 1), (r - i) mod (m - 1)) for 0 < i < m / 2."""
-    half = emit(imp, ops.IntDiv, m, i64(imp, 2))
-    k = emit(imp, ops.Sub, m, i64(imp, 1))
-    i = indices(imp, half)
-    first = emit(imp, ops.Eq, i, i64(imp, 0))
-    p = emit(imp, ops.Mod, emit(imp, ops.Add, r, i), k)
-    q = emit(imp, ops.Mod, emit(imp, ops.Add, emit(imp, ops.Sub, r, i), k), k)
-    return (emit(imp, ops.Where, first, r, p),
-            emit(imp, ops.Where, first, k, q))  # fmt: skip
+def _circle(imp: Importer, m: Value) -> Value:
+    """The permutation (new position -> old position, (m,) int64) that moves the indices one
+    round of the circle method on, with the pairs at positions (2i, 2i + 1): the index at
+    position 0 stays, the others move along the cycle 1 -> 3 -> ... -> m - 1 -> m - 2 -> ...
+    -> 2 -> 1 (bottom row to the left, top row to the right). After m - 1 rounds every two
+    indices have met at one pair of positions once, and all are back where they started."""
+    j = indices(imp, m)
+    i = emit(imp, ops.IntDiv, j, i64(imp, 2))
+    h = emit(imp, ops.IntDiv, m, i64(imp, 2))
+    two_i = emit(imp, ops.Mul, i, i64(imp, 2))
+    even = emit(imp, ops.Where, emit(imp, ops.Le, i, i64(imp, 1)), i,
+                emit(imp, ops.Sub, two_i, i64(imp, 2)))  # fmt: skip
+    last = emit(imp, ops.Where, emit(imp, ops.Ge, h, i64(imp, 2)),
+                emit(imp, ops.Sub, m, i64(imp, 2)), i64(imp, 1))  # fmt: skip
+    odd = emit(imp, ops.Where, emit(imp, ops.Eq, i, emit(imp, ops.Sub, h, i64(imp, 1))), last,
+               emit(imp, ops.Add, two_i, i64(imp, 3)))  # fmt: skip
+    is_even = emit(imp, ops.Eq, emit(imp, ops.Mod, j, i64(imp, 2)), i64(imp, 0))
+    return emit(imp, ops.Where, is_even, even, odd)
+
+
+def _shape(imp: Importer, x: Value, core: int, *dims: Value) -> Value:
+    """x's batch shape (all but the last ``core`` axes) followed by ``dims``."""
+    return emit(imp, ops.Concat, batch_shape(imp, x, core),
+                *(_unsqueeze(imp, d, 0) for d in dims), axis=0)  # fmt: skip
+
+
+def _rotate_pairs(imp: Importer, x: Value, c: Value, s: Value, axis: int, split: Value) -> Value:
+    """x with its rows (axis -2) or columns (axis -1) 2i and 2i + 1 replaced by c_i x_2i -
+    s_i x_2i+1 and s_i x_2i + c_i x_2i+1 (c, s: (..., h)). ``split`` is x's shape with that
+    axis split into (h, 2)."""
+    rank = x.rank
+    pair_axis = rank - 1 if axis == -2 else rank  # the axis of size 2 in the split shape
+    split_x = emit(imp, ops.Reshape, x, split)
+    xp = emit(imp, ops.Gather, split_x, i64(imp, 0), axis=pair_axis)
+    xq = emit(imp, ops.Gather, split_x, i64(imp, 1), axis=pair_axis)
+    # c, s broadcast along the other matrix axis.
+    c, s = (_unsqueeze(imp, v, rank - 1 if axis == -2 else rank - 2) for v in (c, s))
+    new_p = emit(imp, ops.Sub, emit(imp, ops.Mul, c, xp), emit(imp, ops.Mul, s, xq))
+    new_q = emit(imp, ops.Add, emit(imp, ops.Mul, s, xp), emit(imp, ops.Mul, c, xq))
+    stacked = emit(imp, ops.Concat, _unsqueeze(imp, new_p, pair_axis),
+                   _unsqueeze(imp, new_q, pair_axis), axis=pair_axis)  # fmt: skip
+    return emit(imp, ops.Reshape, stacked, emit(imp, ops.Shape, x))
+
+
+def _interleave(imp: Importer, a: Value, b: Value, full: Value) -> Value:
+    """(..., 2h) with a at the even and b at the odd positions (a, b: (..., h))."""
+    last = a.rank
+    both = emit(imp, ops.Concat, _unsqueeze(imp, a, last), _unsqueeze(imp, b, last), axis=last)
+    return emit(imp, ops.Reshape, both, full)
 
 
 def _rotation(
@@ -87,12 +124,17 @@ def _rotation(
 ) -> tuple[Value, Value, Value]:
     """(t, c, s) of the Jacobi rotation with cot(2 phi) = theta = theta_num / (2 theta_den)
     (Rutishauser): t = sign(theta) / (|theta| + sqrt(1 + theta^2)), c = 1 / sqrt(1 + t^2),
-    s = t c; the identity (0, 1, 0) where not ``rotate``."""
+    s = t c; t = 1 / (2 theta) where theta^2 would overflow; the identity (0, 1, 0) where not
+    ``rotate``."""
     dtype = theta_num.dtype
     zero, one, two = (scalar(imp, v, dtype) for v in (0.0, 1.0, 2.0))
     den = emit(imp, ops.Where, rotate, theta_den, one)
     theta = emit(imp, ops.Div, theta_num, emit(imp, ops.Mul, two, den))
-    magnitude = emit(imp, ops.Add, emit(imp, ops.Abs, theta), hypot(imp, one, theta))
+    size = emit(imp, ops.Abs, theta)
+    root = emit(imp, ops.Sqrt, emit(imp, ops.Add, one, emit(imp, ops.Mul, theta, theta)))
+    huge = emit(imp, ops.Gt, size, scalar(imp, np.sqrt(np.finfo(dtype).max) / 4, dtype))
+    magnitude = emit(imp, ops.Where, huge, emit(imp, ops.Mul, two, size),
+                     emit(imp, ops.Add, size, root))  # fmt: skip
     t = emit(imp, ops.Div, one, magnitude)
     t = emit(imp, ops.Where, emit(imp, ops.Lt, theta, zero), emit(imp, ops.Neg, t), t)
     t = emit(imp, ops.Where, rotate, t, zero)
@@ -101,25 +143,6 @@ def _rotation(
     )
     s = emit(imp, ops.Mul, t, c)
     return t, c, s
-
-
-def _rotate(imp: Importer, x: Value, p: Value, q: Value, c: Value, s: Value, axis: int) -> Value:
-    """x with its slices p and q along ``axis`` (-1: columns, -2: rows) replaced by
-    c x_p - s x_q and s x_p + c x_q (c and s: (..., h), one per pair)."""
-    axis = axis % x.rank
-    xp = emit(imp, ops.Gather, x, p, axis=axis)
-    xq = emit(imp, ops.Gather, x, q, axis=axis)
-    # c, s broadcast along the other matrix axis.
-    other = x.rank - 1 if axis == x.rank - 2 else x.rank - 2
-    c, s = (_unsqueeze(imp, v, other) for v in (c, s))
-    new_p = emit(imp, ops.Sub, emit(imp, ops.Mul, c, xp), emit(imp, ops.Mul, s, xq))
-    new_q = emit(imp, ops.Add, emit(imp, ops.Mul, s, xp), emit(imp, ops.Mul, c, xq))
-    pq = emit(imp, ops.Concat, p, q, axis=0)
-    updates = emit(imp, ops.Concat, new_p, new_q, axis=axis)
-    where = pq if axis == x.rank - 1 else _unsqueeze(imp, pq, 1)
-    where = emit(imp, ops.Expand, where, emit(imp, ops.Shape, updates))
-    return emit(imp, ops.ScatterElements, x, where, updates, axis=axis, reduction="none",
-                unique=True)  # fmt: skip
 
 
 def _sweep_control(
@@ -140,16 +163,6 @@ def _eps(dtype: str) -> float:
     return float(np.finfo(dtype).eps)
 
 
-def _pick(imp: Importer, rows: Value, at: Value) -> Value:
-    """rows[..., i, at[i]] of gathered rows (..., h, m) and column indices ``at`` (h,)."""
-    last = rows.rank - 1
-    one_column = emit(imp, ops.Slice, rows, i64(imp, [0]), i64(imp, [1]), i64(imp, [1]),
-                      axes=[last])  # fmt: skip
-    where = emit(imp, ops.Expand, _unsqueeze(imp, at, 1), emit(imp, ops.Shape, one_column))
-    return emit(imp, ops.Squeeze, emit(imp, ops.GatherElements, rows, where, axis=last),
-                axes=[last])  # fmt: skip
-
-
 def _loop_bounds(imp: Importer, m: Value) -> tuple[Value, Value]:
     """(rounds per sweep, trip count) for m (even) indices."""
     rounds = emit(imp, ops.Maximum, emit(imp, ops.Sub, m, i64(imp, 1)), i64(imp, 1))
@@ -160,9 +173,11 @@ def jacobi_eigh(imp: Importer, a: Value, vectors: bool) -> tuple[Value, Value | 
     """Eigenvalues (unsorted, (..., n)) and, with ``vectors``, eigenvectors (columns, (..., n,
     n), signs arbitrary) of the symmetric matrices ``a`` (..., n, n) (both triangles read).
 
-    A round rotates each pair (p, q) with |a_pq| > n eps sqrt(|a_pp a_qq|): a <- J^T a J
-    (rows, then columns), then sets a_pq = a_qp = 0, a_pp -= t a_pq, a_qq += t a_pq exactly
-    (the classical update formulas)."""
+    A round rotates each pair of positions (2i, 2i + 1) with |a_pq| > n eps sqrt(|a_pp a_qq|):
+    a <- J^T a J (rows, then columns), then sets a_pq = a_qp = 0, a_pp -= t a_pq and
+    a_qq += t a_pq exactly (the classical update formulas), and moves the indices on by the
+    circle permutation (rows and columns), so that a sweep meets every pair once and ends in
+    the original order."""
     rank = a.rank
     n = dim_of(imp, a, rank - 1)
     padded, m = _pad_even(imp, a, both=True)
@@ -172,44 +187,56 @@ def jacobi_eigh(imp: Importer, a: Value, vectors: bool) -> tuple[Value, Value | 
     tol = emit(imp, ops.Mul, scalar(imp, _eps(dtype), dtype),
                emit(imp, ops.Maximum, imp.cast(n, dtype), scalar(imp, 1.0, dtype)))  # fmt: skip
     tiny = scalar(imp, float(np.finfo(dtype).tiny), dtype)
-    cols = indices(imp, m)
+    h = emit(imp, ops.IntDiv, m, i64(imp, 2))
+    two = i64(imp, 2)
+    perm = _circle(imp, m)
+    pos = indices(imp, m)
+    eye = emit(imp, ops.Eq, _unsqueeze(imp, pos, 1), pos)
+    block = emit(imp, ops.Eq, _unsqueeze(imp, emit(imp, ops.IntDiv, pos, two), 1),
+                 emit(imp, ops.IntDiv, pos, two))  # fmt: skip
+    diag_at = emit(imp, ops.Expand, _unsqueeze(imp, pos, 1), _shape(imp, padded, 2, m, i64(imp, 1)))
+    odd = emit(imp, ops.Add, emit(imp, ops.Mul, indices(imp, h), two), i64(imp, 1))
+    odd_at = emit(imp, ops.Expand, _unsqueeze(imp, odd, 1), _shape(imp, padded, 2, h, i64(imp, 1)))
+    split_rows = _shape(imp, padded, 2, h, two, m)
+    split_cols = _shape(imp, padded, 2, m, h, two)
+    vector_shape = _shape(imp, padded, 2, m)
     inits = [padded, imp.constant(np.asarray(False))]
     if vectors:
         inits.append(eye_like(imp, padded, m, m))
 
     def step(i: Value, carried: list[Value]) -> tuple[Value, list[Value]]:
         x, flag, *v = carried
-        p, q = _pairs(imp, emit(imp, ops.Mod, i, rounds), m)
-        rows_p = emit(imp, ops.Gather, x, p, axis=rank - 2)  # (..., h, m)
-        rows_q = emit(imp, ops.Gather, x, q, axis=rank - 2)
-        app, aqq, apq = _pick(imp, rows_p, p), _pick(imp, rows_q, q), _pick(imp, rows_p, q)
+        d = emit(imp, ops.Squeeze, emit(imp, ops.GatherElements, x, diag_at, axis=rank - 1),
+                 axes=[rank - 1])  # fmt: skip
+        pairs = emit(imp, ops.Reshape, d, _shape(imp, padded, 2, h, two))
+        app = emit(imp, ops.Gather, pairs, i64(imp, 0), axis=rank - 1)
+        aqq = emit(imp, ops.Gather, pairs, i64(imp, 1), axis=rank - 1)
+        rows_p = emit(imp, ops.Gather, emit(imp, ops.Reshape, x, split_rows), i64(imp, 0),
+                      axis=rank - 1)  # (..., h, m)  # fmt: skip
+        apq = emit(imp, ops.Squeeze, emit(imp, ops.GatherElements, rows_p, odd_at, axis=rank - 1),
+                   axes=[rank - 1])  # fmt: skip
         root = emit(imp, ops.Mul, emit(imp, ops.Sqrt, emit(imp, ops.Abs, app)),
                     emit(imp, ops.Sqrt, emit(imp, ops.Abs, aqq)))  # fmt: skip
-        bound = emit(imp, ops.Maximum, emit(imp, ops.Mul, tol, root), tiny)
+        bound = emit(imp, ops.Add, emit(imp, ops.Mul, tol, root), tiny)  # tiny: underflow
         rotate = emit(imp, ops.Gt, emit(imp, ops.Abs, apq), bound)
         t, c, s = _rotation(imp, emit(imp, ops.Sub, aqq, app), apq, rotate)
-        x = _rotate(imp, x, p, q, c, s, -2)
-        x = _rotate(imp, x, p, q, c, s, -1)
-        # Rows p and q hold all four entries of the pair: set them exactly where rotated.
-        pq = emit(imp, ops.Concat, p, q, axis=0)
-        partner = emit(imp, ops.Concat, q, p, axis=0)
+        x = _rotate_pairs(imp, x, c, s, -2, split_rows)
+        x = _rotate_pairs(imp, x, c, s, -1, split_cols)
+        # The pair's 2 x 2 block exactly, where rotated: diag(a_pp - t a_pq, a_qq + t a_pq).
         shift = emit(imp, ops.Mul, t, apq)
-        diag = emit(imp, ops.Concat, emit(imp, ops.Sub, app, shift), emit(imp, ops.Add, aqq, shift),
-                    axis=rank - 2)  # fmt: skip
-        both = _unsqueeze(imp, emit(imp, ops.Concat, rotate, rotate, axis=rank - 2), rank - 1)
-        at_self = emit(imp, ops.BitwiseAnd, emit(imp, ops.Eq, cols, _unsqueeze(imp, pq, 1)), both)
-        at_partner = emit(imp, ops.BitwiseAnd, emit(imp, ops.Eq, cols, _unsqueeze(imp, partner, 1)),
-                          both)  # fmt: skip
-        rows = emit(imp, ops.Gather, x, pq, axis=rank - 2)
-        rows = emit(imp, ops.Where, at_self, _unsqueeze(imp, diag, rank - 1), rows)
-        rows = emit(imp, ops.Where, at_partner, zero, rows)
-        where = emit(imp, ops.Expand, _unsqueeze(imp, pq, 1), emit(imp, ops.Shape, rows))
-        x = emit(imp, ops.ScatterElements, x, where, rows, axis=rank - 2, reduction="none",
-                 unique=True)  # fmt: skip
+        new_diag = _interleave(imp, emit(imp, ops.Sub, app, shift), emit(imp, ops.Add, aqq, shift),
+                               vector_shape)  # fmt: skip
+        rotated = _interleave(imp, rotate, rotate, vector_shape)
+        mask = emit(imp, ops.BitwiseAnd, block, _unsqueeze(imp, rotated, rank - 1))
+        exact = emit(imp, ops.Where, eye, _unsqueeze(imp, new_diag, rank - 2), zero)
+        x = emit(imp, ops.Where, mask, exact, x)
+        x = emit(imp, ops.Gather, emit(imp, ops.Gather, x, perm, axis=rank - 2), perm,
+                 axis=rank - 1)  # fmt: skip
         go_on, flag = _sweep_control(imp, i, rounds, rotate, flag)
         nxt = [x, flag]
         if vectors:
-            nxt.append(_rotate(imp, v[0], p, q, c, s, -1))
+            turned = _rotate_pairs(imp, v[0], c, s, -1, split_cols)
+            nxt.append(emit(imp, ops.Gather, turned, perm, axis=rank - 1))
         return go_on, nxt
 
     results = loop(imp, trip, inits, step)
@@ -223,8 +250,9 @@ def jacobi_eigh(imp: Importer, a: Value, vectors: bool) -> tuple[Value, Value | 
 def jacobi_svd(imp: Importer, a: Value) -> tuple[Value, Value]:
     """One-sided Jacobi of the tall matrices ``a`` (..., m, n), m >= n: (W, V) with W = a V
     having orthogonal columns (the singular values are their norms, unsorted) and V (..., n, n)
-    orthogonal. Pair (p, q) is rotated when |w_p . w_q| > sqrt(m) eps ||w_p|| ||w_q||; the
-    norms are recomputed from the columns at every round (as dgesvj's accurate variant)."""
+    orthogonal. The pair of columns at positions (2i, 2i + 1) is rotated when |w_p . w_q| >
+    sqrt(m) eps ||w_p|| ||w_q|| (the norms recomputed from the columns every round, as
+    dgesvj's accurate variant); then the columns move on by the circle permutation."""
     rank = a.rank
     rows = dim_of(imp, a, rank - 2)
     n = dim_of(imp, a, rank - 1)
@@ -235,22 +263,30 @@ def jacobi_svd(imp: Importer, a: Value) -> tuple[Value, Value]:
                emit(imp, ops.Sqrt, emit(imp, ops.Maximum, imp.cast(rows, dtype),
                                          scalar(imp, 1.0, dtype))))  # fmt: skip
     tiny = scalar(imp, float(np.finfo(dtype).tiny), dtype)
+    h = emit(imp, ops.IntDiv, m, i64(imp, 2))
+    two = i64(imp, 2)
+    perm = _circle(imp, m)
+    split_w = _shape(imp, padded, 2, rows, h, two)
+    split_v = _shape(imp, padded, 2, m, h, two)
     inits = [padded, imp.constant(np.asarray(False)), eye_like(imp, padded, m, m)]
 
     def step(i: Value, carried: list[Value]) -> tuple[Value, list[Value]]:
         w, flag, v = carried
-        p, q = _pairs(imp, emit(imp, ops.Mod, i, rounds), m)
-        wp = emit(imp, ops.Gather, w, p, axis=rank - 1)  # (..., rows, h)
-        wq = emit(imp, ops.Gather, w, q, axis=rank - 1)
-        dot = lambda x, y: emit(imp, ops.ReduceSum, emit(imp, ops.Mul, x, y), axes=[rank - 2],
-                                keepdims=False)  # fmt: skip
+        split = emit(imp, ops.Reshape, w, split_w)
+        wp = emit(imp, ops.Gather, split, i64(imp, 0), axis=rank)  # (..., rows, h)
+        wq = emit(imp, ops.Gather, split, i64(imp, 1), axis=rank)
+
+        def dot(x: Value, y: Value) -> Value:
+            return emit(imp, ops.ReduceSum, emit(imp, ops.Mul, x, y), axes=[rank - 2],
+                        keepdims=False)  # fmt: skip
+
         alpha, beta, gamma = dot(wp, wp), dot(wq, wq), dot(wp, wq)
         root = emit(imp, ops.Mul, emit(imp, ops.Sqrt, alpha), emit(imp, ops.Sqrt, beta))
-        bound = emit(imp, ops.Maximum, emit(imp, ops.Mul, tol, root), tiny)
+        bound = emit(imp, ops.Add, emit(imp, ops.Mul, tol, root), tiny)  # tiny: underflow
         rotate = emit(imp, ops.Gt, emit(imp, ops.Abs, gamma), bound)
         _, c, s = _rotation(imp, emit(imp, ops.Sub, beta, alpha), gamma, rotate)
-        w = _rotate(imp, w, p, q, c, s, -1)
-        v = _rotate(imp, v, p, q, c, s, -1)
+        w = emit(imp, ops.Gather, _rotate_pairs(imp, w, c, s, -1, split_w), perm, axis=rank - 1)
+        v = emit(imp, ops.Gather, _rotate_pairs(imp, v, c, s, -1, split_v), perm, axis=rank - 1)
         go_on, flag = _sweep_control(imp, i, rounds, rotate, flag)
         return go_on, [w, flag, v]
 

@@ -61,7 +61,7 @@ def test_eigvalsh_reads_one_triangle(lower) -> None:
                             atol=1e-12 * np.abs(value).max())  # fmt: skip
 
 
-@settings(max_examples=14, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(
     n=st.sampled_from(SIZES),
     batch=st.sampled_from(BATCHES),
@@ -112,7 +112,7 @@ def test_eigvalsh_generalized_is_refused() -> None:
 # -- singular values, pinv, norms ----------------------------------------------------------------
 
 
-@settings(max_examples=14, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(
     m=st.sampled_from(SIZES),
     n=st.sampled_from(SIZES),
@@ -162,7 +162,7 @@ def test_singular_values_special_matrices(value) -> None:
     )
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(
     m=st.sampled_from(SIZES),
     n=st.sampled_from(SIZES),
@@ -207,7 +207,7 @@ def test_gradient_of_singular_values() -> None:
     """PyTensor's gradient of svd(compute_uv=False) is U diag(ds) V^T: it reads U and V^T,
     but not their signs, so it compiles (tall, wide, batched)."""
     rng = np.random.default_rng(8)
-    for shape in ((5, 3), (3, 5), (2, 4, 4)):
+    for shape in ((5, 3), (2, 3, 4)):
         x = pt.tensor("x", shape=(None,) * len(shape))
         cost = (L.svd(x, compute_uv=False) ** 2).sum() + L.svd(x, compute_uv=False).max()
         assert_matches_pytensor(fgraph_of([x], [pytensor.grad(cost, x)]),
