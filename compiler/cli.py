@@ -266,10 +266,12 @@ def load_graph(target: str) -> FunctionGraph:
 
 
 def _run_user_code(script: Path, call: Callable[[], Any]) -> Any:
-    """Call ``call`` (the user's code) with the script's folder importable; an exception is
-    reported with the frames of the user's script only."""
-    folder = str(script.resolve().parent)
-    sys.path.insert(0, folder)
+    """Call ``call`` (the user's code) with the script's folder and the working directory
+    importable (the latter as under ``python -m compiler``, so that ``ptonnx`` finds the same
+    modules, e.g. a project's ``benchmarks``); an exception is reported with the frames of the
+    user's script only."""
+    folders = list(dict.fromkeys([str(script.resolve().parent), str(Path.cwd())]))
+    sys.path[:0] = folders
     try:
         return call()
     except Exception as e:
@@ -280,7 +282,8 @@ def _run_user_code(script: Path, call: Callable[[], Any]) -> Any:
         where = "".join(traceback.format_list(frames))
         raise InputError(f"{script} raised {type(e).__name__}: {e}\n{where}".rstrip()) from e
     finally:
-        sys.path.remove(folder)
+        for folder in folders:
+            sys.path.remove(folder)
 
 
 def graph_of(built: Any, builder_name: str = "builder") -> FunctionGraph:
