@@ -15,6 +15,7 @@ stores them back after each call.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from copy import copy
 from typing import Any
@@ -27,6 +28,8 @@ from pytensor.graph.rewriting.db import RewriteDatabaseQuery
 from pytensor.link.basic import JITLinker
 
 from compiler.driver import CompileOptions, Compiler, CompileResult
+from compiler.errors import CompileError
+from ir.core import Module, walk
 
 #: PyTensor rewrites the mode leaves out: C-only and BLAS ops (ONNX has MatMul), inplace
 #: ops (ONNX Runtime plans its own memory), and fusion into Composite ops (the compiler
@@ -56,9 +59,12 @@ class ONNXLinker(JITLinker):
         *,
         allow_gc: bool | None = None,
         schedule: Callable | None = None,
+        intra_op_threads: int | None = None,
     ) -> None:
         options = options or CompileOptions()
         self.options = dataclasses.replace(options, shared_as_inputs=True)
+        #: ONNX Runtime's intra-op threads (None: ``session_options`` chooses by graph size).
+        self.intra_op_threads = intra_op_threads
         #: The compiled graph, once ``make_thunk`` ran (see ``compiled_result``).
         self.result: CompileResult | None = None
         super().__init__(allow_gc=allow_gc, schedule=schedule)
@@ -76,18 +82,24 @@ class ONNXLinker(JITLinker):
         if not fgraph.outputs:  # nothing to compute (no outputs, no updates): no model
             return lambda *values: None
         self.result = result = Compiler(self.options).compile(fgraph)
-        result.session()  # build the model and the session now, not on the first call
+        # The model and the session are made now, not on the first call.
+        run = make_session(result, self.intra_op_threads).run
         position = {var: i for i, var in enumerate(fgraph.inputs)}
         order = [position[var] for var in result.input_vars]
-        names, output_names = result.input_names, result.output_names
-        dtypes = [np.dtype(a.dtype) for a in result.module.func.args]
-        run = result.session().run
+        output_names = result.output_names
+        plan = [
+            (name, i, np.dtype(arg.dtype))
+            for name, i, arg in zip(result.input_names, order, result.module.func.args, strict=True)
+        ]
 
         def run_model(*values: Any) -> list[np.ndarray]:
-            feeds = {
-                name: np.asarray(values[i], dtype=dtype)
-                for name, i, dtype in zip(names, order, dtypes, strict=True)
-            }
+            # PyTensor hands over arrays its types filtered: converting is the rare case.
+            feeds = {}
+            for name, i, dtype in plan:
+                value = values[i]
+                if value.__class__ is not np.ndarray or value.dtype != dtype:
+                    value = np.asarray(value, dtype=dtype)
+                feeds[name] = value
             return run(output_names, feeds)
 
         return run_model
@@ -99,11 +111,65 @@ class ONNXLinker(JITLinker):
         return [storage_map[var] for var in self.fgraph.inputs]
 
 
-def onnx_mode(options: CompileOptions | None = None, **overrides: Any) -> Mode:
-    """A PyTensor mode compiling through this compiler, with the given compile options."""
+#: Graphs whose values all have at most this many elements (statically) run on one thread:
+#: splitting so little work costs more than it saves (waking ONNX Runtime's pool is a few µs
+#: per node; measured in BENCHMARKS.md, "PyMC log-densities").
+SMALL_GRAPH_ELEMENTS = 1 << 14
+
+
+def largest_value_size(module: Module) -> int | None:
+    """The element count of the largest value of ``module``, None when a size is symbolic."""
+    largest = 0
+    for op in walk(module.func):
+        for value in (*op.results, *[a for r in op.regions for a in r.args]):
+            if not all(isinstance(d, int) for d in value.shape):
+                return None
+            largest = max(largest, math.prod(value.shape))  # type: ignore[arg-type]
+    for arg in module.func.args:
+        if not all(isinstance(d, int) for d in arg.shape):
+            return None
+        largest = max(largest, math.prod(arg.shape))  # type: ignore[arg-type]
+    return largest
+
+
+def session_options(module: Module, intra_op_threads: int | None = None) -> Any:
+    """ONNX Runtime session options for calling ``module`` many times: sequential execution;
+    one intra-op thread for a small graph (``SMALL_GRAPH_ELEMENTS``), else ORT's default (one
+    per core), unless ``intra_op_threads`` says."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    if intra_op_threads is None:
+        size = largest_value_size(module)
+        intra_op_threads = 1 if size is not None and size <= SMALL_GRAPH_ELEMENTS else 0
+    options.intra_op_num_threads = intra_op_threads
+    return options
+
+
+def make_session(result: CompileResult, intra_op_threads: int | None = None) -> Any:
+    """The session ``result.session()`` returns from now on, made with ``session_options``
+    (a model past protobuf's 2 GB limit keeps the result's own, which reads external data)."""
+    import onnxruntime as ort
+
+    try:
+        data = result.to_bytes()
+    except CompileError:
+        return result.session()
+    options = session_options(result.module, intra_op_threads)
+    session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    result._session = session  # the result's session is the one its function runs
+    return session
+
+
+def onnx_mode(
+    options: CompileOptions | None = None, *, intra_op_threads: int | None = None, **overrides: Any
+) -> Mode:
+    """A PyTensor mode compiling through this compiler, with the given compile options
+    (``intra_op_threads``: ONNX Runtime's, default chosen by graph size)."""
     options = dataclasses.replace(options or CompileOptions(), **overrides)
     return Mode(
-        linker=ONNXLinker(options),
+        linker=ONNXLinker(options, intra_op_threads=intra_op_threads),
         optimizer=RewriteDatabaseQuery(include=["fast_run"], exclude=list(EXCLUDED_REWRITES)),
     )
 
@@ -132,6 +198,6 @@ def register_mode(name: str = "ONNX", linker_name: str = "onnx") -> None:
 register_mode()
 
 __all__ = [
-    "EXCLUDED_REWRITES", "ONNXLinker", "ONNX_MODE", "compiled_result", "onnx_mode",
-    "register_mode",
+    "EXCLUDED_REWRITES", "ONNXLinker", "ONNX_MODE", "SMALL_GRAPH_ELEMENTS", "compiled_result",
+    "largest_value_size", "make_session", "onnx_mode", "register_mode", "session_options",
 ]  # fmt: skip

@@ -12,7 +12,7 @@ from pytensor.tensor.blas import Dot22, Gemm, Gemv
 from pytensor.tensor.elemwise import Elemwise
 
 from compiler import CompileOptions, CompileResult, UnsupportedOpError
-from compiler.mode import ONNX_MODE, ONNXLinker, compiled_result, onnx_mode
+from compiler.mode import ONNX_MODE, ONNXLinker, compiled_result, onnx_mode, session_options
 
 RNG = np.random.default_rng(0)
 
@@ -149,3 +149,18 @@ def test_compiled_result_of_other_functions_is_refused():
     x = pt.vector("x")
     with pytest.raises(TypeError, match="not a pytensor function compiled with an ONNX mode"):
         compiled_result(pytensor.function([x], x + 1, mode="FAST_COMPILE"))
+
+
+def test_small_graphs_run_on_one_thread_others_on_ort_default():
+    small, large = pt.vector("s", shape=(8,)), pt.vector("l", shape=(1 << 15,))
+    unknown = pt.vector("u")
+    threads = {}
+    for name, x in (("small", small), ("large", large), ("unknown", unknown)):
+        f = pytensor.function([x], pt.exp(x) * 2, mode=ONNX_MODE)
+        result = compiled_result(f)
+        threads[name] = session_options(result.module).intra_op_num_threads
+        value = RNG.normal(size=x.type.shape[0] or 5)
+        np.testing.assert_allclose(f(value), np.exp(value) * 2, rtol=1e-15)
+        np.testing.assert_allclose(f(list(value)), np.exp(value) * 2, rtol=1e-15)  # converted
+    assert threads == {"small": 1, "large": 0, "unknown": 0}
+    assert session_options(compiled_result(f).module, 3).intra_op_num_threads == 3
