@@ -4,6 +4,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     bitwise_reduce,
     special,
     special_bessel,
+    special_inverse,
 )
 from lowering.emitter import EmitOptions, emit_model, lower_module
 

@@ -17,6 +17,7 @@ from compiler.frontend.importer import Importer, InnerUnsupported, Unsupported, 
 from ir import ops
 from ir.core import Value
 from ir.interpreter import InterpreterError, evaluate_op
+from ir.ops.special_inverse import MAX_POLYGAMMA_ORDER
 from ir.ops.tensor import constant_array
 from ir.types import TensorType
 
@@ -159,6 +160,10 @@ def _polygamma(sop, inputs, out_dtypes, imp) -> list[Value]:
     except (Unsupported, InterpreterError):
         raise Unsupported("polygamma's order n is not a constant") from None
     distinct = [int(v) for v in np.unique(orders)]
+    if max(distinct) > MAX_POLYGAMMA_ORDER:
+        raise Unsupported(
+            f"polygamma of order {max(distinct)} (orders up to {MAX_POLYGAMMA_ORDER})"
+        )
     if len(distinct) > MAX_POLYGAMMA_ORDERS:
         raise Unsupported(
             f"polygamma has {len(distinct)} distinct orders n (at most {MAX_POLYGAMMA_ORDERS})"

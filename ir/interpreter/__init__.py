@@ -169,5 +169,6 @@ from ir.interpreter import (  # noqa: E402, F401
     shape,
     special,
     special_bessel,
+    special_inverse,
     tensor,
 )

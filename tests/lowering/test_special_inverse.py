@@ -1,0 +1,124 @@
+"""erfinv, erfcinv, ndtri_exp and polygamma: sweeps through ONNX Runtime against mpmath within
+the accuracy contract, PyTensor and the IR interpreter (NaN and ±inf, signed zeros, integer
+inputs), gradients, and polygamma's order (constant, arrays of orders, refused when
+symbolic)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+
+from benchmarks.accuracy import all_functions
+from compiler import UnsupportedOpError
+from tests.helpers import compile_checked, fgraph_of
+from tests.lowering.test_special_functions import assert_sweep_within_ulp_bound
+from tests.lowering.util import check
+
+INVERSE = ("erfinv", "erfcinv", "ndtri_exp")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", [*INVERSE, "polygamma3"])
+def test_sweep_within_ulp_bound(name: str, dtype: str) -> None:
+    assert_sweep_within_ulp_bound(name, dtype, points=60)
+
+
+def _edge_values(dtype: str) -> np.ndarray:
+    x = np.array(
+        [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 2.0, 0.5, -0.5, 0.85, 1.5, -1.5]
+        + [1e-300, 5e-324, 1e-10, 1.9999999, 0.9999999999, -0.9999999999, -1e-300, -700.0]
+        + [-1e300, 3.0, -3.0, -0.6931471805599453]
+    )
+    rng = np.random.default_rng(3)
+    with np.errstate(over="ignore"):  # 1e300 is inf in float32
+        return np.concatenate([x, rng.uniform(-1.0, 2.0, 40), rng.uniform(-40.0, 0.0, 20)]).astype(
+            dtype
+        )
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_inverse_functions_match_pytensor_and_interpreter(dtype: str) -> None:
+    v = pt.vector("x", dtype=dtype)
+    check([v], [pt.erfinv(v), pt.erfcinv(v), pt.ndtri_exp(v)], [_edge_values(dtype)],
+          signed_zeros=True)  # fmt: skip
+
+
+def test_erfcinv_of_the_smallest_subnormal_is_inf_as_pytensor() -> None:
+    """scipy halves y first (5e-324 / 2 = 0): PyTensor gives +inf, the model too."""
+    v = pt.vector("y", dtype="float64")
+    (got,) = compile_checked(fgraph_of([v], [pt.erfcinv(v)])).run(np.array([5e-324, 1e-323]))
+    assert got[0] == np.inf
+    assert got[1] == pytest.approx(27.200563366536258, rel=1e-15)
+
+
+def test_ndtri_exp_far_tail_and_huge_arguments() -> None:
+    """Where exp(x) underflows (x < -745) and beyond, down to -1.7e308: ndtri_exp is
+    -sqrt(-2x) asymptotically; the true values are mpmath's (benchmarks/accuracy_inverse)."""
+    v = pt.vector("x", dtype="float64")
+    x = np.array([-800.0, -1e5, -1e300, -1.7e308])
+    (got,) = compile_checked(fgraph_of([v], [pt.ndtri_exp(v)])).run(x)
+    exact = all_functions()["ndtri_exp"].exact
+    for value, point in zip(got, x, strict=True):
+        assert value == pytest.approx(float(exact(point)), rel=4e-16)
+
+
+def test_inverse_functions_of_integers_upgrade_to_float() -> None:
+    v = pt.vector("n", dtype="int64")
+    check([v], [pt.erfinv(v), pt.erfcinv(v), pt.ndtri_exp(v)], [np.array([0, 1, 2, -1, 3])])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_inverse_gradients(dtype: str) -> None:
+    v = pt.vector("x", dtype=dtype)
+    cost = (pt.erfinv(v) + pt.erfcinv(v + 0.5) + pt.ndtri_exp(-v - 1.0)).sum()
+    x = np.array([0.1, -0.4, 0.3, 0.9, -0.99], dtype=dtype)
+    check([v], [pytensor.grad(cost, v)], [x])
+
+
+# -- polygamma ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("n", [-1, 0, 1, 2, 5])
+def test_polygamma_matches_pytensor_and_interpreter(n: int, dtype: str) -> None:
+    """Poles ((-1)ⁿ⁺¹ inf at 0, -0, the negative integers and -inf), (-1)ⁿ⁺¹ 0 at +inf,
+    both branches of the reflection, NaN for n < 0."""
+    with np.errstate(over="ignore"):  # 1e300 is inf in float32
+        x = np.concatenate(
+            [
+                np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, -3.0, 1e-300, -1e-300, 1e300]),
+                np.array([0.5, -0.5, -2.5, 9.999, 10.0, 33.0, 1e10, -1e4 - 0.25, 2.0**60]),
+                np.random.default_rng(4).uniform(-25.0, 40.0, 40),
+            ]
+        ).astype(dtype)
+    v = pt.vector("x", dtype=dtype)
+    check([v], [pt.polygamma(n, v)], [x], signed_zeros=True)
+
+
+def test_polygamma_order_array_and_integer_argument() -> None:
+    """An array of constant orders (one op per distinct order), broadcast against x; an
+    integer x upgrades to float64."""
+    v = pt.vector("x", dtype="int64")
+    orders = pt.as_tensor(np.array([[1], [2], [1]], dtype="int8"))
+    check([v], [pt.polygamma(orders, v)], [np.array([1, 2, 7, -3, 0])])
+
+
+def test_polygamma_gradient_is_the_next_order() -> None:
+    v = pt.vector("x", dtype="float64")
+    cost = (pt.polygamma(2, v) * v).sum()
+    check([v], [pytensor.grad(cost, v)], [np.array([0.3, 2.5, -1.5, 12.0])])
+
+
+def test_polygamma_of_a_symbolic_order_is_refused() -> None:
+    n = pt.scalar("n", dtype="int64")
+    v = pt.vector("x", dtype="float64")
+    with pytest.raises(UnsupportedOpError, match="order n is not a constant"):
+        compile_checked(fgraph_of([n, v], [pt.polygamma(n, v)]))
+
+
+def test_polygamma_of_a_high_order_is_refused() -> None:
+    v = pt.vector("x", dtype="float64")
+    with pytest.raises(UnsupportedOpError, match="order 31"):
+        compile_checked(fgraph_of([v], [pt.polygamma(31, v)]))
