@@ -31,6 +31,7 @@ from lowering.exact_integer_division import _int_div, _int_mod
 from lowering.exact_log1p_expm1 import _expm1, _log1p
 from lowering.exact_signed_zero import signed_zero, where
 from lowering.registry import lowers
+from lowering.value_facts import facts_for, value_facts, zero_sign_observed
 
 
 def _fold(op_type: str):
@@ -151,7 +152,17 @@ def lower_int_div(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     if dtype == "bool":  # numpy computes bool // bool in int8; 0/1 values, exact in uint8
         q = _int_div(ctx, ctx.cast(x, "uint8"), ctx.cast(y, "uint8"), "uint8")
         return ctx.cast(q, dtype)
-    return _int_div(ctx, x, y, dtype)
+    return _int_div(ctx, x, y, dtype, **_divisor_facts(ctx, op))
+
+
+def _divisor_facts(ctx: LoweringContext, op: Operation) -> dict[str, bool]:
+    """What ``ir.facts`` rules out about an integer division's operands (see ``_int_div``)."""
+    x, y = (value_facts(ctx, op, v) for v in op.operands)
+    return {
+        "y_may_be_zero": y.lo <= 0 <= y.hi,
+        "y_may_be_minus_one": y.lo <= -1 <= y.hi,
+        "may_round_toward_zero": not (x.lo >= 0 and y.lo > 0),
+    }
 
 
 @lowers(ops.Mod)
@@ -166,7 +177,8 @@ def lower_mod(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     if dtype == "bool":  # numpy computes bool % bool in int8; 0/1 values, exact in uint8
         x, y = ctx.cast(x, "uint8"), ctx.cast(y, "uint8")
         return ctx.cast(_int_mod(ctx, x, y, "uint8"), dtype)
-    return _int_mod(ctx, x, y, dtype)
+    facts = _divisor_facts(ctx, op)
+    return _int_mod(ctx, x, y, dtype, facts["y_may_be_zero"], facts["y_may_be_minus_one"])
 
 
 @lowers(ops.Clip)
@@ -188,9 +200,9 @@ def lower_clip(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     # (The conditions have the result's shape, so ORT keeps a -0.0 of x; one of a bound is set
     # back by ``where``.)
     above = ctx.kernel("Greater", [x, hi], dtype, bool_result=True)
-    upper = where(ctx, above, hi, x, dtype, zeros="a")
+    upper = where(ctx, above, hi, x, dtype, zeros=_signed_zero_branches(ctx, op, {"a": 2}))
     below = ctx.kernel("Less", [x, lo], dtype, bool_result=True)
-    return where(ctx, below, lo, upper, dtype, zeros="a")
+    return where(ctx, below, lo, upper, dtype, zeros=_signed_zero_branches(ctx, op, {"a": 1}))
 
 
 def _integer_origin(value) -> str | None:
@@ -277,7 +289,18 @@ lowers(ops.Invert)(_logical("Not", "BitwiseNot"))
 
 @lowers(ops.Where)
 def lower_where(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return where(ctx, *args, _dtype(op))
+    """``Where``, with the -0.0 fix-up (``exact_signed_zero``) only for a branch that may hold a
+    -0.0 when an output can see the sign of the selection's zeros (``ir.facts``)."""
+    return where(ctx, *args, _dtype(op), zeros=_signed_zero_branches(ctx, op, {"a": 1, "b": 2}))
+
+
+def _signed_zero_branches(ctx: LoweringContext, op: Operation, branches: dict[str, int]) -> str:
+    """The names of ``branches`` (name → operand index) of a selection ``op`` whose -0.0s
+    ``where`` must put back: none when no output sees the sign of the result's zeros."""
+    if op.result.dtype not in FLOATS or not zero_sign_observed(ctx, op, op.result):
+        return ""
+    facts = facts_for(ctx, op)
+    return "".join(n for n, i in branches.items() if facts.of(op.operands[i]).neg_zero)
 
 
 @lowers(ops.Second)

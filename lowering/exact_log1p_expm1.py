@@ -13,6 +13,7 @@ from lowering.context import LoweringContext
 from lowering.elementwise_common import V, _dtype
 from lowering.exact_signed_zero import where
 from lowering.registry import lowers
+from lowering.value_facts import value_facts, zero_sign_observed
 
 
 def _expm1(ctx: LoweringContext, x: V, dtype: str) -> V:
@@ -33,17 +34,31 @@ def lower_expm1(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return _expm1(ctx, args[0], _dtype(op))
 
 
-def _log1p(ctx: LoweringContext, x: V, dtype: str) -> V:
-    """log(1 + x) to within a few ulps (Goldberg): u = 1 + x; u == 1 ? x : log(u) * x / (u - 1)."""
+def _log1p(
+    ctx: LoweringContext,
+    x: V,
+    dtype: str,
+    *,
+    keep_negative_zero: bool = True,
+    may_be_inf: bool = True,
+) -> V:
+    """log(1 + x) to within a few ulps (Goldberg): u = 1 + x; u == 1 ? x : log(u) * x / (u - 1).
+    A caller whose x holds no -0.0 (or whose zeros' sign no output sees) passes
+    ``keep_negative_zero=False``, one whose selected x is never +inf ``may_be_inf=False``: the
+    fix-ups for those are left out."""
     one = ctx.constant(1.0, dtype)
     u = ctx.op("Add", one, x)
     log_u = ctx.op("Log", u)
-    general = ctx.op("Mul", log_u, ctx.op("Div", x, ctx.op("Sub", u, one)))
-    is_inf = ctx.op("Equal", u, ctx.constant(math.inf, dtype))
-    out = where(ctx, is_inf, u, general, dtype, zeros="")
-    return where(ctx, ctx.op("Equal", u, one), x, out, dtype, zeros="a")  # log1p(-0.0) = -0.0
+    out = ctx.op("Mul", log_u, ctx.op("Div", x, ctx.op("Sub", u, one)))
+    if may_be_inf:
+        is_inf = ctx.op("Equal", u, ctx.constant(math.inf, dtype))
+        out = where(ctx, is_inf, u, out, dtype, zeros="")
+    zeros = "a" if keep_negative_zero else ""  # log1p(-0.0) = -0.0
+    return where(ctx, ctx.op("Equal", u, one), x, out, dtype, zeros=zeros)
 
 
 @lowers(ops.Log1p)
 def lower_log1p(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    return _log1p(ctx, args[0], _dtype(op))
+    x = value_facts(ctx, op, op.operands[0])
+    keep = x.neg_zero and zero_sign_observed(ctx, op, op.result)
+    return _log1p(ctx, args[0], _dtype(op), keep_negative_zero=keep, may_be_inf=x.hi == math.inf)

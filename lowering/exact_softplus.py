@@ -39,5 +39,7 @@ def lower_softplus(
     # (Every selected value is >= +0, never -0.0.)
     out = ctx.op("Add", x, ctx.op("Exp", ctx.op("Neg", x)))
     out = where(ctx, below(33.3), out, x, dtype, zeros="")
-    out = where(ctx, below(18.0), _log1p(ctx, exp_x, dtype), out, dtype, zeros="")
+    # (exp(x) is never -0.0, and below 18 it is finite: log1p needs neither fix-up.)
+    log1p = _log1p(ctx, exp_x, dtype, keep_negative_zero=False, may_be_inf=False)
+    out = where(ctx, below(18.0), log1p, out, dtype, zeros="")
     return where(ctx, below(-37.0), exp_x, out, dtype, zeros="")

@@ -19,6 +19,7 @@ from ir import dtypes, ops
 from ir.ops.reduction import accumulator_dtype
 from lowering.context import WIDER, LoweringContext, LoweringUnsupported, supports
 from lowering.registry import lowers
+from lowering.value_facts import may_be_nan, may_be_negative_zero, value_facts
 
 V = oir.Value
 FLOATS = dtypes.FLOAT_DTYPES
@@ -200,8 +201,9 @@ def _sum_or_prod(op_type: str, bool_op: str):
             return _logical_reduce(ctx, bool_op, x, axes, keepdims)
         if dtype in FLOATS:
             out = _reduce(ctx, op_type, x, dtype, axes, keepdims)
-            if op_type == "ReduceSum":
+            if op_type == "ReduceSum" and may_be_negative_zero(ctx, op, op.result):
                 # numpy's sum starts from +0.0, so it is never -0.0; ORT's sum of -0.0s is.
+                # (Left out where x holds no -0.0 or no output can see the sign: ir.facts.)
                 zero = ctx.constant(0.0, dtype)
                 out = ctx.op("Where", ctx.op("Equal", out, zero), zero, out)
             return out
@@ -240,6 +242,8 @@ def _extremum(op_type: str):
         key, key_dtype = _order_key(ctx, x, dtype, op_type)
         out = _reduce(ctx, op_type, key, key_dtype, axes, keepdims)
         out = _from_key(ctx, out, key_dtype, dtype)
+        if not may_be_nan(ctx, op, op.x):  # (ir.facts: no NaN for ORT to skip)
+            return out
         return _nan_propagating(ctx, out, x, axes, keepdims, dtype)
 
     return rule
@@ -296,7 +300,10 @@ def lower_logsumexp(op: ops.LogSumExp, ctx: LoweringContext, args: list[V]) -> V
     (x,) = args
     axes, keepdims, dtype = op.reduced_axes(), op.keepdims, op.x.dtype
     m = _reduce(ctx, "ReduceMax", x, dtype, axes, True)  # empty: -inf, then 0 (as initial=-inf)
-    m = ctx.op("Where", ctx.op("IsInf", m), ctx.constant(0.0, dtype), m)
+    sizes = [op.x.shape[a] for a in axes]
+    never_inf = value_facts(ctx, op, op.x).finite and all(isinstance(d, int) and d for d in sizes)
+    if not never_inf:  # (ir.facts: a finite x over non-empty axes has a finite max)
+        m = ctx.op("Where", ctx.op("IsInf", m), ctx.constant(0.0, dtype), m)
     _, total = _sum_of_exp(ctx, _arith(ctx, "Sub", x, m, dtype=dtype), dtype, axes)
     out = _arith(ctx, "Add", _arith(ctx, "Log", total, dtype=dtype), m, dtype=dtype)
     return out if keepdims else _squeeze(ctx, out, axes)
