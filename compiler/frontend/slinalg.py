@@ -22,6 +22,7 @@ from pytensor.tensor.linalg import Cholesky, CholeskySolve, Solve, SolveTriangul
 from compiler.frontend.extra_ops import dim_of, emit, i64
 from compiler.frontend.graphs import batched, refusal_reason
 from compiler.frontend.importer import Importer, Unsupported, import_op
+from compiler.frontend.linalg_blocked import cholesky_blocked, solve_lower_blocked
 from ir import ops
 from ir.core import Block, Value, Yield
 from ir.ops.tensor import constant_array
@@ -62,6 +63,10 @@ def _zeros_like_broadcast(imp: Importer, dtype: str, *shapes_of: Value) -> Value
 #: Largest static size whose steps are unrolled into straight-line code (0: always a Loop;
 #: measured in BENCHMARKS.md).
 UNROLL_MAX = 0
+
+#: Panel width of the blocked Cholesky and triangular solves (linalg_blocked.py); 0: the
+#: column-per-iteration loops below (measured in BENCHMARKS.md).
+BLOCK_SIZE = 16
 
 
 def _loop(imp: Importer, trip: Value, init: Value, step: Callable[[Value, Value], Value]) -> Value:
@@ -105,7 +110,11 @@ def cholesky_lower(imp: Importer, a: Value) -> Value:
     Column j (a loop step): v = a[..., :, j] - L @ L[..., j, :] (L's columns >= j are still
     zero), pivot d = v[j], L[j, j] = sqrt(d), L[i > j, j] = v[i] * (1 / L[j, j]) (dpotf2 scales
     by the reciprocal); each step writes one column by a scatter. A failed pivot leaves -1 on
-    the diagonal; the end result is all NaN where any diagonal entry is negative."""
+    the diagonal; the end result is all NaN where any diagonal entry is negative. With
+    ``BLOCK_SIZE`` (the default) linalg_blocked's right-looking panels compute it instead."""
+    if BLOCK_SIZE:
+        factor, failed = cholesky_blocked(imp, a, BLOCK_SIZE)
+        return emit(imp, ops.Where, failed, _scalar(imp, np.nan, a.dtype), factor)
     rank = a.rank
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)
@@ -171,6 +180,9 @@ def solve_triangular(
     ``nan_if_singular`` a matrix with an exactly zero diagonal entry gives all NaN (LAPACK's
     trtrs reports it and PyTensor's SolveTriangular.perform fills NaN); without it (potrs) the
     division by zero is left to give inf/NaN."""
+    if BLOCK_SIZE:
+        x = _solve_blocked(imp, a, b, lower=lower, unit_diagonal=unit_diagonal)
+        return _nan_if_singular(imp, a, x) if nan_if_singular and not unit_diagonal else x
     rank = a.rank
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)
@@ -192,12 +204,34 @@ def solve_triangular(
         return _write(imp, x, i, value, row_axis)
 
     x = _loop(imp, n, _zeros_like_broadcast(imp, a.dtype, b, _first_column(imp, a)), step)
-    if nan_if_singular and not unit_diagonal:
-        singular = emit(imp, ops.ReduceAny, emit(imp, ops.Eq, _diagonal(imp, a, 0), zero),
-                        axes=[rank - 2], keepdims=True)  # fmt: skip
-        singular = emit(imp, ops.Unsqueeze, singular, axes=[rank - 1])
-        x = emit(imp, ops.Where, singular, _scalar(imp, np.nan, a.dtype), x)
-    return x
+    return _nan_if_singular(imp, a, x) if nan_if_singular and not unit_diagonal else x
+
+
+def _nan_if_singular(imp: Importer, a: Value, x: Value) -> Value:
+    """x, all NaN for each matrix of ``a`` with an exactly zero diagonal entry (trtrs)."""
+    zero = _scalar(imp, 0.0, a.dtype)
+    singular = emit(imp, ops.ReduceAny, emit(imp, ops.Eq, _diagonal(imp, a, 0), zero),
+                    axes=[a.rank - 2], keepdims=True)  # fmt: skip
+    singular = emit(imp, ops.Unsqueeze, singular, axes=[a.rank - 1])
+    return emit(imp, ops.Where, singular, _scalar(imp, np.nan, a.dtype), x)
+
+
+def _flip(imp: Importer, x: Value, axes: list[int]) -> Value:
+    """x reversed along ``axes`` (exact)."""
+    count = len(axes)
+    lowest = np.iinfo(np.int64).min
+    return emit(imp, ops.Slice, x, i64(imp, [-1] * count), i64(imp, [lowest] * count),
+                i64(imp, [-1] * count), axes=axes)  # fmt: skip
+
+
+def _solve_blocked(imp: Importer, a: Value, b: Value, *, lower: bool, unit_diagonal: bool) -> Value:
+    """linalg_blocked's lower solve; an upper one is the lower solve of a with its rows and
+    columns reversed (J a J is lower triangular: J a J (J x) = J b)."""
+    if lower:
+        return solve_lower_blocked(imp, a, b, BLOCK_SIZE, unit_diagonal)
+    flipped = _flip(imp, a, [a.rank - 2, a.rank - 1])
+    x = solve_lower_blocked(imp, flipped, _flip(imp, b, [b.rank - 2]), BLOCK_SIZE, unit_diagonal)
+    return _flip(imp, x, [x.rank - 2])
 
 
 def _first_column(imp: Importer, a: Value) -> Value:

@@ -238,19 +238,42 @@ def test_normwise_accuracy_at_condition_1e6(n) -> None:
 # -- the form of the translation -----------------------------------------------------------------
 
 
-def test_cholesky_and_solve_are_one_loop_each_in_the_ir() -> None:
+@pytest.mark.parametrize("block", [16, 0])
+def test_cholesky_and_solve_are_one_loop_each_in_the_ir(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocked: a loop over panels each (no scatter); BLOCK_SIZE 0: the column loops."""
+    import compiler.frontend.slinalg as slinalg
+
+    monkeypatch.setattr(slinalg, "BLOCK_SIZE", block)
     a, b = pt.matrix("a"), pt.matrix("b")
     chol = L.cholesky(a)
     result = Compiler(keep_dumps=True).compile(fgraph_of([a, b], [L.solve_triangular(chol, b)]))
     text = next(iter(result.dumps.values()))
-    assert text.count("tir.loop") == 2 and text.count("tir.scatter_elements") == 3
-    assert "tir.matmul" in text
+    assert text.count("tir.loop") == 2 and "tir.matmul" in text
+    assert text.count("tir.scatter_elements") == (3 if block == 0 else 0)
+
+
+@pytest.mark.parametrize("n", [5, 16])
+def test_static_sizes_up_to_a_block_are_straight_line(n: int) -> None:
+    rng = np.random.default_rng(9)
+    a, b = pt.tensor("a", shape=(2, n, n)), pt.tensor("b", shape=(n, 3))
+    chol = L.cholesky(a)
+    outs = [chol, L.solve_triangular(chol, b, lower=True), L.cho_solve((chol, True), b)]
+    result = Compiler(keep_dumps=True).compile(fgraph_of([a, b], outs))
+    assert "tir.loop" not in next(iter(result.dumps.values()))
+    feeds = [spd(rng, (2, n, n), 100.0), rng.normal(size=(n, 3))]
+    assert_matches_pytensor(fgraph_of([a, b], outs), feeds)
+    bad = np.stack([feeds[0][0], -feeds[0][1]])
+    assert_matches_pytensor(fgraph_of([a, b], outs), [bad, feeds[1]])
 
 
 def test_unrolled_steps_match(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Static sizes up to UNROLL_MAX run the same steps as straight-line code."""
+    """Static sizes up to UNROLL_MAX run the column loops' steps as straight-line code (the
+    unblocked form, BLOCK_SIZE 0)."""
     import compiler.frontend.slinalg as slinalg
 
+    monkeypatch.setattr(slinalg, "BLOCK_SIZE", 0)
     monkeypatch.setattr(slinalg, "UNROLL_MAX", 8)
     rng = np.random.default_rng(8)
     a, b = pt.tensor("a", shape=(2, 5, 5)), pt.tensor("b", shape=(5, 3))
