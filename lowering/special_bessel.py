@@ -716,3 +716,217 @@ def _lower_ive(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 lowers(ops.Kve)(_in_float64(kve64))
+
+
+# -- jv: real order ------------------------------------------------------------------------------
+#: Series terms where q = x²/4 <= max(1/4, (|v| + 1)/2) (the alternating terms then cancel to
+#: at most a factor e of their sum).
+_JV_SERIES_TERMS = 20
+#: Miller's backward recurrence from order frac(v) + 112 where 1 < x <= 60 and 0 <= v < 70 or
+#: -37 < v < 0 (the start is then at least 25 orders beyond x and v).
+_MILLER_TOP = 112
+_MILLER_X_MAX = 60.0
+_MILLER_ORDER_MAX = 70.0
+_MILLER_NEGATIVE_MAX = 37.0
+#: Hankel's expansion from x = 60 where its 20th term is below 1e-17.
+_HANKEL_TERMS = 20
+#: Where the last terms of an asymptotic expansion are below this, it is accurate.
+_TAIL = 1e-17
+
+
+def _gamma_plus_one(v: _Num) -> _Num:
+    """Γ(v + 1), as v Γ(v) from v >= 1 on (v + 1 would be rounded, Γ magnifies that)."""
+    at_least_one = v.ge(1.0)
+    direct = gamma64(v + 1.0)
+    return _select(at_least_one, v * gamma64(_select(at_least_one, v, 1.0)), direct)
+
+
+def _cospi(y: _Num) -> _Num:
+    """cos(π y) from the exactly reduced argument."""
+    n = y.unary("Round")
+    c = (math.pi * (y - n)).unary("Cos")
+    odd = (n - 2.0 * (0.5 * n).unary("Floor")).eq(1.0)
+    return _select(odd, -c, c)
+
+
+def _jv_series(o: _Num, a: _Num) -> _Num:
+    """J_o(a) = (a/2)^o / Γ(o + 1) sum_k (-a²/4)^k / (k! (o + 1)_k), a >= 0, o not a negative
+    integer (nested, the small terms first)."""
+    q = 0.25 * (a * a)
+    total: _Num | float = 1.0
+    for k in reversed(range(1, _JV_SERIES_TERMS + 1)):
+        total = 1.0 - total * q / (float(k) * (o + float(k)))
+    assert isinstance(total, _Num)
+    half = 0.5 * a
+    return half._op("Pow", half.v, o.v) / _gamma_plus_one(o) * total
+
+
+def _jv_miller(o: _Num, a: _Num, negative: bool) -> _Num:
+    """J_o(a) for 1 < a <= 60, -37 < o < 70 by Miller's algorithm: the recurrence
+    f_k-1 = 2 (mu + k)/a f_k - f_k+1 from order mu + 112 down to mu = o - floor(o) (backward:
+    the stable direction for J), normalised by Neumann's sum
+    (a/2)^mu / Γ(mu + 1) = sum_k c_k J_mu+2k(a), c_0 = 1, c_k = (mu + 2k) (mu + 1)_k-1 / k!;
+    negative orders (``negative``) continue downward from mu (there the dominant direction)."""
+    n = o.unary("Floor")
+    mu = o - n
+    inv = 2.0 / a
+    weights: list[_Num | float] = [1.0, mu + 2.0]
+    for k in range(2, _MILLER_TOP // 2 + 1):
+        weights.append(
+            weights[-1] * ((mu + 2.0 * k) / (mu + (2.0 * k - 2.0))) * ((mu + (k - 1.0)) / k)
+        )
+    above: _Num | float = 0.0
+    current: _Num | float = 1e-200
+    total = weights[-1] * current
+    recorded: _Num | float = 0.0
+    for k in range(_MILLER_TOP, 0, -1):
+        below = (mu + float(k)) * inv * current - above
+        above, current = current, below
+        if (k - 1) % 2 == 0:
+            total = total + weights[(k - 1) // 2] * below
+        recorded = _select(n.eq(float(k - 1)), below, recorded)
+    assert isinstance(current, _Num) and isinstance(above, _Num) and isinstance(total, _Num)
+    half = 0.5 * a
+    norm = half._op("Pow", half.v, mu.v) / gamma64(mu + 1.0) / total
+    assert isinstance(recorded, _Num)
+    out = recorded * norm
+    if not negative:
+        return out
+    upper, lower = above * norm, current * norm  # J_mu+1, J_mu
+    result = lower
+    for j in range(1, int(_MILLER_NEGATIVE_MAX) + 1):
+        nxt = (mu - float(j - 1)) * inv * lower - upper
+        upper, lower = lower, nxt
+        result = _select(n.eq(float(-j)), nxt, result)
+    return _select(n.ge(0.0), out, result)
+
+
+def _jv_hankel(o: _Num, a: _Num) -> tuple[_Num, _Num]:
+    """(J_o(a), its last term) by Hankel's expansion: sqrt(2/(πa)) (P cos χ - Q sin χ),
+    χ = a - (o/2 + 1/4)π, P and Q the even and odd terms prod_j (4o² - (2j - 1)²)/(8 j a)
+    with alternating signs; cos χ, sin χ from cos a, sin a and the exactly reduced (2o + 1)/4."""
+    mu4 = 4.0 * (o * o)
+    w = 0.125 / a
+    term: _Num | float = 1.0
+    p: _Num | float = 1.0
+    q: _Num | float = 0.0
+    for k in range(1, _HANKEL_TERMS + 1):
+        term = term * ((mu4 - float((2 * k - 1) ** 2)) * w / float(k))
+        sign = -1.0 if (k // 2) % 2 else 1.0  # k = 1, 2, 3, 4, ...: Q +, P -, Q -, P +
+        if k % 2:
+            q = q + sign * term
+        else:
+            p = p + sign * term
+    assert isinstance(term, _Num) and isinstance(p, _Num) and isinstance(q, _Num)
+    y = (2.0 * o + 1.0) * 0.25
+    cos_phi, sin_phi = _cospi(y), _sinpi(y)
+    c, s = a.unary("Cos"), a.unary("Sin")
+    cos_chi = c * cos_phi + s * sin_phi
+    sin_chi = s * cos_phi - c * sin_phi
+    value = (p * cos_chi - q * sin_chi) * (math.sqrt(2.0 / math.pi) / a.unary("Sqrt"))
+    return value, term.unary("Abs")
+
+
+def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]:
+    """(J_nu(a), Y_nu(a) if ``want_y``, the size of the last two terms) for 0 <= a < nu by
+    Debye's expansion: J = w^nu e^r' S+ / sqrt(2π r'), Y = -2 w^-nu e^-r' S- / sqrt(2π r'),
+    r' = sqrt(nu² - a²), w = a/(nu + r'), S± = sum (±1)^k P_k(t²)/r'^k, t = nu/r' (the
+    polynomials of ive's expansion); r' and w in double-double as there."""
+    vv, vv_e = _two_prod(nu, nu)
+    aa, aa_e = _two_prod(a, a)
+    sq, sq_e = _two_sum(vv, -aa)
+    sq_e = sq_e + (vv_e - aa_e)
+    r = _select(sq.gt(0.0), sq, 1.0).unary("Sqrt")
+    rr, rr_e = _two_prod(r, r)
+    r_lo = (((sq - rr) - rr_e) + sq_e) / (2.0 * r)
+    u, u_e = _two_sum(nu, r)
+    u_lo = u_e + r_lo
+    w = a / u
+    wu, wu_e = _two_prod(w, u)
+    w_lo = (((a - wu) - wu_e) - w * u_lo) / u
+    c = nu * (w_lo / w) + r_lo
+    s = (nu / r) * (nu / r)
+    polynomials = [_horner(s, row) if len(row) > 1 else None for row in _DEBYE]
+    inv_r = 1.0 / r
+    last = polynomials[-1]
+    before = polynomials[-2]
+    assert last is not None and before is not None
+    exponent = _Num(r.ctx, r.ctx.constant(float(len(_DEBYE) - 2), F64))
+    tail = (last.unary("Abs") * inv_r + before.unary("Abs")) * inv_r._op("Pow", inv_r.v, exponent.v)
+    root = (2.0 * math.pi * r).unary("Sqrt")
+    w_half = w._op("Pow", w.v, (0.5 * nu).v)
+    half = w_half * (0.5 * r).unary("Exp")
+    j = half * half * c.unary("Exp") * _debye_sum(polynomials, inv_r) / root
+    if not want_y:
+        return j, None, tail
+    half_y = (-0.5 * r).unary("Exp") / w_half
+    y = -2.0 * half_y * half_y * (-c).unary("Exp") * _debye_sum(polynomials, -inv_r) / root
+    return j, y, tail
+
+
+def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
+    """J_v(x) (scipy's jv), by region of nu = |v| and a = |x|: the power series where
+    a²/4 <= max(1/4, (nu + 1)/2); Miller's backward recurrence with Neumann's normalising sum
+    where 1 < a <= 60 and -37 < v < 70; Hankel's expansion from a = 60 where its 20th term is below
+    1e-17; Debye's expansion for a < nu where its last terms are below 1e-17. Negative integer
+    orders by J_-n = (-1)^n J_n, negative non-integer ones directly (series, recurrence,
+    Hankel) or by J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye); x < 0 by
+    J_n(-x) = (-1)^n J_n(x) for integer orders, NaN otherwise. Elsewhere NaN, not covered:
+    a > 60 with nu from about sqrt(a) up to past the turning point a ≈ nu (and nu >= 70
+    near it), negative non-integer orders below -37 beyond the series' and Debye's reach.
+    As scipy: NaN at x = ±inf; at v = ±inf 0 for 0 <= x <= 2, NaN beyond; ±0 and ±inf at
+    x = 0. ``negative=False`` leaves out what only negative non-integer orders need."""
+    nu, a = v.unary("Abs"), x.unary("Abs")
+    integer = _is_integer(v)
+    # The order the methods see: |v| for integers (the sign restored below), else v.
+    o = _select(integer, nu, v)
+    q = 0.25 * (a * a)
+    # (beyond order 150 Γ(o + 1) overflows: Debye's expansion is accurate there)
+    in_series = q.le(0.25).or_(q.le(0.5 * (nu + 1.0))).and_(nu.lt(150.0))
+    in_miller = a.gt(1.0).and_(a.le(_MILLER_X_MAX)).and_(o.lt(_MILLER_ORDER_MAX))
+    in_miller = in_miller.and_(o.gt(-_MILLER_NEGATIVE_MAX))
+    safe_a = _select(in_miller, a, 2.0)
+    safe_o = _select(in_miller, o, 0.5)
+    out = _select(in_series, _jv_series(o, a), _jv_miller(safe_o, safe_a, negative))
+    hankel_a = _select(a.gt(_MILLER_X_MAX), a, 2.0 * _MILLER_X_MAX)
+    hankel, hankel_tail = _jv_hankel(o, hankel_a)
+    use_hankel = a.gt(_MILLER_X_MAX).and_(hankel_tail.lt(_TAIL)).and_(in_series.unary("Not"))
+    covered = in_series.or_(in_miller).or_(use_hankel)
+    out = _select(use_hankel, hankel, out)
+    below = a.lt(nu)
+    safe_nu = _select(below, nu, a + 1.0)
+    j, y, tail = _jy_debye(safe_nu, a, want_y=negative)
+    debye = j
+    if negative:
+        assert y is not None
+        reflected = _cospi(nu) * j - _sinpi(nu) * y
+        debye = _select(v.lt(0.0).and_(integer.unary("Not")), reflected, j)
+    use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
+    out = _select(use_debye, debye, out)
+    out = _select(covered.or_(use_debye), out, math.nan)
+    # Integer orders: J_-n = (-1)^n J_n and J_n(-x) = (-1)^n J_n(x).
+    odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
+    flip = integer.and_(odd).and_(_xor(v.lt(0.0), x.lt(0.0)))
+    out = _select(flip, -out, out)
+    # scipy's zeros at x = ±0 for odd integer orders: -0.0 when v < 0 (whatever the zero).
+    zero_sign = integer.and_(odd).and_(v.lt(0.0))
+    out = _select(a.eq(0.0).and_(nu.gt(0.0)).and_(integer), 0.0, out)
+    out = out * _select(a.eq(0.0).and_(zero_sign), -1.0, 1.0)
+    # scipy: jv(±inf, x) is 0 for 0 <= x <= 2 and NaN beyond (and for x < 0).
+    infinite = nu.eq(math.inf)
+    out = _select(infinite, _select(a.le(2.0), 0.0, math.nan), out)
+    bad = x.lt(0.0).and_(integer.unary("Not").or_(infinite)).or_(a.eq(math.inf))
+    out = _select(bad, math.nan, out)
+    return _keep_nan(v, _keep_nan(x, out))
+
+
+def _xor(p: _Num, q: _Num) -> _Num:
+    return p._op("Xor", p.v, q.v)
+
+
+@lowers(ops.Jv)
+def _lower_jv(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    """jv64; the parts for negative non-integer orders only where the order may be one."""
+    order = constant_array(op.operands[0])
+    negative = order is None or bool(np.any((order < 0) & (np.floor(order) != order)))
+    return _in_float64(functools.partial(jv64, negative=negative))(op, ctx, args)

@@ -10,8 +10,9 @@ import pytensor.tensor as pt
 import pytest
 
 from benchmarks.accuracy import all_functions
+from tests.helpers import assert_matches_pytensor, compile_checked, fgraph_of
 from tests.lowering.test_special_functions import assert_sweep_within_ulp_bound
-from tests.lowering.util import check
+from tests.lowering.util import assert_signed_zeros_match, check
 
 FIXED = ("i0", "i1", "j0", "j1")
 
@@ -100,3 +101,48 @@ def test_von_mises_logp_and_gradient() -> None:
     xs = np.random.default_rng(5).uniform(-np.pi, np.pi, 8)
     kappas = np.array([0.01, 0.5, 2.0, 10.0, 24.9, 25.1, 100.0, 500.0])
     check([x, mu, kappa], outs, [xs, np.array(0.3), kappas])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jv_sweep_within_ulp_bound(dtype: str) -> None:
+    assert_sweep_within_ulp_bound("jv", dtype, points=40)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jv_matches_pytensor_and_interpreter(dtype: str) -> None:
+    """NaN for x < 0 with a non-integer order and at x = ±inf, at v = ±inf 0 for 0 <= x <= 2
+    (scipy's NaN beyond), ±inf
+    at x = 0 for negative non-integer orders, scipy's signed zeros (jv(-1, 0) = -0.0)."""
+    special = [0.0, -0.0, 1.0, -1.0, 2.0, -3.0, 2.5, -2.5, -1.5, np.inf, -np.inf, np.nan, 40.0]
+    v, x = (a.ravel() for a in np.meshgrid(special, special))
+    rng = np.random.default_rng(7)
+    v = np.concatenate([v, rng.uniform(-30.0, 40.0, 64), rng.integers(-8, 9, 16)])
+    x = np.concatenate([x, rng.uniform(-5.0, 60.0, 64), rng.uniform(-60.0, 60.0, 16)])
+    a, b = pt.vector("v", dtype=dtype), pt.vector("x", dtype=dtype)
+    fgraph = fgraph_of([a, b], [pt.jv(a, b)])
+    feeds = [v.astype(dtype), x.astype(dtype)]
+    # scipy is off by up to 1e-11 relatively here (near zeros, and for negative orders): the
+    # accuracy is the mpmath sweep's; this checks NaN, inf and the zeros.
+    assert_matches_pytensor(fgraph, feeds, rtol=1e-10, atol=1e-13)
+    assert_signed_zeros_match(fgraph, feeds)
+
+
+def test_jv_is_nan_where_not_covered() -> None:
+    """Beyond x = 60 with orders past about sqrt(x), up to the turning point, no expansion
+    here is accurate: NaN, not a wrong number."""
+    v, x = pt.vector("v"), pt.vector("x")
+    result = compile_checked(fgraph_of([v, x], [pt.jv(v, x)]))
+    (got,) = result.run(np.array([40.0, 100.0]), np.array([100.0, 95.0]))
+    assert np.isnan(got).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_j_gradients(dtype: str) -> None:
+    """d j1 = (j0 - jv(2, x))/2, d jv = (jv(v - 1) - jv(v + 1))/2 (PyTensor's pullbacks)."""
+    v, x = pt.vector("v", dtype=dtype), pt.vector("x", dtype=dtype)
+    cost = pt.sum(pt.j1(x) + pt.jv(v, x))
+    feeds = [
+        np.array([0.0, 0.5, 1.0, 2.5, 3.0, 10.0, -0.5], dtype=dtype),
+        np.array([0.5, 1.5, 3.0, 8.0, 20.0, 40.0, 100.0], dtype=dtype),
+    ]
+    check([v, x], [pytensor.grad(cost, x)], feeds)
