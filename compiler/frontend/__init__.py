@@ -4,6 +4,7 @@ from compiler.frontend import (  # noqa: F401  (each module registers its rules)
     control,
     elemwise,
     extra_ops,
+    gamma_inc,
     graphs,
     indexing,
     linalg,
