@@ -281,5 +281,6 @@ def test_benchmark_measures_a_row() -> None:
 
     row, overhead = measure("linear", 100, 0.01)
     assert row[:4] == ["linear", 100, row[2], row[3]] and row[2] > 0 and row[3] > 0
-    assert float(row[-1]) < 1e-12  # ONNX Runtime and NUMBA agree
+    assert float(row[-2]) < 1e-12  # ONNX Runtime and NUMBA agree
+    assert row[4] < row[2] and float(row[-1]) < 1e-12  # the hand-written floor too
     assert overhead[:2] == ["linear", 100]
