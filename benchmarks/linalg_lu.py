@@ -1,6 +1,7 @@
 """Run time of the LU-based linear algebra: ONNX Runtime on the compiled solve (assume_a='gen')
-and det (LU with partial pivoting, a tir.loop over columns) against PyTensor's default mode,
-same inputs, same run.
+and det (LU with partial pivoting, a tir.loop over columns; the solve's two triangular solves
+blocked or column loops, ``benchmarks.linalg.VARIANTS``, side by side) against PyTensor's
+default mode, same inputs, same run.
 
     python -m benchmarks.linalg_lu [--sizes 10 100 500] [--seconds 0.5]
 
@@ -39,4 +40,4 @@ def _feeds(name: str, n: int, rng: np.random.Generator) -> list[np.ndarray]:
 
 
 if __name__ == "__main__":
-    linalg.main(_graphs, _feeds, __doc__)
+    linalg.main(_graphs, _feeds, __doc__, linalg.VARIANTS)
