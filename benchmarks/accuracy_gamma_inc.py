@@ -45,6 +45,9 @@ def _exact(upper: bool):
     def exact(a: mp.mpf, x: mp.mpf) -> mp.mpf:
         if a <= 0 or x < 0:
             raise ValueError("outside the domain: PyTensor's NaN")
+        if upper and a < mp.mpf("1e-30"):
+            # Q = Γ(a, x) / Γ(a) = a E1(x) (1 + O(a log² x)); mpmath takes seconds there.
+            return a * mp.e1(x)
         if upper:
             return mp.gammainc(a, x, mp.inf, regularized=True)
         return mp.gammainc(a, 0, x, regularized=True)

@@ -72,10 +72,12 @@ def import_scalar_loop(
     n = imp.cast(n_steps, I64)
     if n.rank and all(d == 1 for d in n.shape):  # one count for all (Elemwise adds 1-dims)
         n = imp.emit(ops.Squeeze, [n], {"axes": list(range(n.rank))})
-    states = [_broadcast_all(imp, v, inputs) for v in inits]
+    # One value of the output's shape; each state is broadcast against it (one op each).
+    shape_of = _broadcast_all(imp, imp.constant(np.asarray(False)), inputs)
+    states = [imp.emit(ops.Second, [shape_of, v]) for v in inits]
     if not sop.is_while and n.rank == 0:
         return _plain_loop(sop, imp, n, states, constants)
-    return _masked_loop(sop, imp, n, inputs, states, constants)
+    return _masked_loop(sop, imp, n, shape_of, states, constants)
 
 
 def _plain_loop(
@@ -96,7 +98,7 @@ def _masked_loop(
     sop: ScalarLoop,
     imp: Importer,
     n: Value,
-    inputs: Sequence[Value],
+    shape_of: Value,
     states: list[Value],
     constants: list[Value],
 ) -> list[Value]:
@@ -105,10 +107,10 @@ def _masked_loop(
     is not done (at most ``n`` times when ``n`` is a scalar)."""
     one = imp.constant(np.asarray(1, dtype=I64))
     zero = imp.constant(np.asarray(0, dtype=I64))
-    done0 = _broadcast_all(imp, imp.emit(ops.Le, [n, zero]), inputs)
+    done0 = imp.emit(ops.Second, [shape_of, imp.emit(ops.Le, [n, zero])])
     carried_inits = list(states)
     if sop.is_while:
-        carried_inits.append(_broadcast_all(imp, imp.constant(np.asarray(False)), inputs))
+        carried_inits.append(shape_of)  # until: False
     carried_inits.append(done0)
     body = Block(args=[Value(TensorType(I64, ())), Value(BOOL_SCALAR), *map(_arg, carried_inits)])
     i, carried = body.args[0], body.args[2:]
