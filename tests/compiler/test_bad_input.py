@@ -83,7 +83,7 @@ def test_unchanged_sees_a_changed_graph():
 
 def test_op_without_onnx_equivalent(tmp_path: Path):
     x = pt.matrix("x")
-    fgraph = FunctionGraph([x], [pt.linalg.pinv(x) + pt.gammainc(x, x)])
+    fgraph = FunctionGraph([x], [pt.linalg.schur(x)[0] + pt.gammainc(x, x)])
     with unchanged(fgraph), pytest.raises(UnsupportedOpError) as info:
         Compiler().compile(fgraph).save(tmp_path / "m.onnx")
     assert len(info.value.ops) == 2 and __file__ in str(info.value)
