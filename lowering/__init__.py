@@ -5,6 +5,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     special,
     special_bessel,
     special_inverse,
+    special_beta,
 )
 from lowering.emitter import EmitOptions, emit_model, lower_module
 

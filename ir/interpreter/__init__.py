@@ -170,5 +170,6 @@ from ir.interpreter import (  # noqa: E402, F401
     special,
     special_bessel,
     special_inverse,
+    special_beta,
     tensor,
 )
