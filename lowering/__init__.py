@@ -4,8 +4,8 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     bitwise_reduce,
     special,
     special_bessel,
-    special_inverse,
     special_beta,
+    special_inverse,
 )
 from lowering.emitter import EmitOptions, emit_model, lower_module
 

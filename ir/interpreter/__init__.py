@@ -169,7 +169,7 @@ from ir.interpreter import (  # noqa: E402, F401
     shape,
     special,
     special_bessel,
-    special_inverse,
     special_beta,
+    special_inverse,
     tensor,
 )

@@ -10,6 +10,6 @@ from ir.ops.reduction import *  # noqa: F403
 from ir.ops.shape import *  # noqa: F403
 from ir.ops.special import *  # noqa: F403
 from ir.ops.special_bessel import *  # noqa: F403
-from ir.ops.special_inverse import *  # noqa: F403
 from ir.ops.special_beta import *  # noqa: F403
+from ir.ops.special_inverse import *  # noqa: F403
 from ir.ops.tensor import *  # noqa: F403
