@@ -532,10 +532,10 @@ def _debye_sum(polynomials: Sequence[_Num | None], w: _Num) -> _Num:
     return 1.0 + w * total
 
 
-def _debye(v: _Num, x: _Num, kind: str) -> _Num:
-    """ive (``kind`` "i") or kve ("k") for v >= 0, x >= 0 by Debye's uniform expansion,
-    written in r and t² so that it holds at v = 0 too (Hankel's expansion there):
-    I_v(x) e^-x = e^E S_I / sqrt(2π r), K_v(x) e^x = e^-E sqrt(π/(2r)) S_K,
+def _debye(v: _Num, x: _Num, kinds: str) -> dict[str, _Num]:
+    """{"i": ive, "k": kve} (those of ``kinds``, sharing the work) for v >= 0, x >= 0 by
+    Debye's uniform expansion, written in r and t² so that it holds at v = 0 too (Hankel's
+    expansion there): I_v(x) e^-x = e^E S_I / sqrt(2π r), K_v(x) e^x = e^-E sqrt(π/(2r)) S_K,
     E = v log(x/(v + r)) + v²/(r + x), S = sum (±1)^k P_k(t²)/r**k, t = v/r. Accurate for
     r >= 25 (the terms are below 1e-17); e^E as w**v e^F e^c (``_debye_exponent``). Where those
     pieces leave the double range (orders beyond about 700, or v, x beyond 1e150), e^E from
@@ -556,15 +556,18 @@ def _debye(v: _Num, x: _Num, kind: str) -> _Num:
     # where e^E is in it (v/2 and F/2 are exact).
     w_half = w._op("Pow", w.v, (0.5 * v).v)
     fine = usable.and_(w_half.gt(1e-300)).and_(f.lt(1400.0))
-    if kind == "i":
+    out = {}
+    if "i" in kinds:
         total = _debye_sum(polynomials, inv_r) / (math.sqrt(2.0 * math.pi) * root_r)
         half = w_half * (0.5 * f).unary("Exp")
         growth = half * half * c.unary("Exp")
-        return _select(fine, growth, e_plain.unary("Exp")) * total
-    total = _debye_sum(polynomials, -inv_r) * (math.sqrt(math.pi / 2.0) / root_r)
-    half = _select(fine, (-0.5 * f).unary("Exp") / w_half, (-0.5 * e_plain).unary("Exp"))
-    correction = _select(fine, (-c).unary("Exp"), 1.0)
-    return half * (half * (correction * total))  # finite as far as kve is
+        out["i"] = _select(fine, growth, e_plain.unary("Exp")) * total
+    if "k" in kinds:
+        total = _debye_sum(polynomials, -inv_r) * (math.sqrt(math.pi / 2.0) / root_r)
+        half = _select(fine, (-0.5 * f).unary("Exp") / w_half, (-0.5 * e_plain).unary("Exp"))
+        correction = _select(fine, (-c).unary("Exp"), 1.0)
+        out["k"] = half * (half * (correction * total))  # finite as far as kve is
+    return out
 
 
 def _ive_series(v: _Num, x: _Num) -> _Num:
@@ -653,18 +656,17 @@ def _kve_recurrence(nu: _Num, x: _Num) -> _Num:
     return _select(n.eq(0.0), lo, hi)
 
 
-def _kve_positive(nu: _Num, a: _Num) -> _Num:
-    """K_nu(a) e^a for nu >= 0, a > 0."""
-    near = _kve_recurrence(nu, a)
-    far = _debye(nu, a, "k")
-    return _select((nu * nu + a * a).unary("Sqrt").lt(_R0), near, far)
-
-
-def _ive_positive(nu: _Num, a: _Num) -> _Num:
-    """I_nu(a) e^-a for nu >= 0, a >= 0."""
-    near = _ive_series(nu, a)
-    far = _debye(nu, a, "i")
-    return _select((nu * nu + a * a).unary("Sqrt").lt(_R0), near, far)
+def _positive(nu: _Num, a: _Num, kinds: str) -> dict[str, _Num]:
+    """{"i": I_nu(a) e^-a, "k": K_nu(a) e^a} (those of ``kinds``) for nu >= 0, a >= 0 (a > 0
+    for K): the series and the recurrence where r < 25, Debye's expansion beyond."""
+    near = (nu * nu + a * a).unary("Sqrt").lt(_R0)
+    far = _debye(nu, a, kinds)
+    out = {}
+    if "i" in kinds:
+        out["i"] = _select(near, _ive_series(nu, a), far["i"])
+    if "k" in kinds:
+        out["k"] = _select(near, _kve_recurrence(nu, a), far["k"])
+    return out
 
 
 def _is_integer(v: _Num) -> _Num:
@@ -679,10 +681,11 @@ def ive64(v: _Num, x: _Num, reflect: bool = True) -> _Num:
     I_v(-x) = (-1)^v I_v(x) for integer v (NaN otherwise). NaN at x = ±inf and v = ±inf, as
     scipy. ``reflect=False`` leaves out the K part (the order is known not to need it)."""
     nu, a = v.unary("Abs"), x.unary("Abs")
-    out = _ive_positive(nu, a)
+    parts = _positive(nu, a, "ik" if reflect else "i")
+    out = parts["i"]
     integer = _is_integer(v)
     if reflect:
-        k = _kve_positive(nu, a)
+        k = parts["k"]
         extra = (2.0 / math.pi) * _sinpi(nu) * k * (-2.0 * a).unary("Exp")
         reflected = _select(k.eq(math.inf).or_(a.eq(0.0)), math.nan, out + extra)
         out = _select(v.lt(0.0).and_(integer.unary("Not")), reflected, out)
@@ -701,7 +704,7 @@ def kve64(v: _Num, x: _Num) -> _Num:
     x = inf and v = ±inf."""
     nu = v.unary("Abs")
     positive = _select(x.gt(0.0), x, 1.0)  # keeps the unused branches finite
-    out = _kve_positive(nu, positive)
+    out = _positive(nu, positive, "k")["k"]
     bad = x.lt(0.0).or_(x.eq(math.inf)).or_(nu.eq(math.inf)).or_(v.unary("IsNaN"))
     out = _select(bad, math.nan, out)
     return _keep_nan(x, _select(x.eq(0.0), math.inf, out))
