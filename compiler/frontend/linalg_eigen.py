@@ -14,6 +14,8 @@ nothing, so the result satisfies the test for every pair (at most MAX_SWEEPS swe
 convergence needs 6-10 for n <= 100, measured in BENCHMARKS.md). Jacobi's eigenvalues and
 singular values are accurate to a few ulps relative to ||A|| (small ones often to a few ulps of
 themselves); LAPACK's are to about n ulps of ||A||: the two agree to that normwise bound.
+The loops work in float64 whatever the graph's dtype (float32 results are the float64
+ones rounded: in float32 the stopping test alone would leave errors near 1e-5 at n = 100).
 """
 
 from __future__ import annotations
@@ -311,10 +313,12 @@ def _take(imp: Importer, x: Value, count: Value, axis: int) -> Value:
 
 
 def _column_norms(imp: Importer, w: Value) -> Value:
-    """||w[..., :, j]|| (..., n)."""
-    squares = emit(imp, ops.ReduceSum, emit(imp, ops.Mul, w, w), axes=[w.rank - 2],
+    """||w[..., :, j]|| (..., n), summed in float64 for narrower floats (a float32 sum of n
+    squares would carry n / 2 ulps of rounding into every singular value)."""
+    wide = imp.cast(w, "float64")
+    squares = emit(imp, ops.ReduceSum, emit(imp, ops.Mul, wide, wide), axes=[w.rank - 2],
                    keepdims=False)  # fmt: skip
-    return emit(imp, ops.Sqrt, squares)
+    return imp.cast(emit(imp, ops.Sqrt, squares), w.dtype)
 
 
 def _power_of_two_scale(imp: Importer, a: Value) -> Value:
@@ -434,16 +438,23 @@ def _refuse_vectors(what: str) -> Unsupported:
     )
 
 
+def _working(imp: Importer, a: Value) -> Value:
+    """``a`` in float64, the dtype the Jacobi loops work in whatever the output dtype: in
+    float32 their stopping test (sqrt(m) eps32 relative orthogonality) leaves errors near
+    1e-5 at n = 100 for close singular values; the float64 result rounded to float32 is within
+    LAPACK's float32 error of scipy's."""
+    return imp.cast(a, "float64")
+
+
 def _symmetric_input(imp: Importer, node: Apply, lower: bool) -> Value:
     """The matrix of the ``lower`` (or upper) triangle of the first input, mirrored (LAPACK's
-    symmetric drivers read one triangle only)."""
+    symmetric drivers read one triangle only), in float64 (``_working``)."""
     if len(node.inputs) > 1:
         raise Unsupported(
             f"{type(node.op).__name__} with a second matrix (the generalized problem) "
             "is not translated"
         )
-    dtype = node.outputs[0].type.dtype
-    a = imp.cast(imp.value(node.inputs[0]), dtype)
+    a = _working(imp, imp.value(node.inputs[0]))
     n = dim_of(imp, a, a.rank - 1)
     idx = indices(imp, n)
     keep = emit(imp, ops.Ge if lower else ops.Le, _unsqueeze(imp, idx, 1), idx)
@@ -458,7 +469,8 @@ def import_eigvalsh(op: L.Eigvalsh, node: Apply, imp: Importer) -> list[Value]:
     refused."""
     a = _symmetric_input(imp, node, op.lower)
     values, _ = jacobi_eigh(imp, a, vectors=False)
-    return [emit(imp, ops.Sort, values, axis=values.rank - 1)]
+    sorted_values = emit(imp, ops.Sort, values, axis=values.rank - 1)
+    return [imp.cast(sorted_values, node.outputs[0].type.dtype)]
 
 
 @import_op.register(L.Eigh)
@@ -475,7 +487,10 @@ def import_eigh(op: L.Eigh, node: Apply, imp: Importer) -> list[Value]:
     order = emit(imp, ops.Argsort, values, axis=values.rank - 1)
     values = emit(imp, ops.GatherElements, values, order, axis=values.rank - 1)
     # An unread eigenvector output gets a placeholder the dead-code pass removes.
-    return [values, _sort_columns(imp, vecs, order) if vecs is not None else a]
+    vecs = _sort_columns(imp, vecs, order) if vecs is not None else a
+    return [
+        imp.cast(v, out.type.dtype) for v, out in zip((values, vecs), node.outputs, strict=True)
+    ]
 
 
 @import_op.register(L.SVD)
@@ -485,15 +500,17 @@ def import_svd(op: L.SVD, node: Apply, imp: Importer) -> list[Value]:
     only when the graph does not depend on their signs (linalg_signs: U diag(ds) V^T, as the
     gradient of svd(compute_uv=False) reads them)."""
     dtype = node.outputs[0].type.dtype
-    a = imp.cast(imp.value(node.inputs[0]), dtype)
+    a = _working(imp, imp.value(node.inputs[0]))
     if not op.compute_uv:
-        return [singular_values(imp, a)]
+        return [imp.cast(singular_values(imp, a), dtype)]
     u, _, vt = node.outputs
     if not (_used(imp, u) or _used(imp, vt)):
-        return [a, singular_values(imp, a), a]  # placeholders the dead-code pass removes
-    if op.full_matrices or not sign_invariant(imp.fgraph, [(u, COLUMN), (vt, ROW)]):
+        results = [a, singular_values(imp, a), a]  # placeholders the dead-code pass removes
+    elif op.full_matrices or not sign_invariant(imp.fgraph, [(u, COLUMN), (vt, ROW)]):
         raise _refuse_vectors("SVD's singular vectors (compute_uv=True)")
-    return svd(imp, a, vectors=True)
+    else:
+        results = svd(imp, a, vectors=True)
+    return [imp.cast(r, dtype) for r in results]
 
 
 @import_op.register(L.MatrixPinv)
@@ -503,12 +520,12 @@ def import_matrix_pinv(op: L.MatrixPinv, node: Apply, imp: Importer) -> list[Val
     U^T over the singular values above 1e-15 max(s) (sign-invariant, so it does not depend on
     the vectors' signs). hermitian=True is the same matrix (numpy computes it by eigh)."""
     dtype = node.outputs[0].type.dtype
-    a = imp.cast(imp.value(node.inputs[0]), dtype)
+    a = _working(imp, imp.value(node.inputs[0]))
     if op.hermitian:  # numpy's eigh reads the lower triangle only
         idx = indices(imp, dim_of(imp, a, a.rank - 1))
         lower = emit(imp, ops.Ge, _unsqueeze(imp, idx, 1), idx)
         a = emit(imp, ops.Where, lower, a, swap_last(imp, a))
-    return [pinv(imp, a, scalar(imp, 1e-15, a.dtype))[0]]
+    return [imp.cast(pinv(imp, a, scalar(imp, 1e-15, a.dtype))[0], dtype)]
 
 
 @import_op.register(Lstsq)
