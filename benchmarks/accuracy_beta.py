@@ -124,7 +124,47 @@ def _mp_betaincinv(a: mp.mpf, b: mp.mpf, y: mp.mpf) -> mp.mpf:
     return x
 
 
+def _grid_hyp2f1(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positive a, b, c with z in [-0.95, 0.95] (no cancelling series there), polynomials
+    (a a non-positive integer) at any z in [-3, 0.9], and edge values."""
+    rng = np.random.default_rng(9)
+    a = rng.uniform(0.0, 5.0, n)
+    b = rng.uniform(0.0, 5.0, n)
+    c = rng.uniform(0.5, 8.0, n)
+    z = rng.uniform(-0.95, 0.95, n)
+    m = n // 4
+    pa = -rng.integers(0, 6, m).astype(np.float64)
+    pb = rng.uniform(-3.0, 3.0, m)
+    pc = rng.uniform(0.5, 4.0, m)
+    pz = rng.uniform(-3.0, 0.9, m)
+    edge = np.array(
+        [
+            [1.0, 1.0, 3.0, 1.0],
+            [1.0, 1.0, 2.0, 1.0],
+            [1.0, 1.0, 2.0, 1.5],
+            [1.0, 2.0, -1.0, 0.5],
+            [-2.0, 1.0, -3.0, 0.5],
+            [-2.0, 1.0, -1.0, 0.5],
+            [1.0, 2.0, 3.0, 0.0],
+            [np.nan, 1.0, 1.0, 0.5],
+            [1.0, 1.0, 1.0, np.nan],
+        ]
+    ).T
+    return tuple(  # type: ignore[return-value]
+        np.concatenate(parts)
+        for parts in zip((a, b, c, z), (pa, pb, pc, pz), tuple(edge), strict=True)
+    )
+
+
+def _mp_hyp2f1(a: mp.mpf, b: mp.mpf, c: mp.mpf, z: mp.mpf) -> mp.mpf:
+    value = mp.hyp2f1(a, b, c, z)
+    if not isinstance(value, mp.mpf):
+        raise ValueError("complex or infinite: PyTensor's value is the reference")
+    return value
+
+
 FUNCTIONS: list[Function] = [
     Function("betainc", _build("betainc"), _mp_betainc, _grid_betainc),
     Function("betaincinv", _build("betaincinv"), _mp_betaincinv, _grid_betaincinv),
+    Function("hyp2f1", _build("hyp2f1"), _mp_hyp2f1, _grid_hyp2f1),
 ]

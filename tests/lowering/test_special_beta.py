@@ -5,6 +5,7 @@ IR interpreter against PyTensor on edge values and broadcast operands."""
 from __future__ import annotations
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
 import pytest
 
@@ -17,7 +18,7 @@ POINTS = 60
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name", ["betainc", "betaincinv"])
+@pytest.mark.parametrize("name", ["betainc", "betaincinv", "hyp2f1"])
 def test_beta_sweep_within_ulp_bound(name: str, dtype: str) -> None:
     assert_sweep_within_ulp_bound(name, dtype, POINTS)
 
@@ -58,3 +59,56 @@ def test_beta_family_broadcasts_and_upgrades_integers() -> None:
         np.array([[0.1, 0.5, 0.9], [1e-5, 0.7, 0.999]], dtype="float32"),
     ]
     check([a, n, x], outputs, feeds)
+
+
+def test_hyp2f1_edges_match_pytensor_and_interpreter() -> None:
+    """Poles in c, polynomials (also beyond |z| = 1), z = 0, 1, > 1, NaN."""
+    a, b, c, z = (pt.vector(n, dtype="float64") for n in "abcz")
+    rows = np.array(
+        [
+            [1.0, 1.0, 3.0, 1.0],
+            [1.0, 1.0, 2.0, 1.0],
+            [1.0, 1.0, 2.0, 1.5],
+            [1.0, 2.0, -1.0, 0.5],
+            [-2.0, 1.0, -3.0, 0.5],
+            [-2.0, 1.0, -1.0, 0.5],
+            [-3.0, 2.0, 3.0, -5.0],
+            [-3.0, 2.0, 3.0, 5.0],
+            [1.0, 2.0, 3.0, -0.7],
+            [0.5, 1.5, 2.5, 0.3],
+            [1.0, 2.0, 3.0, 0.0],
+            [1.0, 1.0, 0.0, 0.0],
+            [0.0, 1.0, 1.0, 2.0],
+            [np.nan, 1.0, 1.0, 0.5],
+            [1.0, 1.0, 1.0, np.nan],
+        ]
+    ).T
+    check([a, b, c, z], [pt.hyp2f1(a, b, c, z)], list(rows))
+
+
+def test_beta_cdf_and_its_gradients() -> None:
+    """A Beta log-CDF as PyMC writes it, log(betainc(a, b, x)), with its gradients in a, b
+    (PyTensor's ScalarLoop continued fraction) and x; betaincinv's gradient in y."""
+    a, b, x = (pt.vector(n, dtype="float64") for n in "abx")
+    logcdf = pt.log(pt.betainc(a, b, x)).sum()
+    grads = pytensor.grad(logcdf, [a, b, x])
+    quantile_grad = pytensor.grad(pt.betaincinv(a, b, x).sum(), x)
+    feeds = [
+        np.array([0.5, 2.0, 10.0, 3.0]),
+        np.array([1.5, 3.0, 20.0, 0.7]),
+        np.array([0.2, 0.5, 0.4, 0.9]),
+    ]
+    assert_matches_pytensor(fgraph_of([a, b, x], [logcdf, *grads, quantile_grad]), feeds, rtol=1e-9)
+
+
+def test_hyp2f1_gradients() -> None:
+    """PyTensor's gradient of 2F1: a Grad2F1Loop (ScalarLoop) in a, b, c and 2F1 itself in z."""
+    a, b, c, z = (pt.vector(n, dtype="float64") for n in "abcz")
+    grads = pytensor.grad(pt.hyp2f1(a, b, c, z).sum(), [a, b, c, z])
+    feeds = [
+        np.array([0.5, 1.5, 2.0]),
+        np.array([1.0, 2.5, 0.3]),
+        np.array([2.0, 3.5, 1.7]),
+        np.array([0.3, -0.4, 0.45]),
+    ]
+    assert_matches_pytensor(fgraph_of([a, b, c, z], grads), feeds, rtol=1e-9)
