@@ -190,6 +190,13 @@ def import_qr(op: L.QR, node: Apply, imp: Importer) -> list[Value]:
     dtype = node.outputs[0].type.dtype
     a = imp.cast(imp.value(node.inputs[0]), dtype)
     rank = a.rank
+    declared = node.outputs[0].type.shape[-2:]
+    if op.mode == "raw" and None not in declared and declared != a.shape[-2:]:
+        raise Unsupported(
+            f"QR(mode='raw') of a {a.shape[-2]} x {a.shape[-1]} matrix: PyTensor declares the "
+            f"packed factor {declared[0]} x {declared[1]} but its perform returns geqrf's "
+            f"{a.shape[-2]} x {a.shape[-1]} (a PyTensor bug; unknown or square shapes compile)"
+        )
     m, n = dim_of(imp, a, rank - 2), dim_of(imp, a, rank - 1)
     k = emit(imp, ops.Minimum, m, n)
     packed, tau = geqrf(imp, a)

@@ -135,6 +135,16 @@ def test_qr_static_shapes_and_integer_input() -> None:
                                 atol=1e-13)  # fmt: skip
 
 
+def test_qr_raw_with_static_non_square_shape_is_refused() -> None:
+    x = pt.tensor("x", shape=(5, 3))
+    with pytest.raises(UnsupportedOpError, match="PyTensor declares the packed factor 5 x 5"):
+        Compiler().compile(fgraph_of([x], list(L.qr(x, mode="raw"))))
+    square = pt.tensor("s", shape=(3, 3))
+    value = np.random.default_rng(5).normal(size=(3, 3))
+    assert_matches_pytensor(fgraph_of([square], list(L.qr(square, mode="raw"))), [value],
+                            rtol=1e-12, atol=1e-13)  # fmt: skip
+
+
 def test_qr_gradient() -> None:
     """PyTensor's pullback, with static shapes (with unknown ones PyTensor 3.3.8's pullback
     calls the ``ifelse`` module and fails before any compilation)."""
