@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ir import dtypes, ops
-from ir.core import Operation
+from ir.core import Operation, Value
 from ir.ops.tensor import constant_array
 from lowering import (  # noqa: F401  (each module registers its rules)
     exact_float64_trig,
@@ -30,11 +30,11 @@ from lowering.exact_int64_kernels import BROKEN_INT64, int64_safe_extremum, int6
 from lowering.exact_integer_division import _int_div, _int_mod
 from lowering.exact_log1p_expm1 import _expm1, _log1p
 from lowering.exact_signed_zero import signed_zero, where
-from lowering.registry import lowers
+from lowering.registry import Rule, lowers
 from lowering.value_facts import facts_for, value_facts, zero_sign_observed
 
 
-def _fold(op_type: str):
+def _fold(op_type: str) -> Rule:
     def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         dtype = _dtype(op)
         out = args[0]
@@ -51,7 +51,7 @@ lowers(ops.Add)(_fold("Add"))
 lowers(ops.Mul)(_fold("Mul"))
 
 
-def _simple(op_type: str, *, widen_floats: bool = True):
+def _simple(op_type: str, *, widen_floats: bool = True) -> Rule:
     """One ONNX op of the same name; widening is exact for integers (wrap-around ring
     arithmetic, order) and correctly rounded for float16 computed in float32."""
 
@@ -67,7 +67,8 @@ def _simple(op_type: str, *, widen_floats: bool = True):
     return rule
 
 
-for _cls, _onnx in {
+#: IR ops that are one ONNX op of the given name.
+_ONE_TO_ONE: dict[type[Operation], str] = {
     ops.Sub: "Sub",
     ops.Div: "Div",
     ops.Exp: "Exp",
@@ -80,7 +81,8 @@ for _cls, _onnx in {
     ops.Floor: "Floor",
     ops.Ceil: "Ceil",
     ops.RoundHalfToEven: "Round",
-}.items():
+}
+for _cls, _onnx in _ONE_TO_ONE.items():
     lowers(_cls)(_simple(_onnx))
 
 lowers(ops.Maximum)(int64_safe_extremum("Max", "Greater"))
@@ -93,7 +95,7 @@ def lower_exp2(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return ctx.op("Pow", ctx.constant(2.0, dtype), args[0])
 
 
-def _log_base(base: float):
+def _log_base(base: float) -> Rule:
     def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         dtype = _dtype(op)
         return ctx.op("Div", ctx.op("Log", args[0]), ctx.constant(math.log(base), dtype))
@@ -188,9 +190,10 @@ def lower_clip(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     with lo <= hi that do not broadcast x; other bounds get the comparison form."""
     dtype = _dtype(op)
     x, lo, hi = args
-    bounds = [constant_array(b) for b in op.operands[1:]]
+    found = [constant_array(b) for b in op.operands[1:]]
+    bounds = [b for b in found if b is not None and b.size == 1]
     if (
-        all(b is not None and b.size == 1 for b in bounds)
+        len(bounds) == 2
         and bool(bounds[0].reshape(()) <= bounds[1].reshape(()))  # False for NaN
         and op.result.type == op.operands[0].type
         and not (dtype == "int64" and "Clip" in BROKEN_INT64)
@@ -205,7 +208,7 @@ def lower_clip(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     return where(ctx, below, lo, upper, dtype, zeros=_signed_zero_branches(ctx, op, {"a": 1}))
 
 
-def _integer_origin(value) -> str | None:
+def _integer_origin(value: Value) -> str | None:
     """What a float64 comparison operand was before unify-casts: "uint64", "signed" (a cast
     from a signed integer), "large" (a constant with whole numbers from 2**53 to 2**64, which
     may have been a uint64 or int64 literal), or None."""
@@ -223,7 +226,7 @@ def _integer_origin(value) -> str | None:
     return None
 
 
-def _compare(op_type: str, negate: bool = False):
+def _compare(op_type: str, negate: bool = False) -> Rule:
     def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         dtype = _dtype(op)
         origins = [_integer_origin(v) for v in op.operands] if dtype == "float64" else []
@@ -251,7 +254,7 @@ lowers(ops.Eq)(_compare("Equal"))
 lowers(ops.Ne)(_compare("Equal", negate=True))
 
 
-def _predicate(op_type: str):
+def _predicate(op_type: str) -> Rule:
     def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         dtype = _dtype(op)
         if dtype not in FLOATS:
@@ -266,7 +269,7 @@ lowers(ops.IsNan)(_predicate("IsNaN"))
 lowers(ops.IsInf)(_predicate("IsInf"))
 
 
-def _logical(bool_op: str, int_op: str):
+def _logical(bool_op: str, int_op: str) -> Rule:
     def rule(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
         dtype = _dtype(op)
         if dtype in FLOATS:
@@ -291,7 +294,10 @@ lowers(ops.Invert)(_logical("Not", "BitwiseNot"))
 def lower_where(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     """``Where``, with the -0.0 fix-up (``exact_signed_zero``) only for a branch that may hold a
     -0.0 when an output can see the sign of the selection's zeros (``ir.facts``)."""
-    return where(ctx, *args, _dtype(op), zeros=_signed_zero_branches(ctx, op, {"a": 1, "b": 2}))
+    cond, a, b = args
+    return where(
+        ctx, cond, a, b, _dtype(op), zeros=_signed_zero_branches(ctx, op, {"a": 1, "b": 2})
+    )
 
 
 def _signed_zero_branches(ctx: LoweringContext, op: Operation, branches: dict[str, int]) -> str:

@@ -7,6 +7,8 @@ the sign of y.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lowering.context import LoweringContext
 from lowering.elementwise_common import V
 from lowering.exact_signed_zero import _signed_zero, where
@@ -45,7 +47,7 @@ def _float_divmod(ctx: LoweringContext, x: V, y: V, dtype: str) -> tuple[V, V]:
     return where(ctx, y_zero, quotient, floor, dtype, zeros=""), mod
 
 
-def float_divmod_rule(index: int):
+def float_divmod_rule(index: int) -> Callable[[LoweringContext, V, V, str], V]:
     """Floats: numpy's algorithm; float16 in float32, as numpy's half loops do (the casts to
     float32 are exact, the one back rounds once)."""
 

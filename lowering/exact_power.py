@@ -68,6 +68,7 @@ def _int_pow(op: Operation, ctx: LoweringContext, x: V, y: V, dtype: str) -> V:
             if not e:
                 break
             base = ctx.op("Mul", base, base)
+        assert result is not None  # e >= 1 sets it
         return ctx.op("Identity", result) if result is x else result
     carrier = {"int16": "int32", "uint16": "int32", "uint64": "int64"}.get(dtype, dtype)
     bits = 8 * dtypes.itemsize(dtype) - (1 if dtype in dtypes.SIGNED_DTYPES else 0)

@@ -13,23 +13,23 @@ from lowering.registry import lowers
 
 
 @lowers(ops.Softplus)
-def lower_softplus(
-    op: Operation, ctx: LoweringContext, args: list[V], dtype: str | None = None
-) -> V:
+def lower_softplus(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+    return softplus(ctx, args[0], _dtype(op))
+
+
+def softplus(ctx: LoweringContext, x: V, dtype: str) -> V:
     """ORT's float64 Softplus is log(1 + exp(x)) as written: it overflows to inf from x > 709
     and loses all relative accuracy below x < -37; its float16 kernel overflows from x > 11.
     float64 takes PyTensor's own piecewise formula (Softplus.impl, exact branches); float32
-    and float16 compute that in float64 (``dtype`` overrides the op's dtype for that call)."""
-    dtype = dtype or _dtype(op)
-    (x,) = args
+    and float16 compute that in float64."""
     if dtype in ("float16", "float32"):
         # ORT's float32 kernel is up to 3.7 ulp off (near -1.3): computed in float64 and
         # rounded once (float16 through float32).
         wide = x if dtype == "float32" else ctx.cast(x, "float32")
-        out = ctx.cast(lower_softplus(op, ctx, [ctx.cast(wide, "float64")], "float64"), "float32")
+        out = ctx.cast(softplus(ctx, ctx.cast(wide, "float64"), "float64"), "float32")
         return out if dtype == "float32" else ctx.cast(out, dtype)
     if dtype != "float64":
-        return ctx.kernel("Softplus", args, dtype)
+        return ctx.kernel("Softplus", [x], dtype)
 
     def below(bound: float) -> V:
         return ctx.op("Less", x, ctx.constant(bound, dtype))
