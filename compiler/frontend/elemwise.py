@@ -107,6 +107,26 @@ SCALAR_TO_IR: dict[type, type[ops.Elementwise]] = {
 }
 
 
+#: PyMC's exponentially scaled Bessel scalar ops (its von Mises and Rice log-densities), known
+#: by module and name so that the frontend does not import PyMC: ive of order 0 and 1.
+_PYMC_SCALED_BESSEL = {
+    ("pymc.distributions.dist_math", "I0e"): 0,
+    ("pymc.distributions.dist_math", "I1e"): 1,
+}
+
+
+def _pymc_scaled_bessel(order: int, x: Value, out_dtype: str, imp: Importer) -> Value:
+    """scipy's i0e/i1e: ive(order, x), but 0 at ±inf (-0.0 for i1e(-inf)) where ive is NaN."""
+    x = imp.cast(x, out_dtype)
+    ive = imp.emit(ops.Ive, [imp.constant(np.asarray(order, dtype=out_dtype)), x])
+    zero = imp.constant(np.asarray(0.0, dtype=out_dtype))
+    at_inf = zero
+    if order == 1:
+        below = imp.emit(ops.Lt, [x, zero])
+        at_inf = imp.emit(ops.Where, [below, imp.constant(np.asarray(-0.0, dtype=out_dtype)), zero])
+    return imp.emit(ops.Where, [imp.emit(ops.IsInf, [x]), at_inf, ive])
+
+
 @functools.singledispatch
 def import_scalar(
     sop: Any, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
@@ -114,6 +134,9 @@ def import_scalar(
     """One scalar op applied elementwise to tensor ``inputs``; returns its outputs."""
     ir_cls = SCALAR_TO_IR.get(type(sop))
     if ir_cls is None:
+        order = _PYMC_SCALED_BESSEL.get((type(sop).__module__, type(sop).__name__))
+        if order is not None:
+            return [_pymc_scaled_bessel(order, inputs[0], out_dtypes[0], imp)]
         raise Unsupported(f"scalar op {type(sop).__name__} has no ONNX equivalent")
     (out_dtype,) = out_dtypes
     op = imp.emit_op(ir_cls, inputs)

@@ -147,3 +147,19 @@ def test_j_gradients() -> None:
         np.array([0.5, 1.5, 3.0, 8.0, 20.0, 40.0, 100.0], dtype=dtype),
     ]
     check([v, x], [pytensor.grad(cost, x)], feeds)
+
+
+def test_pymc_scaled_bessel_ops_and_von_mises_logp() -> None:
+    """PyMC's own i0e/i1e scalar ops (its VonMises and Rice log-densities) compile as ive of
+    order 0 and 1, with scipy's 0 at ±inf; PyMC's VonMises logp and its gradient end to end."""
+    import pymc as pm
+    from pymc.distributions.dist_math import i0e, i1e
+
+    x = pt.vector("x")
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -3.0, 1e-300, 30.0, 800.0])
+    check([x], [i0e(x), i1e(x)], [special], signed_zeros=True)
+    mu, kappa = pt.scalar("mu"), pt.vector("kappa")
+    logp = pm.logp(pm.VonMises.dist(mu=mu, kappa=kappa), x)
+    outs = [logp, *pytensor.grad(pt.sum(logp), [mu, kappa])]
+    xs = np.random.default_rng(8).uniform(-np.pi, np.pi, 6)
+    check([x, mu, kappa], outs, [xs, np.array(0.3), np.array([0.01, 0.5, 2.0, 24.0, 26.0, 500.0])])
