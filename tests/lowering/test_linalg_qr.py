@@ -159,8 +159,32 @@ def test_qr_gradient() -> None:
         )  # fmt: skip
 
 
-def test_qr_pivoting_is_refused() -> None:
+@pytest.mark.parametrize("mode", ["full", "raw"])  # 'economic' and 'r' are slices of these
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.random.default_rng(10).normal(size=(5, 5)),
+        np.random.default_rng(11).normal(size=(7, 3)),
+        np.random.default_rng(12).normal(size=(3, 7)),
+        np.random.default_rng(13).normal(size=(32, 32)),
+        np.random.default_rng(14).integers(-3, 4, size=(6, 5)).astype(float),  # norm ties
+        np.array([[1.0, 2.0, 2.0], [0.0, 1.0, 1.0], [3.0, 0.0, 0.0]]),  # equal columns
+        np.eye(4),  # all norms equal: idamax's first
+        np.zeros((3, 2)),
+    ],
+)
+def test_qr_pivoting_as_geqp3(value, mode) -> None:
+    """geqp3's column order (int32), R and Q: the largest downdated partial norm first, the
+    first of equal ones (dlaqp2's rule)."""
     x = pt.matrix("x")
-    q, r, p = L.qr(x, pivoting=True)
-    with pytest.raises(UnsupportedOpError, match="pivoting"):
-        Compiler().compile(fgraph_of([x], [q, r, p]))
+    outs = L.qr(x, mode=mode, pivoting=True)
+    scale = max(1.0, float(np.abs(value).max()))
+    assert_matches_pytensor(fgraph_of([x], list(outs)), [value], rtol=1e-12, atol=1e-12 * scale)
+
+
+def test_qr_pivoting_batched_float32() -> None:
+    rng = np.random.default_rng(15)
+    x = pt.tensor3("x", dtype="float32")
+    value = rng.normal(size=(2, 6, 4)).astype("float32")
+    outs = L.qr(x, mode="economic", pivoting=True)
+    assert_matches_pytensor(fgraph_of([x], list(outs)), [value], rtol=1e-5, atol=1e-5)
