@@ -24,13 +24,18 @@ from lowering.context import LoweringContext
 from lowering.exact_log1p_expm1 import _expm1
 from lowering.registry import lowers
 from lowering.special import (
+    _INV_SQRT_PI,
     F64,
+    _atan_abs,
     _horner,
     _in_float64,
     _keep_nan,
     _Num,
     _select,
     _sinpi_abs,
+    erf64,
+    erfc64,
+    erfcx64,
     psi64,
 )
 
@@ -295,5 +300,265 @@ def _polygamma_rule(n: int):
 
 @lowers(ops.PolyGamma)
 def lower_polygamma(op: ops.PolyGamma, ctx: LoweringContext, args: list[V]) -> V:
-    """ψ⁽ⁿ⁾(x) for the op's order n (ψ for n = 0, NaN for n < 0; n <= 30, the op's limit)."""
+    """ψ⁽ⁿ⁾(x) for the op's order n (ψ for n = 0, NaN for n < 0; n <= 16, the op's limit)."""
     return _in_float64(_polygamma_rule(op.n))(op, ctx, args)
+
+
+# -- Owen's T ------------------------------------------------------------------------------------
+# Patefield and Tandy, "Fast and accurate calculation of Owen's T function" (J. Stat. Softw.
+# 5, 2000): for h >= 0 and 0 <= a <= 1 one of six methods, chosen by the cell of (h, a) in a
+# grid, each with its own number of terms. Here every element runs every method up to the largest
+# number of terms, the terms past its own cell's count masked to 0, and its method's value is
+# selected: the same sums as the paper's, per element.
+_OWENS_H_RANGE = (0.02, 0.06, 0.09, 0.125, 0.26, 0.4, 0.6, 1.6, 1.7, 2.33, 2.4, 3.36, 3.4, 4.8)
+_OWENS_A_RANGE = (0.025, 0.09, 0.15, 0.36, 0.5, 0.9, 0.99999)
+# The method code (1-based) of each cell: one row per a cell (8), one column per h cell (15).
+_OWENS_SELECT = (
+    (1, 1, 2, 13, 13, 13, 13, 13, 13, 13, 13, 16, 16, 16, 9),
+    (1, 2, 2, 3, 3, 5, 5, 14, 14, 15, 15, 16, 16, 16, 9),
+    (2, 2, 3, 3, 3, 5, 5, 15, 15, 15, 15, 16, 16, 16, 10),
+    (2, 2, 3, 5, 5, 5, 5, 7, 7, 16, 16, 16, 16, 16, 10),
+    (2, 3, 3, 5, 5, 6, 6, 8, 8, 17, 17, 17, 12, 12, 11),
+    (2, 3, 5, 5, 5, 6, 6, 8, 8, 17, 17, 17, 12, 12, 12),
+    (2, 3, 4, 4, 6, 6, 8, 8, 17, 17, 17, 17, 17, 12, 12),
+    (2, 3, 4, 4, 6, 6, 18, 18, 18, 18, 17, 17, 17, 12, 12),
+)
+# Per code: the method (T1..T6) and its number of terms.
+_OWENS_METHOD = (1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 4, 4, 4, 5, 6)
+_OWENS_ORDER = (2, 3, 4, 5, 7, 10, 12, 18, 10, 20, 30, 20, 4, 7, 8, 20, 13, 0)
+# T3's coefficients of 1/(1 + x²) on [0, 1] (Boost's 31-term set, which scipy uses).
+_OWENS_C2 = (
+    1.0, -1.0, 1.0, -0.9999999999999998, 0.9999999999999839, -0.9999999999993063,
+    0.9999999999797337, -0.9999999995749584, 0.9999999933226235, -0.9999999188923242,
+    0.9999992195143483, -0.9999939351372067, 0.9999613559769055, -0.9997955636651394,
+    0.9990927896296171, -0.9965938374119182, 0.9891001713838613, -0.9700785580406933,
+    0.9291143868326319, -0.8542058695956156, 0.737965260330301, -0.585234698828374,
+    0.4159977761456763, -0.25882108752419436, 0.13755358251638927, -0.060795276632595575,
+    0.021633768329987153, -0.005934056934551867, 0.0011743414818332946,
+    -0.0001489155613350369, 9.072354320794358e-06,
+)  # fmt: skip
+# T5: Gauss-Legendre nodes (squared, on [0, 1]) and weights of the 26-point rule, halved.
+_OWENS_POINTS = (
+    0.35082039676451715489e-02, 0.31279042338030753740e-01, 0.85266826283219451090e-01,
+    0.16245071730812277011, 0.25851196049125434828, 0.36807553840697533536,
+    0.48501092905604697475, 0.60277514152618576821, 0.71477884217753226516,
+    0.81475510988760098605, 0.89711029755948965867, 0.95723808085944261843,
+    0.99178832974629703586,
+)  # fmt: skip
+_OWENS_WEIGHTS = (
+    0.18831438115323502887e-01, 0.18567086243977649478e-01, 0.18042093461223385584e-01,
+    0.17263829606398753364e-01, 0.16243219975989856730e-01, 0.14994592034116704829e-01,
+    0.13535474469662088392e-01, 0.11886351605820165233e-01, 0.10070377242777431897e-01,
+    0.81130545742299586629e-02, 0.60419009528470238773e-02, 0.38862217010742057883e-02,
+    0.16793031084546090448e-02,
+)  # fmt: skip
+_INV_2PI = 0.15915494309189533577
+_INV_SQRT_2PI = 0.39894228040143267794
+_INV_SQRT_2_LO = -4.833646656726457e-17  # 1/sqrt(2) - _SQRT_HALF
+_SPLITTER = 134217729.0  # 2**27 + 1 (Veltkamp)
+
+
+def _two_product(a: _Num, b: float) -> tuple[_Num, _Num]:
+    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker, without FMA), |a| < 1e150."""
+    p = a * b
+    big = a * _SPLITTER
+    a_hi = big - (big - a)
+    a_lo = a - a_hi
+    b_big = b * _SPLITTER
+    b_hi = b_big - (b_big - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _upper_tail(x: _Num) -> _Num:
+    """Q(x) = 1 - Φ(x) = erfc(x/sqrt 2)/2 for x >= 0, x/sqrt 2 in two parts (y + e) and
+    erfc(y + e) = erfc(y)(1 - 2e/(sqrt(π) erfcx(y))): rounding x/sqrt 2 would cost x² ulps."""
+    finite = x.lt(1e150)
+    safe = _select(finite, x, 0.0)
+    y, e = _two_product(safe, _SQRT_HALF)
+    e = e + safe * _INV_SQRT_2_LO
+    correction = 1.0 - e * (2.0 * _INV_SQRT_PI) / erfcx64(y)
+    return _select(finite, 0.5 * erfc64(y) * correction, 0.0)
+
+
+def _exp_half_square(x: _Num) -> _Num:
+    """exp(-x²/2) for x >= 0, x² in two parts (x² = p + e exactly): exp(-p/2)(1 - e/2)
+    (rounding x² first would cost x²/2 ulps)."""
+    safe = _select(x.lt(1e150), x, 1e150)
+    big = safe * _SPLITTER
+    hi = big - (big - safe)
+    lo = safe - hi
+    p = safe * safe
+    e = ((hi * hi - p) + 2.0 * hi * lo) + lo * lo
+    return (-0.5 * p).unary("Exp") * (1.0 - 0.5 * e)
+
+
+def _masked_sum(terms: list[tuple[_Num, float]], order: _Num) -> _Num:
+    """The sum of the terms whose index (the float) is at most ``order``, last first."""
+    total: _Num | None = None
+    for term, index in reversed(terms):
+        kept = _select(order.ge(index), term, 0.0)
+        total = kept if total is None else total + kept
+    assert total is not None
+    return total
+
+
+def _owens_t1(h: _Num, a: _Num, order: _Num) -> _Num:
+    """T1: atan(a)/2π + sum_j (e**-h²/2 partial sums - 1) a**(2j-1)/((2j-1) 2π), j <= order
+    (Owen's series in h)."""
+    ctx = h.ctx
+    hs = -0.5 * (h * h)
+    dhs = hs.unary("Exp")
+    aj = _INV_2PI * a
+    a2 = a * a
+    dj = _Num(ctx, _expm1(ctx, hs.v, F64))  # e**hs - 1 without cancellation
+    gj = hs * dhs
+    terms = []
+    for j in range(1, max(_OWENS_ORDER[:8]) + 1):
+        terms.append((dj * aj / float(2 * j - 1), float(j)))
+        aj = aj * a2
+        dj = gj - dj
+        gj = gj * hs / float(j + 1)
+    return _INV_2PI * _atan_abs(a) + _masked_sum(terms, order)
+
+
+def _owens_t2(h: _Num, a: _Num, order: _Num, erf_ah: _Num, exp_h: _Num, exp_ah: _Num) -> _Num:
+    """T2: 1/(1 + x²) by its power series to order 2m, integrated term by term (a recurrence
+    from Φ(ah) - 1/2), times e**-h²/2 / sqrt(2π)."""
+    vi = _INV_SQRT_2PI * a * exp_ah
+    z = 0.5 * erf_ah / h
+    y = 1.0 / (h * h)
+    a2 = -(a * a)
+    terms = []
+    for i in range(max(_OWENS_ORDER[8:11]) + 1):
+        terms.append((z, float(i)))
+        z = y * (vi - float(2 * i + 1) * z)
+        vi = a2 * vi
+    return _masked_sum(terms, order) * (_INV_SQRT_2PI * exp_h)
+
+
+def _owens_t3(h: _Num, a: _Num, erf_ah: _Num, exp_h: _Num, exp_ah: _Num) -> _Num:
+    """T3: as T2 with economized coefficients of 1/(1 + x²) (31 terms)."""
+    vi = _INV_SQRT_2PI * a * exp_ah
+    zi = 0.5 * erf_ah / h
+    y = 1.0 / (h * h)
+    a2 = a * a
+    total: _Num | None = None
+    for i, c in enumerate(_OWENS_C2):
+        # 2c, halved at the end: ONNX Runtime's optimizer (ENABLE_BASIC and up) was seen to
+        # drop a Mul by 0.9999999999797337 here as if it were 1.
+        term = zi * (2.0 * c)
+        total = term if total is None else total + term
+        zi = y * (float(2 * i + 1) * zi - vi)
+        vi = a2 * vi
+    assert total is not None
+    return total * (0.5 * _INV_SQRT_2PI * exp_h)
+
+
+def _owens_t4(h: _Num, a: _Num, order: _Num, exp_h: _Num, exp_ah: _Num) -> _Num:
+    """T4: a e**(-h²(1 + a²)/2)/2π sum_i (-a²)**i y_i, y_i = (1 - h² y_(i-1))/(2i + 1)."""
+    ai = _INV_2PI * a * (exp_h * exp_ah)
+    h2 = h * h
+    a2 = -(a * a)
+    yi: _Num | float = 1.0
+    terms = []
+    for i in range(max(_OWENS_ORDER[12:16]) + 1):
+        terms.append((ai * yi, float(i)))
+        yi = (1.0 - h2 * yi) / float(2 * i + 3)
+        ai = ai * a2
+    return _masked_sum(terms, order)
+
+
+def _owens_t5(h: _Num, a: _Num, exp_h: _Num) -> _Num:
+    """T5: Gauss-Legendre quadrature of the integral in x² (13 nodes)."""
+    a2 = a * a
+    hs = -0.5 * (h * h)
+    total: _Num | None = None
+    for point, weight in zip(_OWENS_POINTS, _OWENS_WEIGHTS, strict=True):
+        r = 1.0 + a2 * point
+        term = weight * (exp_h * (hs * (a2 * point)).unary("Exp")) / r
+        total = term if total is None else total + term
+    assert total is not None
+    return a * total
+
+
+def _owens_t6(h: _Num, a: _Num, q: _Num) -> _Num:
+    """T6, for a near 1: Q(h)(1 - Q(h))/2 - r e**(-(1 - a)h²/2r)/2π, r = atan((1-a)/(1+a))."""
+    y = 1.0 - a
+    r = _atan_abs(y / (1.0 + a))
+    correction = _INV_2PI * r * (-0.5 * y * (h * h) / r).unary("Exp")
+    return 0.5 * q * (1.0 - q) - _select(r.eq(0.0), 0.0, correction)
+
+
+def _owens_core(h: _Num, a: _Num, ah: _Num, erf_ah: _Num, q: _Num) -> _Num:
+    """T(h, a) for h >= 0 and 0 <= a <= 1 (``ah`` = a h, exact where the caller has it, with
+    erf(ah/sqrt 2) and Q(h) given): the method and order of (h, a)'s cell;
+    T(h, 1) = Q(h)(1 - Q(h))/2."""
+    ctx = h.ctx
+    cell_h = None
+    for bound in _OWENS_H_RANGE:
+        step = _select(h.gt(bound), 1.0, 0.0)
+        cell_h = step if cell_h is None else cell_h + step
+    cell_a = None
+    for bound in _OWENS_A_RANGE:
+        step = _select(a.gt(bound), 1.0, 0.0)
+        cell_a = step if cell_a is None else cell_a + step
+    assert cell_h is not None and cell_a is not None
+    index = ctx.cast((cell_a * float(len(_OWENS_H_RANGE) + 1) + cell_h).v, "int64")
+    codes = [c - 1 for row in _OWENS_SELECT for c in row]
+    methods = ctx.constant([float(_OWENS_METHOD[c]) for c in codes], F64)
+    orders = ctx.constant([float(_OWENS_ORDER[c]) for c in codes], F64)
+    method = _Num(ctx, ctx.op("Gather", methods, index, axis=0))
+    order = _Num(ctx, ctx.op("Gather", orders, index, axis=0))
+    exp_h = _exp_half_square(h)
+    exp_ah = _exp_half_square(ah)
+    values = (
+        _owens_t1(h, a, order),
+        _owens_t2(h, a, order, erf_ah, exp_h, exp_ah),
+        _owens_t3(h, a, erf_ah, exp_h, exp_ah),
+        _owens_t4(h, a, order, exp_h, exp_ah),
+        _owens_t5(h, a, exp_h),
+        _owens_t6(h, a, q),
+    )
+    out = values[-1]
+    for k in reversed(range(len(values) - 1)):
+        out = _select(method.eq(float(k + 1)), values[k], out)
+    return _select(a.eq(1.0), 0.5 * q * (1.0 - q), out)
+
+
+def owens_t64(h: _Num, a: _Num) -> _Num:
+    """Owen's T(h, a): even in h, odd in a; for |a| > 1 Owen's identity
+    T(h, a) = (Q(h) + Q(ah))/2 - Q(h) Q(ah) - T(ah, 1/a) (Q the normal upper tail, with its
+    argument in two parts); Patefield and Tandy's methods for |a| <= 1. T(0, a) = atan(a)/2π,
+    T(h, ±inf) = ±Q(|h|)/2, ±0 at h = ±inf (the sign of a; +0.0 for a = -0.0, as scipy)."""
+    hh = h.unary("Abs")
+    aa = a.unary("Abs")
+    big = aa.gt(1.0)
+    ah = hh * aa
+    finite_ah = _select(ah.lt(math.inf), ah, 0.0)
+    finite_h = _select(hh.lt(math.inf), hh, 0.0)
+    # Q and erf of h and of a h, each once: the core takes (ah, 1/a) where |a| > 1.
+    q_h = _upper_tail(hh)
+    q_ah = _select(ah.lt(math.inf), _upper_tail(finite_ah), 0.0)
+    erf_h = erf64(finite_h * _SQRT_HALF)
+    erf_ah = erf64(finite_ah * _SQRT_HALF)
+    # For |a| > 1, T(ah, 1/a): its own "a h" is h, exactly.
+    core = _owens_core(
+        _select(big, finite_ah, finite_h),
+        _select(big, 1.0 / aa, aa),
+        _select(big, hh, ah),
+        _select(big, erf_h, erf_ah),
+        _select(big, q_ah, q_h),
+    )
+    # Small a h: 1/4 - (Φ(h) - 1/2)(Φ(ah) - 1/2) - T(ah, 1/a) (the tails would cancel).
+    small = 0.25 - 0.25 * (erf_h * erf_ah) - core
+    reflected = _select(ah.le(0.67), small, 0.5 * q_h + (0.5 * q_ah - q_h * q_ah - core))
+    out = _select(big, reflected, core)
+    out = _select(aa.eq(math.inf), 0.5 * q_h, out)
+    out = _select(hh.eq(0.0), _INV_2PI * _atan_abs(aa), out)
+    out = _select(hh.eq(math.inf), 0.0, out)
+    out = _select(h.unary("IsNaN").or_(a.unary("IsNaN")), math.nan, out)
+    return out * _select(a.lt(0.0), -1.0, 1.0)  # -0.0 for a < 0 (as scipy), +0.0 for a = -0.0
+
+
+lowers(ops.OwensT)(_in_float64(owens_t64))

@@ -43,7 +43,7 @@ class OwensT(Binary):
 
 
 #: The highest order tir.polygamma takes (its lowering's error grows with n).
-MAX_POLYGAMMA_ORDER = 30
+MAX_POLYGAMMA_ORDER = 16
 
 
 class PolyGamma(FloatUnary):
