@@ -186,3 +186,22 @@ def test_owens_t_gradient() -> None:
         pytensor.grad(cost, [v, w]),
         [np.array([0.3, -1.5, 4.0]), np.array([0.5, 2.0, -0.7])],
     )
+
+
+# -- the xlogx / xlogy0 / xlogy family ------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_xlogy_family_is_exact_at_zero(dtype: str) -> None:
+    """PyTensor's values at x = 0 (0 whatever y is, NaN and inf included: PyTensor's switch,
+    where scipy's xlogy(0, nan) is NaN) and elsewhere, for xlogy, xlog1py and the deprecated
+    xlogx / xlogy0 (which are xlogy)."""
+    from pytensor.tensor import xlogx as deprecated
+    from pytensor.tensor.special import xlog1py, xlogy
+
+    values = np.array([0.0, -0.0, 1.0, 2.5, -1.0, np.inf, -np.inf, np.nan, 1e-300])
+    xs, ys = (g.ravel().astype(dtype) for g in np.meshgrid(values, values))
+    x, y = pt.vector("x", dtype=dtype), pt.vector("y", dtype=dtype)
+    outputs = [xlogy(x, y), xlog1py(x, y), deprecated.xlogx(x), deprecated.xlogy0(x, y)]
+    check([x, y], outputs, [xs, ys], signed_zeros=True)
