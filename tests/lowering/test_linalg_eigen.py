@@ -61,7 +61,7 @@ def test_eigvalsh_reads_one_triangle(lower) -> None:
                             atol=1e-12 * np.abs(value).max())  # fmt: skip
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(
     n=st.sampled_from(SIZES),
     batch=st.sampled_from(BATCHES),
@@ -162,7 +162,7 @@ def test_singular_values_special_matrices(value) -> None:
     )
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     m=st.sampled_from(SIZES),
     n=st.sampled_from(SIZES),
