@@ -20,7 +20,9 @@ _FUNCTIONS: dict[type, Callable[..., np.ndarray]] = {
 }
 
 
-def _implementation(fn: Callable[..., np.ndarray]):
+def _implementation(
+    fn: Callable[..., np.ndarray],
+) -> Callable[[Operation, list[np.ndarray]], np.ndarray]:
     def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
         dtypes = op.operand_dtypes()  # type: ignore[attr-defined]
         wide = [a.astype(d, copy=False) for a, d in zip(args, dtypes, strict=True)]
