@@ -251,4 +251,102 @@ def solve_lower_blocked(imp: Importer, a: Value, b: Value, nb: int, unit_diagona
     return o.cut(x, (0, n))
 
 
-__all__ = ["cholesky_blocked", "solve_lower_blocked"]
+# -- LU with partial pivoting --------------------------------------------------------------------
+
+
+def lu_blocked(imp: Importer, a: Value, nb: int) -> tuple[Value, Value, Value]:
+    """getrf of each square matrix of ``a`` (..., n, n), blocked right-looking (dgetrf's order:
+    dgetf2 on a panel of nb columns, the panel's row exchanges applied to the other columns,
+    U12 by a unit-lower solve, A22 -= L21 @ U12): (lu, piv, perm) as nlinalg.lu_factor
+    returns them. The pivot search, the scaling and the zero-pivot rule are nlinalg's column
+    step's, on the panel only. Padded to a multiple of nb with an identity block: its zero
+    entries never win a pivot search over the matrix's rows (a NaN only when first, and the
+    first candidate is the matrix's own row), so nothing of it reaches the first n rows."""
+    o = _Ops(imp, a.rank, a.dtype)
+    rank = a.rank
+    n = dim_of(imp, a, o.col)
+    size = _padded_size(imp, n, nb)
+    matrix = _pad_identity(o, a, n, size)
+    idx = o.op(ops.Range, i64(imp, 0), size, i64(imp, 1))
+    order = o.op(ops.Expand, idx, o.op(ops.Concat, o.batch(a), o.op(ops.Unsqueeze, size, axes=[0]),
+                                       axis=0))  # fmt: skip
+    zero, one, minus_one = o.c(0.0), o.c(1.0), o.c(-1.0)
+    sfmin = o.c(float(np.finfo(a.dtype).tiny))
+    lanes = np.arange(nb)
+    trip = o.op(ops.IntDiv, size, i64(imp, nb))
+
+    def body(k: Value, carried: list[Value]) -> tuple[list[Value], list[Value]]:
+        m, perm = carried
+        s = o.op(ops.Mul, k, i64(imp, nb))
+        end = o.op(ops.Add, s, i64(imp, nb))
+        panel = o.cut(m, None, (s, end))  # (..., N, nb)
+        rows_order = order
+        pivots = []
+        for c in range(nb):
+            j = o.op(ops.Add, s, i64(imp, c))
+            j1 = o.op(ops.Unsqueeze, j, axes=[0])
+            column = o.op(ops.Gather, panel, i64(imp, c), axis=o.col)  # (..., N)
+            magnitude = o.op(ops.Abs, column)
+            candidates = o.op(ops.Where, o.op(ops.Ge, idx, j), magnitude, minus_one)
+            numbers = o.op(ops.Where, o.op(ops.IsNan, candidates), minus_one, candidates)
+            p = o.op(ops.ArgMax, numbers, axis=-1, keepdims=True)  # (..., 1)
+            first_is_nan = o.op(ops.IsNan, o.op(ops.Gather, magnitude, j1, axis=-1))
+            p = o.op(ops.Where, first_is_nan, j1, p)
+            pivots.append(p)
+            swap = o.op(ops.Where, o.op(ops.Eq, idx, j), p,
+                        o.op(ops.Where, o.op(ops.Eq, idx, p), j, idx))  # fmt: skip
+            gather = o.op(ops.Expand, o.op(ops.Unsqueeze, swap, axes=[rank - 1]),
+                          o.op(ops.Shape, panel))  # fmt: skip
+            panel = o.op(ops.GatherElements, panel, gather, axis=o.row)
+            rows_order = o.op(ops.GatherElements, rows_order, swap, axis=rank - 2)
+            row = o.op(ops.Gather, panel, j, axis=o.row)  # (..., nb)
+            pivot = o.op(ops.Gather, row, i64(imp, [c]), axis=rank - 2)  # (..., 1)
+            column = o.op(ops.Gather, panel, i64(imp, c), axis=o.col)
+            scaled = o.op(ops.Where, o.op(ops.Ge, o.op(ops.Abs, pivot), sfmin),
+                          o.op(ops.Mul, column, o.op(ops.Div, one, pivot)),
+                          o.op(ops.Div, column, pivot))  # fmt: skip
+            scaled = o.op(ops.Where, o.op(ops.Eq, pivot, zero), column, scaled)
+            below = o.op(ops.Gt, idx, j)
+            multipliers = o.op(ops.Where, below, scaled, zero)
+            if c + 1 < nb:
+                right = o.op(ops.Where, imp.constant(lanes > c), row, zero)
+                outer = o.op(ops.Mul, o.op(ops.Unsqueeze, multipliers, axes=[rank - 1]),
+                             o.op(ops.Unsqueeze, right, axes=[rank - 2]))  # fmt: skip
+                panel = o.op(ops.Sub, panel, outer)
+            new_column = o.op(ops.Where, below, multipliers, column)
+            panel = o.op(ops.Where, imp.constant(lanes == c),
+                         o.op(ops.Unsqueeze, new_column, axes=[rank - 1]), panel)  # fmt: skip
+        # The panel's row order applied to the whole matrix (LAPACK's dlaswp on both sides).
+        gather = o.op(ops.Expand, o.op(ops.Unsqueeze, rows_order, axes=[rank - 1]),
+                      o.op(ops.Shape, m))  # fmt: skip
+        m = o.op(ops.GatherElements, m, gather, axis=o.row)
+        perm = o.op(ops.GatherElements, perm, rows_order, axis=rank - 2)
+        left = o.cut(m, None, (0, s))
+        rest = o.cut(m, None, (end, _END))
+        u12 = _solve_block(o, o.cut(panel, (s, end)), o.cut(rest, (s, end)), nb, True)
+        a22 = o.op(ops.Sub, o.cut(rest, (end, _END)),
+                   o.op(ops.MatMul, o.cut(panel, (end, _END)), u12))  # fmt: skip
+        rest = o.op(ops.Concat, o.cut(rest, (0, s)), u12, a22, axis=o.row)
+        m = o.op(ops.Concat, left, panel, rest, axis=o.col)
+        return [m, perm], [o.op(ops.Concat, *pivots, axis=rank - 2)]
+
+    body_block = Block(args=[Value(TensorType("int64", ())), Value(TensorType("bool", ())),
+                             Value(matrix.type), Value(order.type)])  # fmt: skip
+    index, cond, *carried = body_block.args
+    with imp.building(body_block):
+        nxt, scanned = body(index, list(carried))
+        body_block.append(Yield([cond, *nxt, *scanned]))
+    true = imp.constant(np.asarray(True))
+    loop = imp.emit_op(ops.Loop, [trip, true, matrix, order], regions=[body_block])
+    m, perm, piv_blocks = loop.results
+    # piv_blocks (steps, ..., nb) -> (..., steps * nb).
+    moved = o.op(ops.Transpose, piv_blocks, perm=[*range(1, rank - 1), 0, rank - 1])
+    piv = o.op(ops.Reshape, moved, o.op(ops.Concat, o.batch(a),
+                                        o.op(ops.Unsqueeze, size, axes=[0]), axis=0))  # fmt: skip
+    first_n = (o.op(ops.Unsqueeze, n, axes=[0]),)
+    piv = o.op(ops.Slice, piv, i64(imp, [0]), first_n[0], i64(imp, [1]), axes=[rank - 2])
+    perm = o.op(ops.Slice, perm, i64(imp, [0]), first_n[0], i64(imp, [1]), axes=[rank - 2])
+    return o.cut(m, (0, n), (0, n)), piv, perm
+
+
+__all__ = ["cholesky_blocked", "lu_blocked", "solve_lower_blocked"]

@@ -3,7 +3,8 @@ Solve (assume_a 'gen', 'sym', 'her'), Det, SLogDet, MatrixInverse, LU, LUFactor 
 PivotToPermutations (lu_solve is PyTensor's graph of PivotToPermutations and two
 SolveTriangular).
 
-The factorization is a `tir.loop` over the columns (LAPACK's unblocked dgetf2 step): the pivot
+The factorization is a `tir.loop` over the columns (LAPACK's unblocked dgetf2 step; from
+a static LU_BLOCKED_FROM = 256 on, linalg_blocked's 16-column panels instead): the pivot
 is the first entry of largest magnitude at or below the diagonal (idamax), its row is swapped
 with the current one, the column below it is scaled by the reciprocal of the pivot (left as is
 when the pivot is exactly zero, as dgetf2 does) and the trailing matrix takes the rank-1
@@ -30,6 +31,7 @@ from pytensor.tensor.linalg.decomposition.lu import PivotToPermutations
 from compiler.frontend.extra_ops import dim_of, emit, i64
 from compiler.frontend.graphs import REFUSED, batched
 from compiler.frontend.importer import Importer, import_op
+from compiler.frontend.linalg_blocked import lu_blocked
 from compiler.frontend.slinalg import solve_triangular
 from ir import ops
 from ir.core import Block, Value, Yield
@@ -94,6 +96,11 @@ def _diagonal(imp: Importer, x: Value) -> Value:
 
 # -- the factorization ---------------------------------------------------------------------------
 
+#: From this static size on the factorization is blocked (linalg_blocked.lu_blocked, 16-column
+#: panels): measured in BENCHMARKS.md, the column loop is faster below (ORT's cost is per node
+#: there), the blocked form above (the column steps' whole-matrix traffic dominates).
+LU_BLOCKED_FROM = 256
+
 
 def lu_factor(imp: Importer, a: Value) -> tuple[Value, Value, Value]:
     """getrf of each square matrix of ``a`` (..., n, n): (lu, piv, perm) with lu holding L's
@@ -104,7 +111,21 @@ def lu_factor(imp: Importer, a: Value) -> tuple[Value, Value, Value]:
     OpenBLAS's SIMD idamax (scipy's and numpy's LAPACK here) picks NaN entries in an order
     that depends on its vector lanes (measured: sometimes the first NaN, sometimes a later
     number), so on a column holding NaN the pivots, and which entries turn NaN, can differ from
-    PyTensor's perform; finite inputs are unaffected."""
+    PyTensor's perform; finite inputs are unaffected. Static sizes from ``LU_BLOCKED_FROM`` on
+    use linalg_blocked's panels (same pivots and arithmetic per step; the trailing updates
+    summed in blocks); a size known only at run time takes the column loop (a tir.if choosing
+    at run time compiled ~3x slower, both forms in the model)."""
+    from compiler.frontend import slinalg  # BLOCK_SIZE read at import time of the graph
+
+    block = slinalg.BLOCK_SIZE
+    size = a.shape[-1]
+    if block and isinstance(size, int) and size >= LU_BLOCKED_FROM:
+        return lu_blocked(imp, a, block)
+    return _lu_columns(imp, a)
+
+
+def _lu_columns(imp: Importer, a: Value) -> tuple[Value, Value, Value]:
+    """lu_factor's column loop (one dgetf2 step per iteration)."""
     rank = a.rank
     row_axis, col_axis = rank - 2, rank - 1
     n = dim_of(imp, a, col_axis)

@@ -182,3 +182,37 @@ def test_pivot_search_on_nan_is_reference_idamax(column: list[float], pivot: int
     for level, outs in ort_outputs(result, [value]).items():
         assert outs[0][0] == pivot, level
     assert run_module(result.module, [value])[0][0] == pivot
+
+
+@pytest.mark.parametrize("n", [3, 16, 21, 40])
+def test_blocked_factorization_matches(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocked LU (static sizes from LU_BLOCKED_FROM on; forced here for small ones):
+    pivots, factors, solve, det against LAPACK, a row exchange in most columns, batched."""
+    import compiler.frontend.nlinalg as nlinalg
+
+    monkeypatch.setattr(nlinalg, "LU_BLOCKED_FROM", 1)
+    rng = np.random.default_rng(n)
+    a, b = pt.tensor("a", shape=(2, n, n)), pt.matrix("b")
+    value = rng.normal(size=(2, n, n))
+    lu, piv = L.lu_factor(a)
+    outs = [lu, piv, L.det(a), L.solve(a, b[None], b_ndim=2)]
+    assert_matches_pytensor(fgraph_of([a, b], outs), [value, rng.normal(size=(n, 2))],
+                            **tolerance(np.linalg.inv(value), "float64"))  # fmt: skip
+
+
+def test_blocked_factorization_static_singular_and_nan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import compiler.frontend.nlinalg as nlinalg
+
+    monkeypatch.setattr(nlinalg, "LU_BLOCKED_FROM", 1)
+    a = pt.matrix("a", shape=(18, 18))
+    singular = np.random.default_rng(4).normal(size=(18, 18))
+    singular[:, 5] = 0.0  # an exactly zero pivot at step 5 (LAPACK: info > 0)
+    sign, logdet = L.slogdet(a)
+    assert_matches_pytensor(fgraph_of([a], [sign, logdet]), [singular], rtol=1e-9, atol=1e-9)
+    _, piv = L.lu_factor(a)
+    value = np.eye(18)
+    value[:, 0] = np.linspace(1, 2, 18)
+    value[3, 0] = np.nan  # not first: reference idamax passes over it
+    result = compile_checked(fgraph_of([a], [piv]))
+    for level, outs in ort_outputs(result, [value]).items():
+        assert outs[0][0] == 17, level
