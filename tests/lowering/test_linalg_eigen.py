@@ -226,6 +226,15 @@ def test_gradient_of_eigvalsh_and_of_sign_free_eigenvector_products() -> None:
     assert_matches_pytensor(fgraph_of([x], [projector]), [value], rtol=1e-10, atol=1e-11)
 
 
+def test_gradients_of_pinv_and_of_the_singular_value_norms() -> None:
+    rng = np.random.default_rng(10)
+    x = pt.matrix("x")
+    cost = (L.pinv(x) ** 2).sum() + L.norm(x, ord=2) + L.norm(x, ord="nuc")
+    for shape in ((4, 3), (3, 5)):
+        assert_matches_pytensor(fgraph_of([x], [pytensor.grad(cost, x)]),
+                                [rng.normal(size=shape)], rtol=1e-10, atol=1e-11)  # fmt: skip
+
+
 @pytest.mark.parametrize("which", ["raw", "squared", "one_sided"])
 def test_sign_dependent_eigenvector_uses_are_refused(which) -> None:
     x = pt.matrix("x")
