@@ -55,9 +55,9 @@ def _grid_betainc(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
     with np.errstate(all="ignore"):
         value = scipy_special.betainc(a, b, x)
-    # Left out: results below 1e-200 (see above) and b < 1 with x > 0.995 where the result
-    # is below 0.14, which the lowering gives as NaN (README).
-    unreached = (b < 1.0) & (x > 0.995) & (value < 0.14)
+    # Left out: results below 1e-200 (see above) and b < 1 with x > 0.995 and a (1 - x) > 1/2
+    # where the result is below 0.14, which the lowering gives as NaN (README).
+    unreached = (b < 1.0) & (x > 0.995) & (value < 0.14) & (a * (1.0 - x) > 0.5)
     keep = ~((value < 1e-200) & (value > 0.0)) & ~unreached
     return a[keep], b[keep], x[keep]
 

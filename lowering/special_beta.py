@@ -18,9 +18,11 @@ import onnx_ir as oir
 
 from ir import ops
 from lowering.context import onnx_dtype
+from lowering.elementwise import _expm1
 from lowering.registry import lowers
 from lowering.special import (
     _ASYMPTOTIC_FROM,
+    _LGAMMA2,
     _STIRLING,
     F64,
     _horner,
@@ -326,6 +328,84 @@ def _series(a: _Num, b: _Num, x: _Num, max_steps: int = _CF_MAX_STEPS) -> tuple[
     return converged, total
 
 
+def _expm1_64(v: _Num) -> _Num:
+    return _Num(v.ctx, _expm1(v.ctx, v.v, F64))
+
+
+def _stirling_delta_difference(big: _Num, b: _Num) -> _Num:
+    """δ(big + b) - δ(big) for big >= 10 without cancellation (b may be tiny): with w1, w0 the
+    reciprocals, sum_k c_k (w1**(2k+1) - w0**(2k+1)) = (w1 - w0) sum_k c_k h_2k, h_m the
+    complete homogeneous sums of degree m in w1 and w0."""
+    w0 = 1.0 / big
+    w1 = 1.0 / (big + b)
+    dw = -b / (big * (big + b))
+    h = w0 * 0.0 + 1.0  # h_0
+    w0_power = w0 * 0.0 + 1.0
+    total: _Num | None = None
+    for m in range(2 * len(_STIRLING) - 1):
+        if m % 2 == 0:
+            term = _STIRLING[m // 2] * h
+            total = term if total is None else total + term
+        w0_power = w0_power * w0
+        h = w1 * h + w0_power  # h_(m+1)
+    assert total is not None
+    return dw * total
+
+
+#: Steps of the recurrence lgamma(a + b) - lgamma(a) = D(a + n, b) - sum log1p(b / (a + k)).
+_SHIFT = 10
+
+
+def _lgamma_difference(a: _Num, b: _Num) -> _Num:
+    """lgamma(a + b) - lgamma(a) for a > 0 and 0 < b < 1, to its own relative accuracy (b
+    may be tiny): a shifted past 10 by the recurrence, then Stirling's series as
+    b log(A + b) - A r(b/A) - log1p(b/A)/2 + δ(A + b) - δ(A)."""
+    n = (float(_SHIFT) - a).unary("Ceil")
+    n = _select(n.lt(0.0), 0.0, n)
+    big = a + n
+    ratio = b / big
+    out = (
+        b * (big + b).unary("Log")
+        - big * _rlog1(ratio, 1.0 + ratio)
+        - 0.5 * _log1p64(ratio)
+        + _stirling_delta_difference(big, b)
+    )
+    for k in range(_SHIFT):
+        out = out - _select(n.gt(float(k)), _log1p64(b / (a + float(k))), 0.0)
+    return out
+
+
+def _lgamma1p(b: _Num) -> _Num:
+    """lgamma(1 + b) for 0 <= b < 1, relative accuracy for tiny b (1 + b would round):
+    lgamma(2 + b) - log1p(b) by the Taylor series at 2 below 1/2."""
+    series = b * _horner(b, _LGAMMA2) - _log1p64(b)
+    return _select(b.lt(0.5), series, gammaln64(b + 1.0))
+
+
+#: The y-series branch: b < 1, 1 - x <= _NEAR_ONE and a (1 - x) <= _NEAR_ONE_AY.
+_NEAR_ONE = 0.02
+_NEAR_ONE_AY = 0.5
+#: Its terms: (a (1 - x))**n / n! < 1e-19 from here on.
+_NEAR_ONE_TERMS = 22
+
+
+def _near_one(a: _Num, b: _Num, y: _Num, yl: _Num) -> _Num:
+    """I_x(a, b) for b < 1 and y = 1 - x (= y + yl) small with a y <= 1/2: 1 - I_y(b, a) with
+    I_y(b, a) = y**b G (1 + b T), G = Γ(a + b) / (Γ(a) Γ(1 + b)), T = sum_(n >= 1)
+    (1 - a)_n y**n / (n! (b + n)) (DLMF 8.17.7), so I = -expm1(L) - e**L b T with
+    L = b log y + log G, every piece O(b) computed as such (no 1 - (1 - O(b)))."""
+    log_y = y.unary("Log") + yl / y
+    big_l = b * log_y + (_lgamma_difference(a, b) - _lgamma1p(b))
+    c = y * 0.0 + 1.0
+    t: _Num | None = None
+    for n in range(1, _NEAR_ONE_TERMS + 1):
+        c = c * ((float(n) - a) * y / float(n))
+        term = c / (b + float(n))
+        t = term if t is None else t + term
+    assert t is not None
+    return -_expm1_64(big_l) - big_l.unary("Exp") * (b * t)
+
+
 def _ibeta(
     a: _Num, b: _Num, x: _Num, y: _Num, yl: _Num, ok: _Num, max_steps: int = _CF_MAX_STEPS
 ) -> tuple[_Num, _Num, _Num]:
@@ -355,9 +435,16 @@ def _ibeta(
     out = _select(series, front * (b / a) / yb * total, out)
     converged = series.and_(summed).or_(series.unary("Not").and_(converged))
     # Beyond the series' reach (b < 1, x > 0.995), 1 - t is good to 64 ulps only while
-    # 1 - t >= 0.14 (t's few ulps grow by t / (1 - t)): NaN below, not a wrong number.
-    unreachable = swap.and_(b.lt(1.0)).and_(x.gt(_SERIES_UP_TO)).and_(t.gt(0.86))
-    converged = converged.and_(unreachable.unary("Not"))
+    # 1 - t >= 0.14 (t's few ulps grow by t / (1 - t)): below, the y-series where a y <= 1/2,
+    # NaN elsewhere, not a wrong number.
+    beyond = swap.and_(b.lt(1.0)).and_(x.gt(_SERIES_UP_TO)).and_(t.gt(0.86)).and_(ok)
+    near = beyond.and_(y.le(_NEAR_ONE)).and_((a * y).le(_NEAR_ONE_AY))
+    near_value = _near_one(
+        _select(near, a, 1.0), _select(near, b, 0.5), _select(near, y, 0.001),
+        _select(near, yl, 0.0),
+    )  # fmt: skip
+    out = _select(near, near_value, out)
+    converged = converged.and_(beyond.and_(near.unary("Not")).unary("Not"))
     return converged, out, density
 
 
@@ -372,7 +459,9 @@ def betainc64(a: _Num, b: _Num, x: _Num) -> _Num:
     (DLMF 8.17.22, Lentz's method, an ONNX Loop until every element converges, at most
     20000 steps: NaN beyond, from a + b of about 1e8 near the mean); right of the mean with
     b < 1 (where 1 - I_{1-x}(b, a) cancels) the series of positive terms (DLMF 8.17.7) up to
-    x = 0.995, NaN beyond where the cancellation costs more than 64 ulps. The power terms
+    x = 0.995, beyond it the series of I_{1-x}(b, a) with its O(b) parts computed as such
+    where a (1 - x) <= 1/2, NaN where neither reaches (b < 1, x > 0.995, a (1 - x) > 1/2 and
+    I < 0.14: the cancellation would cost more than 64 ulps). The power terms
     x**a (1 - x)**b / B(a, b): powers of the exact x and 1 - x (to twice the precision) and
     Γ below a + b = 170, Stirling's series above (exact products for a - (a + b) x, no
     cancelling logarithms). Edge values as scipy."""
@@ -403,7 +492,7 @@ lowers(ops.BetaInc)(_in_float64(betainc64))
 #: Newton steps at most (each one an incomplete beta function, whose loops stop at
 #: _INNER_MAX_STEPS here).
 _NEWTON_MAX_STEPS = 60
-_INNER_MAX_STEPS = 3000
+_INNER_MAX_STEPS = 10000
 #: The smallest normal float64: scipy's (Boost's) result where the true one is below it.
 _DBL_MIN = 2.2250738585072014e-308
 
@@ -579,10 +668,13 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         return _pow(one_minus, e) * (e * one_minus_low / one_minus).unary("Exp")
 
     w = z / (z - 1.0)
+    # Pfaff's forms also for a polynomial at z < 0 (a polynomial again where a, or b, is the
+    # non-positive integer): their terms may cancel less than the series'
+    below = z.lt(0.0)
     candidates = [
         (None, a, b, z, z.unary("Abs").le(0.5).or_(z.gt(0.0)).or_(polynomial)),
-        (power(-a), a, c - b, w, negative),
-        (power(-b), c - a, b, w, negative),
+        (power(-a), a, c - b, w, negative.or_(below.and_(poly_a))),
+        (power(-b), c - a, b, w, negative.or_(below.and_(poly_b))),
         (power(c - a - b), c - a, c - b, z, z.gt(0.0).and_(polynomial.unary("Not"))),
     ]
     out = z * math.nan
