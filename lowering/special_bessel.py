@@ -33,6 +33,7 @@ from lowering.special import (
     _select,
     _sign_of,
     _sinpi,
+    asin64,
     gamma64,
 )
 
@@ -730,15 +731,17 @@ lowers(ops.Kve)(_in_float64(kve64))
 
 # -- jv: real order ------------------------------------------------------------------------------
 #: Series terms where q = x²/4 <= max(1/4, (|v| + 1)/2) (the alternating terms then cancel to
-#: at most a factor e of their sum).
-_JV_SERIES_TERMS = 20
-#: Miller's backward recurrence from order frac(v) + 112 where 1 < x <= 60 and 0 <= v < 70 or
-#: -37 < v < 0 (the start is then at least 25 orders beyond x and v).
-_MILLER_TOP = 112
-_MILLER_X_MAX = 60.0
+#: at most a factor e of their sum), and q <= |v| for negative non-integer orders (whose terms
+#: beyond k = |v| <= 37 still count: 20 more).
+_JV_SERIES_TERMS = 60
+#: Miller's backward recurrence from order frac(v) + 136 where 1 < x <= 75 and 0 <= v < 70 or
+#: -37 < v < 0: the start is then at least 61 orders beyond x (J_x+d(x) falls below 1e-17 of
+#: J's size for d of about (58 sqrt(x))^(2/3), 51 at x = 75) and 66 beyond v.
+_MILLER_TOP = 136
+_MILLER_X_MAX = 75.0
 _MILLER_ORDER_MAX = 70.0
 _MILLER_NEGATIVE_MAX = 37.0
-#: Hankel's expansion from x = 60 where its 20th term is below 1e-17.
+#: Hankel's expansion from x = 75 where its 20th term is below 1e-17.
 _HANKEL_TERMS = 20
 #: Where the last terms of an asymptotic expansion are below this, it is accurate.
 _TAIL = 1e-17
@@ -772,8 +775,8 @@ def _jv_series(o: _Num, a: _Num) -> _Num:
 
 
 def _jv_miller(o: _Num, a: _Num, negative: bool) -> _Num:
-    """J_o(a) for 1 < a <= 60, -37 < o < 70 by Miller's algorithm: the recurrence
-    f_k-1 = 2 (mu + k)/a f_k - f_k+1 from order mu + 112 down to mu = o - floor(o) (backward:
+    """J_o(a) for 1 < a <= 75, -37 < o < 70 by Miller's algorithm: the recurrence
+    f_k-1 = 2 (mu + k)/a f_k - f_k+1 from order mu + 136 down to mu = o - floor(o) (backward:
     the stable direction for J), normalised by Neumann's sum
     (a/2)^mu / Γ(mu + 1) = sum_k c_k J_mu+2k(a), c_0 = 1, c_k = (mu + 2k) (mu + 1)_k-1 / k!;
     negative orders (``negative``) continue downward from mu (there the dominant direction)."""
@@ -837,6 +840,40 @@ def _jv_hankel(o: _Num, a: _Num) -> tuple[_Num, _Num]:
     return value, term.unary("Abs")
 
 
+#: Debye's oscillating expansion up to this order: its phase's rounding costs about 1.3 nu
+#: ulps of the envelope (no double-double arcsine here).
+_DEBYE_OSCILLATING_MAX = 48.0
+
+
+def _j_debye_oscillating(nu: _Num, a: _Num) -> tuple[_Num, _Num]:
+    """(J_nu(a), the size of its last two terms) for a > nu >= 0 by Debye's expansion
+    (DLMF 10.19.6) in rho = sqrt(a² - nu²): sqrt(2/(π rho)) (cos ξ A + sin ξ B),
+    A = sum_k (-1)^k P_2k(-nu²/rho²)/rho^2k, B = sum_k (-1)^k P_2k+1(-nu²/rho²)/rho^2k+1,
+    ξ = χ + θ with Hankel's χ = a - (nu/2 + 1/4)π (cos and sin from the exactly reduced parts)
+    and θ = nu asin(nu/a) - nu²/(a + rho) (small where nu << a)."""
+    rho = ((a - nu) * (a + nu)).unary("Sqrt")
+    s = -((nu / rho) * (nu / rho))
+    polynomials = _debye_polynomials(s)
+    size = len(_DEBYE)
+    inv = _unsqueezed(1.0 / rho)
+    scaled = polynomials * inv._op("Pow", inv.v, _vector(rho, np.arange(size, dtype=F64)).v)
+    even = [0.0 if k % 2 else (-1.0) ** (k // 2) for k in range(size)]
+    odd = [(-1.0) ** (k // 2) if k % 2 else 0.0 for k in range(size)]
+    sum_a, sum_b = _sum_last(scaled, even), _sum_last(scaled, odd)
+    tail = _sum_last(scaled.unary("Abs"), [0.0] * (size - 2) + [1.0, 1.0])
+    theta = nu * asin64(nu / a) - nu * nu / (a + rho)
+    y = (2.0 * nu + 1.0) * 0.25
+    cos_phi, sin_phi = _cospi(y), _sinpi(y)
+    c, sn = a.unary("Cos"), a.unary("Sin")
+    cos_chi = c * cos_phi + sn * sin_phi
+    sin_chi = sn * cos_phi - c * sin_phi
+    ct, st = theta.unary("Cos"), theta.unary("Sin")
+    cos_xi = cos_chi * ct - sin_chi * st
+    sin_xi = sin_chi * ct + cos_chi * st
+    value = (cos_xi * sum_a + sin_xi * sum_b) * (math.sqrt(2.0 / math.pi) / rho.unary("Sqrt"))
+    return value, tail
+
+
 def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]:
     """(J_nu(a), Y_nu(a) if ``want_y``, the size of the last two terms) for 0 <= a < nu by
     Debye's expansion: J = w^nu e^r' S+ / sqrt(2π r'), Y = -2 w^-nu e^-r' S- / sqrt(2π r'),
@@ -877,14 +914,20 @@ def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]
 def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     """J_v(x) (scipy's jv), by region of nu = |v| and a = |x|: the power series where
     a²/4 <= max(1/4, (nu + 1)/2); Miller's backward recurrence with Neumann's normalising sum
-    where 1 < a <= 60 and -37 < v < 70; Hankel's expansion from a = 60 where its 20th term is below
-    1e-17; Debye's expansion for a < nu where its last terms are below 1e-17. Negative integer
+    where 1 < a <= 75 and -37 < v < 70; Hankel's expansion from a = 75 where its 20th term
+    is below 1e-17; Debye's expansions where their last terms are below 1e-17: below the
+    turning point (a < nu), and beyond it (a > nu) for orders 0 <= v <= 48. Negative integer
     orders by J_-n = (-1)^n J_n, negative non-integer ones directly (series, recurrence,
-    Hankel) or by J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye); x < 0 by
-    J_n(-x) = (-1)^n J_n(x) for integer orders, NaN otherwise. Elsewhere NaN, not covered:
-    a > 60 with nu from about sqrt(a) up to past the turning point a ≈ nu (and nu >= 70
-    near it), negative non-integer orders below -37 beyond the series' and Debye's reach.
-    As scipy: NaN at x = ±inf; at v = ±inf 0 for 0 <= x <= 2, NaN beyond; ±0 and ±inf at
+    Hankel) or by J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye below the turning point);
+    x < 0 by J_n(-x) = (-1)^n J_n(x) for integer orders, NaN otherwise. Elsewhere NaN, not
+    covered: a > 75 with orders above 48 from the turning point's neighbourhood on (and from
+    about 40 for a < 100, where Debye's terms are still too large), orders
+    of 70 or more near it, negative non-integer orders below -37 beyond the series' and
+    Debye's reach, between their turning point and the series' (2 sqrt(|v|) < a < |v|: the
+    downward recurrence would lose |Y|/|J| there), and those past the turning point beyond
+    a = 75 where Hankel's terms are
+    too large. As scipy: NaN at x = ±inf; at v = ±inf 0 for 0 <= x <= 2, NaN beyond; ±0 and
+    ±inf at
     x = 0. ``negative=False`` leaves out what only negative non-integer orders need."""
     nu, a = v.unary("Abs"), x.unary("Abs")
     integer = _is_integer(v)
@@ -892,9 +935,15 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     o = _select(integer, nu, v)
     q = 0.25 * (a * a)
     # (beyond order 150 Γ(o + 1) overflows: Debye's expansion is accurate there)
-    in_series = q.le(0.25).or_(q.le(0.5 * (nu + 1.0))).and_(nu.lt(150.0))
+    # Negative non-integer orders: the terms keep one sign up to k = |v|, so the series holds
+    # up to q = |v| there (29 ulp measured).
+    in_series = q.le(0.25).or_(q.le(0.5 * (nu + 1.0))).or_(o.lt(0.0).and_(q.le(nu)))
+    in_series = in_series.and_(nu.lt(150.0))
     in_miller = a.gt(1.0).and_(a.le(_MILLER_X_MAX)).and_(o.lt(_MILLER_ORDER_MAX))
-    in_miller = in_miller.and_(o.gt(-_MILLER_NEGATIVE_MAX))
+    # Negative orders only past their turning point (a >= |v|): below it the downward
+    # continuation grows like Y and the result is sin(|v|π) Y, its error |Y| δ (thousands of
+    # ulps near integer orders).
+    in_miller = in_miller.and_(o.gt(-_MILLER_NEGATIVE_MAX)).and_(o.ge(0.0).or_(a.ge(nu)))
     safe_a = _select(in_miller, a, 2.0)
     safe_o = _select(in_miller, o, 0.5)
     out = _select(in_series, _jv_series(o, a), _jv_miller(safe_o, safe_a, negative))
@@ -913,7 +962,15 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
         debye = _select(v.lt(0.0).and_(integer.unary("Not")), reflected, j)
     use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
     out = _select(use_debye, debye, out)
-    out = _select(covered.or_(use_debye), out, math.nan)
+    covered = covered.or_(use_debye)
+    # Beyond the turning point for orders up to 48 (not negative non-integer ones: those
+    # would need Y there too).
+    osc_nu = _select(a.gt(nu), nu, 0.0)
+    oscillating, osc_tail = _j_debye_oscillating(osc_nu, _select(a.gt(nu), a, 1.0))
+    use_osc = covered.unary("Not").and_(a.gt(nu)).and_(nu.le(_DEBYE_OSCILLATING_MAX))
+    use_osc = use_osc.and_(o.ge(0.0)).and_(osc_tail.lt(_TAIL))
+    out = _select(use_osc, oscillating, out)
+    out = _select(covered.or_(use_osc), out, math.nan)
     # Integer orders: J_-n = (-1)^n J_n and J_n(-x) = (-1)^n J_n(x).
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     flip = integer.and_(odd).and_(_xor(v.lt(0.0), x.lt(0.0)))
