@@ -27,7 +27,7 @@ def tridiagonal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 @given(n=st.sampled_from([1, 2, 3, 7, 32]), b_ndim=st.sampled_from([1, 2]),
        batch=st.sampled_from([(), (2,), (2, 1)]), seed=st.integers(0, 2**16))  # fmt: skip
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=4, deadline=None)
 def test_solve_tridiagonal(n: int, b_ndim: int, batch: tuple[int, ...], seed: int) -> None:
     rng = np.random.default_rng(seed)
     a = pt.tensor("a", shape=(None,) * (len(batch) + 2))
