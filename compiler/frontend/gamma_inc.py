@@ -94,15 +94,19 @@ def _series_factor(a, x):
     stirling = w * _horner(w * w, _STIRLING)
     # Away from x = a, log(x / a) - t: 1 + t would have lost x's digits when x << a.
     exponent = ps.switch(ps.abs(t) <= _f(0.5), _log1pmx(t), ps.log(x / a) - t)
-    root = ps.sqrt(a / _f(2.0 * math.pi))
-    large = ps.exp(a * exponent) * (root / ps.exp(stirling)) / a
-    # Below 10: x**a by pow (exp(a log x) would cost |a log x| ulps at tiny x) unless it
-    # overflows or underflows; lgamma(1 + a) without rounding 1 + a.
+    rest = ps.sqrt(a / _f(2.0 * math.pi)) / ps.exp(stirling) / a
+    # Where exp underflows to a subnormal, the other factors go into its argument (a product
+    # after it would round the subnormal's few bits once more).
+    power = a * exponent
+    large = ps.switch(power > _f(-700.0), ps.exp(power) * rest, ps.exp(power + ps.log(rest)))
+    # Below 10: x**a by pow (exp(a log x) would cost |a log x| ulps at tiny x) unless a
+    # factor overflows or underflows; lgamma(1 + a) without rounding 1 + a.
     log_gamma = ps.switch(a <= _f(1.5), _lgamma1p(a), psm.gammaln(a + _f(1.0)))
     a_log_x = a * ps.log(x)
     by_pow = (x**a) * ps.exp(-x - log_gamma)
     by_exp = ps.exp(a_log_x - x - log_gamma)
-    small = ps.switch(ps.abs(a_log_x) < _f(708.0), by_pow, by_exp)
+    normal = (ps.abs(a_log_x) < _f(708.0)) & (x + log_gamma < _f(700.0))
+    small = ps.switch(normal, by_pow, by_exp)
     return ps.switch(a >= _f(10.0), large, small)
 
 
@@ -222,7 +226,6 @@ def _q_of(a, x, ordinary):
     return ps.switch(one_minus_p, _f(1.0) - p, ps.switch(fraction_side, fraction, small))
 
 
-@functools.cache
 def _graph(upper: bool) -> ps.Composite:
     """The float64 scalar graph of Q (``upper``) or P."""
     a, x = ps.float64("a"), ps.float64("x")
@@ -234,9 +237,101 @@ def _graph(upper: bool) -> ps.Composite:
     return ps.Composite([a, x], [_special_cases(a, x, value, upper)])
 
 
-def _import(upper: bool, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer):
+# -- inverses ------------------------------------------------------------------------------------
+#: Most Newton steps of the inverses (they converge in a few from the initial guess).
+MAX_HALLEY = 40
+_SQRT2 = math.sqrt(2.0)
+
+
+def _lgamma1p_any(a):
+    """lgamma(1 + a) for a > 0."""
+    return ps.switch(a <= _f(1.5), _lgamma1p(a), psm.gammaln(a + _f(1.0)))
+
+
+def _initial_guess(a, lower_p, upper_q, lower_is_small):
+    """A starting x for P(a, x) = lower_p (= 1 - upper_q): Wilson and Hilferty's cube for
+    a >= 1/2 away from the tails' formulas' range; x**a / Γ(a + 1) = p where that x is small;
+    Γ(a, x) / Γ(a) ~ x**(a - 1) e**-x / Γ(a) = q beyond."""
+    # z = Φ⁻¹(lower_p) from the smaller tail (-√2 erfcinv(2p) = √2 erfcinv(2q)).
+    z = ps.switch(
+        lower_is_small,
+        -_f(_SQRT2) * psm.erfcinv(_f(2.0) * lower_p),
+        _f(_SQRT2) * psm.erfcinv(_f(2.0) * upper_q),
+    )
+    cube = _f(1.0) - _f(1.0) / (_f(9.0) * a) + z / (_f(3.0) * ps.sqrt(a))
+    wilson = a * cube * cube * cube
+    lower_tail = ps.exp((ps.log(lower_p) + _lgamma1p_any(a)) / a)
+    log_q = ps.log(upper_q) + psm.gammaln(a)
+    first = ps.maximum(-log_q, _f(1.0))
+    upper_tail = ps.maximum(-log_q + (a - _f(1.0)) * ps.log(first), _f(1.0))
+    tail = ps.switch(lower_is_small | (lower_tail < _f(1.0)), lower_tail, upper_tail)
+    use_tail = (
+        (a < _f(0.5))
+        | (wilson <= _f(0.0))
+        | (lower_tail < _f(0.2) * a)
+        | (~lower_is_small & (a < _f(10.0)) & (upper_q < _f(1e-3)))
+    )
+    return ps.switch(use_tail, tail, wilson)
+
+
+def _inverse_graph(upper: bool) -> ps.Composite:
+    """x with P(a, x) = p (gammaincinv) or Q(a, x) = p (gammainccinv): Newton's iteration on
+    the logarithm of whichever of P and Q has the smaller target, in a ScalarLoop (each step
+    evaluates P or Q, themselves loops), until the step is below 2**-52 of x: in log x on
+    log(P / p) in the lower tail (P ~ x**a there), in x on log(Q / q) in the upper (Q ~ e**-x
+    there)."""
+    a, p = ps.float64("a"), ps.float64("p")
+    lower_p = _f(1.0) - p if upper else p
+    upper_q = p if upper else _f(1.0) - p
+    lower_is_small = lower_p <= _f(0.5)
+    inside = (a > _f(0.0)) & ~ps.isinf(a) & (p > _f(0.0)) & (p < _f(1.0))
+    a_safe = ps.switch(inside, a, _f(1.0))
+    lower_safe = ps.switch(inside, lower_p, _f(0.5))
+    upper_safe = ps.switch(inside, upper_q, _f(0.5))
+    x0 = _initial_guess(a_safe, lower_safe, upper_safe, lower_is_small)
+
+    def step(x, a_, low, up, small):
+        ordinary = ~ps.isnan(x)
+        slope = _series_factor(a_, x) * a_ / x  # dP/dx
+        p_now = _p_of(a_, x, ordinary & small)
+        q_now = _q_of(a_, x, ordinary & ~small)
+        # log x - log(P / p) P / (x P'), clamped (a far start can make P / p overflow).
+        # Far from the root the steps are damped (at most e**±5 in x, x/4 .. 4x + 10), and
+        # where P or Q underflows x moves toward where it does not.
+        log_step = ps.log(p_now / low) * p_now / (x * slope)
+        log_step = ps.switch(ps.eq(p_now, _f(0.0)), _f(-5.0), log_step)
+        by_log = x * ps.exp(-ps.clip(log_step, _f(-5.0), _f(5.0)))
+        by_x = x + ps.log(q_now / up) * q_now / slope
+        by_x = ps.clip(by_x, x * _f(0.25), x * _f(4.0) + _f(10.0))
+        by_x = ps.switch(ps.eq(q_now, _f(0.0)), x * _f(0.75), by_x)
+        nxt = ps.switch(small, by_log, by_x)
+        nxt = ps.switch(ps.isnan(nxt), x, nxt)
+        done = ps.abs(nxt - x) <= _f(2.0**-52) * nxt
+        return [nxt], done
+
+    steps = ps.switch(inside, np.int64(MAX_HALLEY), np.int64(0))
+    (x,) = _loop(steps, [x0], [a_safe, lower_safe, upper_safe, lower_is_small], step)
+    nan, zero, inf = _f(math.nan), _f(0.0), _f(math.inf)
+    at_zero, at_one = (inf, zero) if upper else (zero, inf)  # (1 - p rounds to 1 for tiny p)
+    out = ps.switch(ps.eq(p, zero), at_zero, ps.switch(ps.eq(p, _f(1.0)), at_one, x))
+    out = ps.switch((ps.eq(a, zero) | ps.isinf(a)) & (p > zero) & (p < _f(1.0)), nan, out)
+    bad = (a < zero) | ps.isnan(a) | ps.isnan(p) | (p < zero) | (p > _f(1.0))
+    return ps.Composite([a, p], [ps.switch(bad, nan, out)])
+
+
+@functools.cache
+def _graphs() -> dict[str, ps.Composite]:
+    return {
+        "P": _graph(False),
+        "Q": _graph(True),
+        "Pinv": _inverse_graph(False),
+        "Qinv": _inverse_graph(True),
+    }
+
+
+def _import(which: str, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer):
     wide = [imp.cast(v, F64) for v in inputs]
-    (out,) = import_scalar_graph(_graph(upper).fgraph, wide, imp)
+    (out,) = import_scalar_graph(_graphs()[which].fgraph, wide, imp)
     (dtype,) = out_dtypes
     return [imp.emit(ops.Cast, [out], {"to": dtype}) if dtype != F64 else out]
 
@@ -244,10 +339,22 @@ def _import(upper: bool, inputs: Sequence[Value], out_dtypes: Sequence[str], imp
 @import_scalar.register(psm.GammaInc)
 def import_gammainc(sop, inputs, out_dtypes, imp) -> list[Value]:
     """P(a, x), the regularized lower incomplete gamma function (scipy.special.gammainc)."""
-    return _import(False, inputs, out_dtypes, imp)
+    return _import("P", inputs, out_dtypes, imp)
 
 
 @import_scalar.register(psm.GammaIncC)
 def import_gammaincc(sop, inputs, out_dtypes, imp) -> list[Value]:
     """Q(a, x), the regularized upper incomplete gamma function (scipy.special.gammaincc)."""
-    return _import(True, inputs, out_dtypes, imp)
+    return _import("Q", inputs, out_dtypes, imp)
+
+
+@import_scalar.register(psm.GammaIncInv)
+def import_gammaincinv(sop, inputs, out_dtypes, imp) -> list[Value]:
+    """x with P(a, x) = p (scipy.special.gammaincinv)."""
+    return _import("Pinv", inputs, out_dtypes, imp)
+
+
+@import_scalar.register(psm.GammaIncCInv)
+def import_gammainccinv(sop, inputs, out_dtypes, imp) -> list[Value]:
+    """x with Q(a, x) = q (scipy.special.gammainccinv)."""
+    return _import("Qinv", inputs, out_dtypes, imp)

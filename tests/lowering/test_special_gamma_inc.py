@@ -87,3 +87,19 @@ def test_gradients_and_pymc_style_cdfs() -> None:
     ]
     inputs = [a, x, alpha, beta, value, mu, k]
     assert_matches_pytensor(fgraph_of(inputs, outs), feeds, rtol=1e-10, atol=1e-12)
+
+
+def test_inverses_match_pytensor_and_interpreter() -> None:
+    """gammaincinv and gammainccinv (Newton on log P or log Q, each step a loop of loops),
+    their edges (p = 0, 1, outside [0, 1], a = 0, inf, NaN) and the gradient in p."""
+    a, p = pt.dvector("a"), pt.dvector("p")
+    x, xc = pt.gammaincinv(a, p), pt.gammainccinv(a, p)
+    outs = [x, xc, *pytensor.grad((x + xc).sum(), [p])]
+    av = np.array([0.0, 1.0, np.inf, -1.0, 1.0, 1.0, 1.0, np.nan, 2.5, 0.01, 30.0, 2.0])
+    pv = np.array([0.5, 0.0, 0.5, 0.5, 1.0, 1.5, np.nan, 0.5, 0.3, 0.9, 1e-20, 0.7])
+    assert_matches_pytensor(fgraph_of([a, p], outs), [av, pv], rtol=1e-9, atol=0.0)
+
+
+@pytest.mark.parametrize("name", ["gammaincinv", "gammainccinv"])
+def test_inverse_sweep_within_ulp_bound(name: str) -> None:
+    assert_sweep_within_ulp_bound(name, "float64", points=8)
