@@ -126,7 +126,7 @@ def _mp_betaincinv(a: mp.mpf, b: mp.mpf, y: mp.mpf) -> mp.mpf:
 
 def _grid_hyp2f1(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Positive a, b, c with z in [-0.95, 0.95] (no cancelling series there), polynomials
-    (a a non-positive integer) at any z in [-3, 0.9], and edge values."""
+    (a a non-positive integer, b > 0) for z in [-2, 0.9], and edge values."""
     rng = np.random.default_rng(9)
     a = rng.uniform(0.0, 5.0, n)
     b = rng.uniform(0.0, 5.0, n)
@@ -134,9 +134,9 @@ def _grid_hyp2f1(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     z = rng.uniform(-0.95, 0.95, n)
     m = n // 4
     pa = -rng.integers(0, 6, m).astype(np.float64)
-    pb = rng.uniform(-3.0, 3.0, m)
+    pb = rng.uniform(0.0, 3.0, m)
     pc = rng.uniform(0.5, 4.0, m)
-    pz = rng.uniform(-3.0, 0.9, m)
+    pz = rng.uniform(-2.0, 0.9, m)
     edge = np.array(
         [
             [1.0, 1.0, 3.0, 1.0],
