@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytensor.scalar as ps
@@ -44,6 +44,8 @@ from ir import ops
 from ir.core import Value
 
 F64 = "float64"
+#: A PyTensor scalar variable (the decomposition is written as a scalar graph).
+Scalar = ps.ScalarVariable
 #: The most steps a series or continued fraction takes per element.
 MAX_STEPS = 100_000
 _EPS = 2.0**-53
@@ -70,14 +72,14 @@ def _f(value: float) -> ps.ScalarConstant:
     return ps.constant(np.float64(value))
 
 
-def _horner(t, coefficients: Sequence[float]):
+def _horner(t: Scalar, coefficients: Sequence[float]) -> Scalar:
     out = _f(coefficients[-1])
     for c in reversed(coefficients[:-1]):
         out = out * t + _f(c)
     return out
 
 
-def _log1pmx(t):
+def _log1pmx(t: Scalar) -> Scalar:
     """log(1 + t) - t for |t| <= 1/2 by u = t / (2 + t): log(1 + t) = 2 atanh(u), so that
     log1pmx = -2u² / (1 - u) + 2u³ Σ u**2k / (2k + 3) (no cancellation)."""
     u = t / (_f(2.0) + t)
@@ -87,7 +89,7 @@ def _log1pmx(t):
     )
 
 
-def _series_factor(a, x):
+def _series_factor(a: Scalar, x: Scalar) -> Scalar:
     """x**a e**-x / Γ(a + 1) for a > 0, x > 0 (see the module docstring)."""
     t = (x - a) / a
     w = _f(1.0) / a
@@ -110,7 +112,7 @@ def _series_factor(a, x):
     return ps.switch(a >= _f(10.0), large, small)
 
 
-def _lgamma1p(a):
+def _lgamma1p(a: Scalar) -> Scalar:
     """lgamma(1 + a) for 0 < a <= 3/2 without rounding 1 + a: lgamma(2 + t) by its Taylor
     series, t = a - 1 (exact) from a = 1/2, else lgamma(2 + a) - log1p(a)."""
     near_one = a - _f(1.0)
@@ -119,7 +121,12 @@ def _lgamma1p(a):
     return ps.switch(a >= _f(0.5), at_2, at_2 - ps.log1p(a))
 
 
-def _loop(n_steps, init, constants, step):
+def _loop(
+    n_steps: Scalar,
+    init: Sequence[Scalar],
+    constants: Sequence[Scalar],
+    step: Callable[..., tuple[list[Scalar], Scalar]],
+) -> list[Scalar]:
     """A ScalarLoop of ``step(*state, *constants) -> (next state, until)`` applied to
     ``n_steps`` and the initial values; returns the final state."""
     state = [v.type() for v in init]
@@ -130,14 +137,14 @@ def _loop(n_steps, init, constants, step):
     return final
 
 
-def _steps(run):
+def _steps(run: Scalar) -> Scalar:
     return ps.switch(run, np.int64(MAX_STEPS), np.int64(0))
 
 
-def _p_series(a, x, run):
+def _p_series(a: Scalar, x: Scalar, run: Scalar) -> Scalar:
     """Σ x**n / ((a + 1) … (a + n)), the sum of P's power series."""
 
-    def step(s, term, ap, x_):
+    def step(s: Scalar, term: Scalar, ap: Scalar, x_: Scalar) -> tuple[list[Scalar], Scalar]:
         ap_next = ap + _f(1.0)
         term_next = term * x_ / ap_next
         s_next = s + term_next
@@ -147,10 +154,12 @@ def _p_series(a, x, run):
     return s
 
 
-def _q_fraction(a, x, run):
+def _q_fraction(a: Scalar, x: Scalar, run: Scalar) -> Scalar:
     """Legendre's continued fraction of Γ(a, x) e**x x**-a (modified Lentz)."""
 
-    def step(b, c, d, h, i, a_):
+    def step(
+        b: Scalar, c: Scalar, d: Scalar, h: Scalar, i: Scalar, a_: Scalar
+    ) -> tuple[list[Scalar], Scalar]:
         i_next = i + _f(1.0)
         an = -i_next * (i_next - a_)
         b_next = b + _f(2.0)
@@ -168,7 +177,7 @@ def _q_fraction(a, x, run):
     return h
 
 
-def _q_small_x(a, x):
+def _q_small_x(a: Scalar, x: Scalar) -> Scalar:
     """Q for x <= 1.1 and small a (see the module docstring)."""
     log_x = ps.log(x)
     total = None
@@ -182,7 +191,7 @@ def _q_small_x(a, x):
     return -ps.expm1(exponent) - a * ps.exp(exponent) * total
 
 
-def _special_cases(a, x, p_or_q, upper: bool):
+def _special_cases(a: Scalar, x: Scalar, p_or_q: Scalar, upper: bool) -> Scalar:
     """scipy's values (PyTensor's ``perform``) where an argument is 0, inf, NaN or out of the
     domain."""
     nan, zero, one = _f(math.nan), _f(0.0), _f(1.0)
@@ -195,13 +204,13 @@ def _special_cases(a, x, p_or_q, upper: bool):
     return ps.switch(bad, nan, out)
 
 
-def _ordinary(a, x):
+def _ordinary(a: Scalar, x: Scalar) -> Scalar:
     """False where _special_cases decides; the loops do not run there."""
     finite = ~ps.isinf(a) & ~ps.isinf(x)
     return finite & (a > _f(0.0)) & (x > _f(0.0))
 
 
-def _p_of(a, x, ordinary):
+def _p_of(a: Scalar, x: Scalar, ordinary: Scalar) -> Scalar:
     fraction_side = (x > _f(1.0)) & (x > a)
     factor = _series_factor(a, x)
     series = _p_series(a, x, ordinary & ~fraction_side) * factor
@@ -209,7 +218,7 @@ def _p_of(a, x, ordinary):
     return ps.switch(fraction_side, fraction, series)
 
 
-def _q_of(a, x, ordinary):
+def _q_of(a: Scalar, x: Scalar, ordinary: Scalar) -> Scalar:
     log_x = ps.log(x)
     # scipy's igamc split: 1 - P where P is small; else the continued fraction (x > 1.1) or
     # the small-x series.
@@ -243,12 +252,12 @@ MAX_HALLEY = 40
 _SQRT2 = math.sqrt(2.0)
 
 
-def _lgamma1p_any(a):
+def _lgamma1p_any(a: Scalar) -> Scalar:
     """lgamma(1 + a) for a > 0."""
     return ps.switch(a <= _f(1.5), _lgamma1p(a), psm.gammaln(a + _f(1.0)))
 
 
-def _initial_guess(a, lower_p, upper_q, lower_is_small):
+def _initial_guess(a: Scalar, lower_p: Scalar, upper_q: Scalar, lower_is_small: Scalar) -> Scalar:
     """A starting x for P(a, x) = lower_p (= 1 - upper_q): Wilson and Hilferty's cube for
     a >= 1/2 away from the tails' formulas' range; x**a / Γ(a + 1) = p where that x is small;
     Γ(a, x) / Γ(a) ~ x**(a - 1) e**-x / Γ(a) = q beyond."""
@@ -290,7 +299,9 @@ def _inverse_graph(upper: bool) -> ps.Composite:
     upper_safe = ps.switch(inside, upper_q, _f(0.5))
     x0 = _initial_guess(a_safe, lower_safe, upper_safe, lower_is_small)
 
-    def step(x, a_, low, up, small):
+    def step(
+        x: Scalar, a_: Scalar, low: Scalar, up: Scalar, small: Scalar
+    ) -> tuple[list[Scalar], Scalar]:
         ordinary = ~ps.isnan(x)
         slope = _series_factor(a_, x) * a_ / x  # dP/dx
         p_now = _p_of(a_, x, ordinary & small)
@@ -329,7 +340,9 @@ def _graphs() -> dict[str, ps.Composite]:
     }
 
 
-def _import(which: str, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer):
+def _import(
+    which: str, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
+) -> list[Value]:
     wide = [imp.cast(v, F64) for v in inputs]
     (out,) = import_scalar_graph(_graphs()[which].fgraph, wide, imp)
     (dtype,) = out_dtypes
@@ -337,24 +350,32 @@ def _import(which: str, inputs: Sequence[Value], out_dtypes: Sequence[str], imp:
 
 
 @import_scalar.register(psm.GammaInc)
-def import_gammainc(sop, inputs, out_dtypes, imp) -> list[Value]:
+def import_gammainc(
+    sop: ps.ScalarOp, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
+) -> list[Value]:
     """P(a, x), the regularized lower incomplete gamma function (scipy.special.gammainc)."""
     return _import("P", inputs, out_dtypes, imp)
 
 
 @import_scalar.register(psm.GammaIncC)
-def import_gammaincc(sop, inputs, out_dtypes, imp) -> list[Value]:
+def import_gammaincc(
+    sop: ps.ScalarOp, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
+) -> list[Value]:
     """Q(a, x), the regularized upper incomplete gamma function (scipy.special.gammaincc)."""
     return _import("Q", inputs, out_dtypes, imp)
 
 
 @import_scalar.register(psm.GammaIncInv)
-def import_gammaincinv(sop, inputs, out_dtypes, imp) -> list[Value]:
+def import_gammaincinv(
+    sop: ps.ScalarOp, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
+) -> list[Value]:
     """x with P(a, x) = p (scipy.special.gammaincinv)."""
     return _import("Pinv", inputs, out_dtypes, imp)
 
 
 @import_scalar.register(psm.GammaIncCInv)
-def import_gammainccinv(sop, inputs, out_dtypes, imp) -> list[Value]:
+def import_gammainccinv(
+    sop: ps.ScalarOp, inputs: Sequence[Value], out_dtypes: Sequence[str], imp: Importer
+) -> list[Value]:
     """x with Q(a, x) = q (scipy.special.gammainccinv)."""
     return _import("Qinv", inputs, out_dtypes, imp)
