@@ -24,6 +24,9 @@ G = np.array([1.5, -0.5, 0.25], "float32")
 N = np.array([[7, -7, 0], [3, -128, 127]], "int8")
 J = np.array([2, -3, 5], "int8")
 B = np.array([True, False, True])
+#: In (0, 1) and positive parameters, for the inverse and incomplete functions.
+P = np.array([[0.5, 0.125, 0.0], [0.999, 1.0, 0.75]], "float32")
+A = np.array([0.5, 2.0, 7.25], "float32")
 
 #: scalar op class → (input arrays, builder of the outputs from the PyTensor inputs)
 CASES: dict[type, tuple[tuple[np.ndarray, ...], Callable]] = {
@@ -79,6 +82,13 @@ CASES: dict[type, tuple[tuple[np.ndarray, ...], Callable]] = {
     psm.Ive: ((J, F), lambda j, f: pt.ive(j, f)),
     psm.Kve: ((G, F), lambda g, f: pt.kve(g, f)),
     psm.Jv: ((J, F), lambda j, f: pt.jv(j, f)),
+    psm.Erfinv: ((F,), lambda f: pt.erfinv(f / 2)),
+    psm.Erfcinv: ((P,), lambda p: pt.erfcinv(p * 2)),
+    psm.NdtriExp: ((F,), lambda f: pt.math.ndtri_exp(-abs(f) - 0.25)),
+    psm.Owens_t: ((F, G), lambda f, g: pt.owens_t(f, g)),
+    psm.BetaInc: ((A, G, P), lambda a, g, p: pt.betainc(a, abs(g) + 0.5, p)),
+    psm.BetaIncInv: ((A, G, P), lambda a, g, p: pt.betaincinv(a, abs(g) + 0.5, p)),
+    psm.Hyp2F1: ((A, G, P), lambda a, g, p: pt.hyp2f1(a, g, a + 1.5, p * 0.75 - 0.25)),
     ps.Floor: ((F,), pt.floor),
     ps.Ceil: ((F,), pt.ceil),
     ps.Trunc: ((F,), pt.trunc),
