@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 
 from ir import ops
@@ -16,7 +19,7 @@ def _log1mexp(x: np.ndarray) -> np.ndarray:
     return np.where(x < np.log(0.5), np.log1p(-np.exp(x)), np.log(-np.expm1(x)))
 
 
-_FUNCTIONS = {
+_FUNCTIONS: dict[type[Operation], Callable[..., Any]] = {
     ops.GammaLn: special.gammaln,
     ops.Psi: special.psi,
     ops.Gamma: special.gamma,
@@ -24,23 +27,29 @@ _FUNCTIONS = {
     ops.Erfc: special.erfc,
     ops.Erfcx: special.erfcx,
     ops.Log1mexp: _log1mexp,
+    ops.Atan2: np.arctan2,
 }
 
 
-def _unary(fn):
+def implements_elementwise(functions: Mapping[type[Operation], Callable[..., Any]]) -> None:
+    """Register each function as its op's implementation: the operands converted to the dtypes
+    the op computes in (``operand_dtypes``: integers upgraded to float), the function applied
+    with floating-point warnings off, the result in the op's result dtype. Shared by the
+    special-function modules (their references are scipy's, as PyTensor's ``perform``)."""
+    for cls, fn in functions.items():
+        implements(cls)(_elementwise(fn))
+
+
+def _elementwise(fn: Callable[..., Any]) -> Callable[[Operation, list[np.ndarray]], np.ndarray]:
     def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-        (x,) = args
-        dtype = op.operand_dtypes()[0]  # type: ignore[attr-defined]
-        return np.asarray(fn(x.astype(dtype, copy=False))).astype(op.result.dtype, copy=False)
+        dtypes = op.operand_dtypes()  # type: ignore[attr-defined]
+        wide = [a.astype(d, copy=False) for a, d in zip(args, dtypes, strict=True)]
+        with np.errstate(all="ignore"):
+            out = fn(*wide)
+        result: np.ndarray = np.asarray(out).astype(op.result.dtype, copy=False)
+        return result
 
     return impl
 
 
-for _cls, _fn in _FUNCTIONS.items():
-    implements(_cls)(_unary(_fn))
-
-
-@implements(ops.Atan2)
-def _atan2(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-    y, x = (a.astype(d, copy=False) for a, d in zip(args, op.operand_dtypes(), strict=True))  # type: ignore[attr-defined]
-    return np.arctan2(y, x)
+implements_elementwise(_FUNCTIONS)

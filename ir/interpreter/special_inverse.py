@@ -8,9 +8,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ir import ops
-from ir.core import Operation
 from ir.interpreter import implements
 from ir.interpreter.lazy_scipy import special
+from ir.interpreter.special import implements_elementwise
 
 _FUNCTIONS: dict[type, Callable[..., np.ndarray]] = {
     ops.Erfinv: special.erfinv,
@@ -20,21 +20,7 @@ _FUNCTIONS: dict[type, Callable[..., np.ndarray]] = {
 }
 
 
-def _implementation(
-    fn: Callable[..., np.ndarray],
-) -> Callable[[Operation, list[np.ndarray]], np.ndarray]:
-    def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-        dtypes = op.operand_dtypes()  # type: ignore[attr-defined]
-        wide = [a.astype(d, copy=False) for a, d in zip(args, dtypes, strict=True)]
-        with np.errstate(all="ignore"):
-            out = fn(*wide)
-        return np.asarray(out).astype(op.result.dtype, copy=False)
-
-    return impl
-
-
-for _cls, _fn in _FUNCTIONS.items():
-    implements(_cls)(_implementation(_fn))
+implements_elementwise(_FUNCTIONS)
 
 
 @implements(ops.PolyGamma)
