@@ -316,8 +316,8 @@ def lower_second(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
 
 
 @lowers(ops.Cast)
-def lower_cast(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
-    src, dst = op.operands[0].dtype, op.attributes["to"]
+def lower_cast(op: ops.Cast, ctx: LoweringContext, args: list[V]) -> V:
+    src, dst = op.x.dtype, op.to
     if src == "float64" and dst == "float16":
         raise LoweringUnsupported(
             "ONNX Runtime casts float64 to float16 through float32, rounding twice; "
