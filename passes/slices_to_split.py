@@ -28,10 +28,10 @@ def _interval(op: ops.Slice) -> tuple[int, Interval] | None:
         return None
     axis = op.axes[0] % op.x.rank
     size = op.x.shape[axis]
-    bounds = [static_ints(v) for v in (op.starts, op.stops, op.steps)]
-    if not isinstance(size, int) or any(b is None for b in bounds) or bounds[2] != [1]:
+    starts, stops, steps = (static_ints(v) for v in (op.starts, op.stops, op.steps))
+    if not isinstance(size, int) or starts is None or stops is None or steps != [1]:
         return None
-    lo, hi, _ = slice(bounds[0][0], bounds[1][0]).indices(size)  # type: ignore[index]
+    lo, hi, _ = slice(starts[0], stops[0]).indices(size)
     return (axis, (lo, hi)) if lo < hi else None
 
 

@@ -48,10 +48,11 @@ def run_function(
 ) -> list[np.ndarray]:
     """Evaluate ``func`` on ``inputs`` (by position, or by argument name)."""
     if isinstance(inputs, Mapping):
-        missing = [a.name for a in func.args if a.name not in inputs]
+        names = [a.name for a in func.args]
+        missing = [n for n in names if n is None or n not in inputs]
         if missing:
             raise InterpreterError(f"missing inputs {missing}")
-        inputs = [inputs[a.name] for a in func.args]  # type: ignore[index]
+        inputs = [inputs[n] for n in names if n is not None]
     if len(inputs) != len(func.args):
         raise InterpreterError(f"expected {len(func.args)} inputs, got {len(inputs)}")
     env: dict[Value, np.ndarray] = {}

@@ -42,7 +42,8 @@ def implements_elementwise(functions: Mapping[type[Operation], Callable[..., Any
 
 def _elementwise(fn: Callable[..., Any]) -> Callable[[Operation, list[np.ndarray]], np.ndarray]:
     def impl(op: Operation, args: list[np.ndarray]) -> np.ndarray:
-        dtypes = op.operand_dtypes()  # type: ignore[attr-defined]
+        assert isinstance(op, ops.Elementwise)  # registered for elementwise ops only
+        dtypes = op.operand_dtypes()
         wide = [a.astype(d, copy=False) for a, d in zip(args, dtypes, strict=True)]
         with np.errstate(all="ignore"):
             out = fn(*wide)

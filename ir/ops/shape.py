@@ -86,9 +86,9 @@ def shape_entries(value: Value, symbolic: bool = True, depth: int = 0) -> list[D
     if isinstance(op, Slice) and op.axes in ((0,), (-1,)):
         source = op.operands[0]
         entries = shape_entries(source, True, depth + 1)
-        bounds = [static_ints(v) for v in op.operands[1:]]
-        if entries is not None and all(b is not None for b in bounds):
-            (start,), (stop,), (step,) = bounds  # type: ignore[misc]
+        bounds = [b for v in op.operands[1:] if (b := static_ints(v)) is not None]
+        if entries is not None and len(bounds) == 3:
+            (start,), (stop,), (step,) = bounds
             picked = entries[slice(start, stop, step)]
             return picked if len(picked) == n else unknown
     return unknown
@@ -279,7 +279,8 @@ class Concat(Operation):
         for i in range(rank):
             column = [v.shape[i] for v in inputs]
             if i == axis:
-                dims.append(sum(column) if all(isinstance(d, int) for d in column) else UNKNOWN)  # type: ignore[arg-type]
+                sizes = [d for d in column if isinstance(d, int)]
+                dims.append(sum(sizes) if len(sizes) == len(column) else UNKNOWN)
             else:
                 dims.append(_merge_dims(self, column))
         return (inputs[0].type.with_shape(dims),)
@@ -327,10 +328,10 @@ class Range(Operation):
         operands = (self.start, self.stop, self.step)
         if any(v.rank != 0 for v in operands) or len({v.dtype for v in operands}) != 1:
             raise IRError("tir.range: start, stop and step must be scalars of one dtype")
-        values = [constant_array(v) for v in operands]
+        values = [data for v in operands if (data := constant_array(v)) is not None]
         length: Dim = UNKNOWN
-        if all(v is not None for v in values):
-            start, stop, step = (v.item() for v in values)  # type: ignore[union-attr]
+        if len(values) == len(operands):
+            start, stop, step = (v.item() for v in values)
             if step == 0:
                 raise IRError("tir.range: step is 0")
             span = (stop - start) / step
