@@ -7,7 +7,7 @@ PyTensor's ``upgrade_to_float``), broadcast together; their semantics are scipy'
 
 from __future__ import annotations
 
-from ir.core import exported_ops
+from ir.fields import Operand
 from ir.ops.elementwise import Elementwise
 
 
@@ -18,7 +18,9 @@ class BetaInc(Elementwise):
     `%3 = tir.betainc %0, %1, %2 : f64[4]`"""
 
     NAME = "tir.betainc"
-    OPERANDS = ("a", "b", "x")
+    a = Operand()
+    b = Operand()
+    x = Operand()
     RULE = "float"
 
 
@@ -28,7 +30,9 @@ class BetaIncInv(Elementwise):
     `%3 = tir.betaincinv %0, %1, %2 : f64[4]`"""
 
     NAME = "tir.betaincinv"
-    OPERANDS = ("a", "b", "y")
+    a = Operand()
+    b = Operand()
+    y = Operand()
     RULE = "float"
 
 
@@ -38,8 +42,11 @@ class Hyp2F1(Elementwise):
     non-positive integer) everywhere. `%4 = tir.hyp2f1 %0, %1, %2, %3 : f64[4]`"""
 
     NAME = "tir.hyp2f1"
-    OPERANDS = ("a", "b", "c", "z")
+    a = Operand()
+    b = Operand()
+    c = Operand()
+    z = Operand()
     RULE = "float"
 
 
-__all__ = exported_ops(globals(), __name__)
+__all__ = ["BetaInc", "BetaIncInv", "Hyp2F1"]
