@@ -285,7 +285,7 @@ def import_matrix_inverse(op: L.MatrixInverse, node: Apply, imp: Importer) -> li
 
 
 def import_solve_general(op: L.Solve, node: Apply, imp: Importer) -> list[Value]:
-    """Solve(assume_a in 'gen', 'sym', 'her'): called by slinalg's Solve rule."""
+    """Solve(assume_a in 'gen', 'sym', 'her', 'banded'): called by slinalg's Solve rule."""
     dtype = node.outputs[0].type.dtype
     a, b = (imp.cast(imp.value(v), dtype) for v in node.inputs)
     if op.b_ndim == 1:

@@ -288,8 +288,11 @@ def import_solve(op: Solve, node: Apply, imp: Importer) -> list[Value]:
     triangle then cho_solve; a matrix that is not positive definite gives all NaN (scipy raises
     LinAlgError and PyTensor's perform fills NaN: in a's shape there, a PyTensor bug for vector
     right-hand sides; here in the output's shape). 'gen', 'sym' and 'her' are nlinalg's LU
-    solve, 'tridiagonal' linalg_tridiagonal's gtsv; 'banded' is refused."""
-    if op.assume_a in ("gen", "sym", "her"):
+    solve, 'tridiagonal' linalg_tridiagonal's gtsv. 'banded' is the LU solve too: scipy's gbsv
+    is Gaussian elimination with partial pivoting confined to the band, where every entry the
+    general elimination reads outside it is an exact zero (the same pivots, including a zero
+    pivot of a singular matrix: NaN), so the two differ only in rounding order."""
+    if op.assume_a in ("gen", "sym", "her", "banded"):
         from compiler.frontend.nlinalg import import_solve_general  # LU; nlinalg imports this
 
         return import_solve_general(op, node, imp)
