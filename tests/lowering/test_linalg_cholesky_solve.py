@@ -193,12 +193,6 @@ def test_solve_pos_reads_one_triangle_and_nan_when_not_positive_definite(lower) 
     np.testing.assert_allclose(got[0], sl.solve(good, b_value[0], assume_a="pos"), rtol=1e-12)
 
 
-def test_solve_banded_is_still_refused() -> None:
-    a, b = pt.matrix("a"), pt.vector("b")
-    with pytest.raises(UnsupportedOpError, match="linear solvers"):
-        Compiler().compile(fgraph_of([a, b], [L.solve(a, b, assume_a="banded")]))
-
-
 # -- diagonals -----------------------------------------------------------------------------------
 
 
