@@ -196,8 +196,8 @@ class Operation:
 
     The declarations are typed accessors (``op.x`` is a ``Value``, ``op.perm`` a tuple of
     ints); the registry derives ``OPERANDS`` (names, ``*`` marking the variadic one),
-    ``ATTRS`` and ``OPTIONAL_ATTRS`` from them. The older form, those three class attributes
-    written out, still works (its accessors are generated and invisible to a type checker).
+    ``ATTRS`` and ``OPTIONAL_ATTRS`` from them (written out by hand, they are refused: their
+    accessors would be invisible to a type checker).
     """
 
     NAME: ClassVar[str]
@@ -213,8 +213,8 @@ class Operation:
     NUM_REGIONS: ClassVar[int] = 0
     #: How many operands are not variadic (derived from ``OPERANDS``).
     _NUM_FIXED_OPERANDS: ClassVar[int] = 0
-    #: Which of ``OPERANDS`` and ``ATTRS`` this class derived from its field declarations.
-    _FROM_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    #: Set on each class whose ``OPERANDS`` / ``ATTRS`` were derived from its fields.
+    _DERIVED: ClassVar[bool] = False
 
     __slots__ = (
         "attributes", "location", "next", "operands", "parent", "prev", "regions", "results",
@@ -222,22 +222,13 @@ class Operation:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        make_operands, make_attrs = _collect_fields(cls)
+        _collect_fields(cls)
         cls._NUM_FIXED_OPERANDS = sum(1 for n in cls.OPERANDS if not n.startswith("*"))
         if "NAME" not in cls.__dict__:
             return  # an abstract intermediate class
         variadic = [i for i, n in enumerate(cls.OPERANDS) if n.startswith("*")]
         if variadic and variadic != [len(cls.OPERANDS) - 1]:
             raise TypeError(f"{cls.__name__}: only the last operand may be variadic")
-        if make_operands:
-            for index, name in enumerate(cls.OPERANDS):
-                if name.startswith("*"):
-                    _define(cls, name[1:], property(_variadic_getter(index)))
-                else:
-                    _define(cls, name, property(_operand_getter(index)))
-        if make_attrs:
-            for name in cls.ATTRS:
-                _define(cls, name, property(_attr_getter(name)))
         known = OP_REGISTRY.get(cls.NAME)
         # Re-importing the same class (a module reload) is fine; a second op under a name
         # already taken would silently replace the first for the parser and the passes.
@@ -386,11 +377,10 @@ def exported_ops(namespace: Mapping[str, Any], module: str) -> list[str]:
     ]
 
 
-def _collect_fields(cls: type[Operation]) -> tuple[bool, bool]:
+def _collect_fields(cls: type[Operation]) -> None:
     """Derive ``OPERANDS``, ``ATTRS`` and ``OPTIONAL_ATTRS`` from the class's typed field
-    declarations (its own and its bases'), and give each operand its position. Returns
-    whether the class needs generated accessors for its operands and its attributes (the
-    older form: names in ``OPERANDS`` / ``ATTRS``)."""
+    declarations (its own and its bases'), and give each operand its position. Those names
+    written out by hand (the form before typed fields) are refused."""
     operands: dict[str, OperandField] = {}
     attrs: dict[str, AttrField] = {}
     for klass in reversed(cls.__mro__):
@@ -399,87 +389,51 @@ def _collect_fields(cls: type[Operation]) -> tuple[bool, bool]:
                 operands[name] = value  # a redeclared operand keeps its base's position
             elif isinstance(value, AttrField):
                 attrs[name] = value
-    operand_form = _form(cls, "OPERANDS", OperandField)
-    attr_form = _form(cls, "ATTRS", AttrField)
-    if operand_form == "fields":
-        _check_fields(cls, "OPERANDS", [n.lstrip("*") for n in cls.OPERANDS], operands)
-        for index, (name, field) in enumerate(operands.items()):
-            if field.VARIADIC and index != len(operands) - 1:
-                raise TypeError(f"{cls.__name__}: only the last operand may be variadic")
-            if field.index not in (-1, index):
-                raise TypeError(f"{cls.__name__}: operand {name!r} is at position {index} "
-                                f"here but {field.index} in a base class")  # fmt: skip
-            field.index = index
-        cls.OPERANDS = tuple(("*" if f.VARIADIC else "") + n for n, f in operands.items())
-    if attr_form == "fields":
-        if "OPTIONAL_ATTRS" in cls.__dict__:
-            raise TypeError(f"{cls.__name__}: OPTIONAL_ATTRS goes with ATTRS; declare an "
-                            "optional field with OptionalAttr")  # fmt: skip
-        _check_fields(cls, "ATTRS", list(cls.ATTRS), attrs)
-        cls.ATTRS = {name: field.kind for name, field in attrs.items()}
-        cls.OPTIONAL_ATTRS = frozenset(name for name, field in attrs.items() if field.OPTIONAL)
-    if operand_form == attr_form == "fields" and set(operands) & set(attrs):
+    for what, example in (("OPERANDS", "x = Operand()"), ("ATTRS", "perm = Attr(A.INTS)")):
+        written = [
+            k
+            for k in cls.__mro__
+            if k is not Operation and what in vars(k) and what not in _derived(k)
+        ]
+        if written:
+            raise TypeError(
+                f"{cls.__name__}: {what} written out in {written[0].__name__}; declare them as "
+                f"typed fields of ir.fields ({example})"
+            )
+    if "OPTIONAL_ATTRS" in cls.__dict__ and "ATTRS" not in _derived(cls):
+        raise TypeError(f"{cls.__name__}: OPTIONAL_ATTRS written out; declare an optional "
+                        "field with OptionalAttr")  # fmt: skip
+    _check_names(cls, [*operands, *attrs])
+    for index, (name, field) in enumerate(operands.items()):
+        if field.VARIADIC and index != len(operands) - 1:
+            raise TypeError(f"{cls.__name__}: only the last operand may be variadic")
+        if field.index not in (-1, index):
+            raise TypeError(f"{cls.__name__}: operand {name!r} is at position {index} "
+                            f"here but {field.index} in a base class")  # fmt: skip
+        field.index = index
+    if set(operands) & set(attrs):
         raise TypeError(f"{cls.__name__}: {sorted(set(operands) & set(attrs))} are declared "
                         "as both operands and attributes")  # fmt: skip
-    return operand_form == "generate", attr_form == "generate"
+    cls.OPERANDS = tuple(("*" if f.VARIADIC else "") + n for n, f in operands.items())
+    cls.ATTRS = {name: field.kind for name, field in attrs.items()}
+    cls.OPTIONAL_ATTRS = frozenset(name for name, field in attrs.items() if field.OPTIONAL)
+    cls._DERIVED = True
 
 
-def _form(cls: type, what: str, field_type: type) -> str:
-    """How ``cls`` gets ``what`` (``OPERANDS`` or ``ATTRS``), from the nearest class in its MRO
-    that says: "fields" (typed declarations), "generate" (names written out here or in an
-    abstract base: accessors are made on each concrete class), or "inherited" (from a
-    concrete older-form class, which has its accessors)."""
-    for klass in cls.__mro__:
-        own = vars(klass)
-        if any(isinstance(v, field_type) for v in own.values()) and what not in own:
-            return "fields"
-        if what in own and what not in own.get("_FROM_FIELDS", ()):
-            if klass is Operation:
-                return "inherited"  # nothing declared: no accessors to make
-            return "generate" if klass is cls or "NAME" not in own else "inherited"
-        if what in own.get("_FROM_FIELDS", ()):
-            return "fields"
-    return "inherited"
+def _derived(klass: type) -> tuple[str, ...]:
+    """The declaration names ``_collect_fields`` set on ``klass`` itself (not written out)."""
+    return ("OPERANDS", "ATTRS", "OPTIONAL_ATTRS") if vars(klass).get("_DERIVED") else ()
 
 
-def _check_fields(
-    cls: type[Operation], what: str, inherited: list[str], fields: Mapping[str, Any]
-) -> None:
-    """Fields may not hide a method or property of ``Operation`` or of a base class, nor
-    extend a base class declared in the older form (its ``OPERANDS`` or ``ATTRS`` names would
-    be lost)."""
-    for name in fields:
+def _check_names(cls: type[Operation], names: list[str]) -> None:
+    """Fields may not hide a method or property of ``Operation`` or of a base class."""
+    for name in names:
         hidden = hasattr(Operation, name) or any(
             name in vars(base) and not isinstance(vars(base)[name], OperandField | AttrField)
             for base in cls.__mro__
         )
         if hidden:
             raise TypeError(f"{cls.__name__}: accessor {name!r} clashes with an existing attribute")
-    lost = [name for name in inherited if name not in fields]
-    if lost:
-        raise TypeError(
-            f"{cls.__name__}: fields cannot extend the {what} {lost} of a base class "
-            "declared in the older form; declare those as fields too"
-        )
-    cls._FROM_FIELDS = frozenset(vars(cls).get("_FROM_FIELDS", frozenset()) | {what})
-
-
-def _operand_getter(index: int) -> Callable[[Operation], Value]:
-    return lambda op: op.operands[index]
-
-
-def _variadic_getter(index: int) -> Callable[[Operation], tuple[Value, ...]]:
-    return lambda op: tuple(op.operands[index:])
-
-
-def _attr_getter(name: str) -> Callable[[Operation], Any]:
-    return lambda op: op.attributes.get(name)
-
-
-def _define(cls: type, name: str, prop: property) -> None:
-    if name in cls.__dict__ or hasattr(Operation, name):
-        raise TypeError(f"{cls.__name__}: accessor {name!r} clashes with an existing attribute")
-    setattr(cls, name, prop)
 
 
 class Return(Operation):

@@ -8,6 +8,7 @@ import pytest
 from ir import ops
 from ir.attributes import INTS, DenseElements
 from ir.core import OP_REGISTRY, Function, IRError, Module, Operation, Return, Use, Value, Yield
+from ir.fields import Operand, VariadicOperand
 from ir.interpreter import IMPLS, REGION_IMPLS
 from ir.ops import elementwise, tensor
 from ir.types import TensorType
@@ -347,16 +348,24 @@ def test_accessor_clash_is_refused() -> None:
 
         class Bad(Operation):
             NAME = "test.bad_clash"
-            OPERANDS = ("operands",)
+            operands = Operand()
 
     with pytest.raises(TypeError, match="only the last operand may be variadic"):
 
         class Bad2(Operation):
             NAME = "test.bad_variadic"
-            OPERANDS = ("*xs", "y")
+            xs = VariadicOperand()
+            y = Operand()
+
+    with pytest.raises(TypeError, match="OPERANDS written out in Bad3; declare them as typed fields"):
+
+        class Bad3(Operation):
+            NAME = "test.bad_written_out"
+            OPERANDS = ("x",)
 
     assert "test.bad_clash" not in OP_REGISTRY
     assert "test.bad_variadic" not in OP_REGISTRY
+    assert "test.bad_written_out" not in OP_REGISTRY
 
 
 def test_value_properties() -> None:

@@ -47,9 +47,10 @@ def test_str_prints_ir_text_and_repr_stays_short() -> None:
 
 def test_registering_a_taken_op_name_is_an_error() -> None:
     from ir.core import Operation
+    from ir.fields import Operand
 
     with pytest.raises(TypeError, match=r"'tir\.neg' is already registered"):
 
         class AnotherNeg(Operation):
             NAME = "tir.neg"
-            OPERANDS = ("x",)
+            x = Operand()
