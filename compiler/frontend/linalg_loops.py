@@ -56,6 +56,17 @@ def loop(
     return list(imp.emit_op(ops.Loop, [trip, start, *inits], regions=[body]).results)
 
 
+def counted_loop(
+    imp: Importer,
+    trip: Value,
+    inits: Sequence[Value],
+    step: Callable[[Value, list[Value]], list[Value]],
+) -> list[Value]:
+    """``loop`` of exactly ``trip`` iterations: ``step(i, carried)`` returns only the next
+    carried values."""
+    return loop(imp, trip, inits, lambda index, carried: (None, step(index, carried)))
+
+
 def write(imp: Importer, x: Value, index: Value, update: Value, axis: int) -> Value:
     """x with ``update`` (x's shape but 1 along ``axis``) written at ``index`` along ``axis``
     (an exact copy: a scatter)."""

@@ -18,8 +18,6 @@ outputs are what the arithmetic gives (inf/NaN), as PyTensor's perform returns t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 from pytensor.graph.basic import Apply
 from pytensor.tensor.linalg.solvers.tridiagonal import (
@@ -30,27 +28,9 @@ from pytensor.tensor.linalg.solvers.tridiagonal import (
 from compiler.frontend.extra_ops import dim_of, emit, i64
 from compiler.frontend.graphs import REFUSED, batched
 from compiler.frontend.importer import Importer, import_op
+from compiler.frontend.linalg_loops import counted_loop
 from ir import ops
-from ir.core import Block, Value, Yield
-from ir.types import TensorType
-
-
-def _loop(
-    imp: Importer,
-    trip: Value,
-    inits: Sequence[Value],
-    step: Callable[[Value, list[Value]], list[Value]],
-) -> list[Value]:
-    """A tir.loop of ``trip`` iterations carrying ``inits``; ``step(i, carried)`` emits the
-    body and returns the next carried values."""
-    body = Block(args=[Value(TensorType("int64", ())), Value(TensorType("bool", ())),
-                       *(Value(v.type) for v in inits)])  # fmt: skip
-    index, cond, *carried = body.args
-    with imp.building(body):
-        nxt = step(index, list(carried))
-        body.append(Yield([cond, *nxt]))
-    true = imp.constant(np.asarray(True))
-    return list(imp.emit_op(ops.Loop, [trip, true, *inits], regions=[body]).results)
+from ir.core import Value
 
 
 class _Vectors:
@@ -131,7 +111,7 @@ def gttrf(
         ipiv = vec.put(ipiv, i, emit(imp, ops.Add, nxt, i64(imp, 1)), swap)
         return [dl, d, du, du2, ipiv]
 
-    dl, d, du, du2, ipiv = _loop(imp, trip, [dl, d, du, du2, ipiv], step)
+    dl, d, du, du2, ipiv = counted_loop(imp, trip, [dl, d, du, du2, ipiv], step)
     return dl, d, du, du2, ipiv
 
 
@@ -233,11 +213,11 @@ def gttrs(
         return [put_row(x, i, emit(imp, ops.Where, swap, b_n, keep_i))]
 
     if transposed:
-        (x,) = _loop(imp, n, [b], forward_t)
-        (x,) = _loop(imp, trip_l, [x], backward_t)
+        (x,) = counted_loop(imp, n, [b], forward_t)
+        (x,) = counted_loop(imp, trip_l, [x], backward_t)
     else:
-        (x,) = _loop(imp, trip_l, [b], forward)
-        (x,) = _loop(imp, n, [x], backward)
+        (x,) = counted_loop(imp, trip_l, [b], forward)
+        (x,) = counted_loop(imp, n, [x], backward)
     return x
 
 

@@ -21,8 +21,6 @@ sysv does, and solve by LU: the same solution to rounding; singularity is LU's z
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 from pytensor.graph.basic import Apply
 from pytensor.tensor import linalg as L
@@ -32,41 +30,17 @@ from compiler.frontend.extra_ops import dim_of, emit, i64
 from compiler.frontend.graphs import REFUSED, batched
 from compiler.frontend.importer import Importer, import_op
 from compiler.frontend.linalg_blocked import lu_blocked
+from compiler.frontend.linalg_loops import counted_loop
+from compiler.frontend.linalg_loops import swap_last as _swap_last
 from compiler.frontend.slinalg import solve_triangular
 from ir import ops
-from ir.core import Block, Value, Yield
-from ir.types import TensorType
+from ir.core import Value
 
 # -- helpers -------------------------------------------------------------------------------------
 
 
 def _scalar(imp: Importer, value: float, dtype: str) -> Value:
     return imp.constant(np.asarray(value, dtype=dtype))
-
-
-def _swap_last(imp: Importer, x: Value) -> Value:
-    perm = [*range(x.rank - 2), x.rank - 1, x.rank - 2]
-    return emit(imp, ops.Transpose, x, perm=perm)
-
-
-def _loop(
-    imp: Importer,
-    trip: Value,
-    inits: Sequence[Value],
-    step: Callable[[Value, list[Value]], list[Value]],
-) -> list[Value]:
-    """A tir.loop of ``trip`` iterations carrying ``inits``; ``step(i, carried)`` emits the
-    body and returns the next carried values."""
-    scalar = TensorType("int64", ())
-    body = Block(
-        args=[Value(scalar), Value(TensorType("bool", ())), *(Value(v.type) for v in inits)]
-    )
-    index, cond, *carried = body.args
-    with imp.building(body):
-        nxt = step(index, list(carried))
-        body.append(Yield([cond, *nxt]))
-    true = imp.constant(np.asarray(True))
-    return list(imp.emit_op(ops.Loop, [trip, true, *inits], regions=[body]).results)
 
 
 def _scatter(imp: Importer, x: Value, index: Value, update: Value, axis: int) -> Value:
@@ -177,7 +151,7 @@ def _lu_columns(imp: Importer, a: Value) -> tuple[Value, Value, Value]:
         m = _scatter(imp, m, j, emit(imp, ops.Unsqueeze, new_column, axes=[rank - 1]), col_axis)
         return [m, piv, perm]
 
-    lu, piv, perm = _loop(imp, n, [a, order, order], step)
+    lu, piv, perm = counted_loop(imp, n, [a, order, order], step)
     return lu, piv, perm
 
 
@@ -358,7 +332,7 @@ def import_pivot_to_permutations(
                     emit(imp, ops.Where, emit(imp, ops.Eq, idx, p), i, idx))  # fmt: skip
         return [emit(imp, ops.GatherElements, perm, rows, axis=last)]
 
-    (perm,) = _loop(imp, n, [order], step)
+    (perm,) = counted_loop(imp, n, [order], step)
     if op.inverse:
         return [perm]
     # argsort of a permutation: inverse[perm[i]] = i.

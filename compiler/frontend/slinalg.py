@@ -23,6 +23,7 @@ from compiler.frontend.extra_ops import dim_of, emit, i64
 from compiler.frontend.graphs import batched, refusal_reason
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from compiler.frontend.linalg_blocked import cholesky_blocked, solve_lower_blocked
+from compiler.frontend.linalg_loops import swap_last as _swap_last
 from ir import ops
 from ir.core import Block, Value, Yield
 from ir.ops.tensor import constant_array
@@ -33,12 +34,6 @@ from ir.types import TensorType
 
 def _scalar(imp: Importer, value: float, dtype: str) -> Value:
     return imp.constant(np.asarray(value, dtype=dtype))
-
-
-def _swap_last(imp: Importer, x: Value) -> Value:
-    """x.mT: the last two axes swapped."""
-    perm = [*range(x.rank - 2), x.rank - 1, x.rank - 2]
-    return emit(imp, ops.Transpose, x, perm=perm)
 
 
 def _indices(imp: Importer, n: Value) -> Value:
