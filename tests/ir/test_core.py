@@ -357,7 +357,8 @@ def test_accessor_clash_is_refused() -> None:
             xs = VariadicOperand()
             y = Operand()
 
-    with pytest.raises(TypeError, match="OPERANDS written out in Bad3; declare them as typed fields"):
+    written_out = "OPERANDS written out in Bad3; declare them as typed fields"
+    with pytest.raises(TypeError, match=written_out):
 
         class Bad3(Operation):
             NAME = "test.bad_written_out"

@@ -56,7 +56,8 @@ def test_blockwise_of_a_core_op_without_a_batched_translation_is_refused():
 
 def test_blockwise_of_a_refused_core_op_is_refused_with_the_core_reason():
     a = pt.tensor3("a")
-    with pytest.raises(UnsupportedOpError, match="Blockwise of Schur: the Schur form is not unique"):
+    reason = "Blockwise of Schur: the Schur form is not unique"
+    with pytest.raises(UnsupportedOpError, match=reason):
         Compiler().compile(fgraph_of([a], [pt.linalg.schur(a)[0]]))
 
 
