@@ -5,6 +5,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     special,
     special_bessel,
     special_beta,
+    special_hyp2f1,
     special_inverse,
 )
 from lowering.emitter import EmitOptions, emit_model, lower_module
