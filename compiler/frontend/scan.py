@@ -136,13 +136,14 @@ def import_scan(op: Scan, node: Apply, imp: Importer) -> list[Value]:
             next_carried.append(buf)
         per_step: list[Value] = []
         for t in traced:
-            value = imp.cast(next(outs), t.buffer.dtype)
+            value = _fit(imp, imp.cast(next(outs), t.buffer.dtype), carried[t.first_lag])
             lags = carried[t.first_lag : t.first_lag + t.depth]
             next_carried += [value, *lags[:-1]]
             per_step.append(value)
         per_step += [next(outs) for _ in range(info.n_nit_sot)]
         for init in untraced_inits:
-            next_carried.append(imp.cast(next(outs), init.dtype))
+            arg = carried[len(next_carried)]
+            next_carried.append(_fit(imp, imp.cast(next(outs), init.dtype), arg))
         if info.as_while:
             until = next(outs)
             zero = imp.constant(np.zeros((), dtype=until.dtype))
@@ -268,6 +269,26 @@ def running_product(imp: Importer, x: Value, axis: int) -> Value:
 def _relaxed(type_: TensorType) -> TensorType:
     """``type_`` with its symbolic dims unknown (static ones kept)."""
     return type_.with_shape(d if isinstance(d, int) else UNKNOWN for d in type_.shape)
+
+
+def _fit(imp: Importer, value: Value, arg: Value) -> Value:
+    """A step's new value of a carried state, reshaped to the static dims of the state's body
+    argument where its own dim is another symbol (a sequence row's length, while the initial
+    value is ``zeros(3)``): the two must agree at run time, and ONNX Runtime's Reshape raises
+    where they do not."""
+    if all(a == v or UNKNOWN in (a, v) for a, v in zip(arg.shape, value.shape, strict=True)):
+        return value
+    if all(isinstance(d, int) for d in arg.shape):
+        return imp.emit(ops.Reshape, [value, imp.constant(np.array(arg.shape, I64))])
+    shape = imp.emit(ops.Shape, [value])
+    dims = [
+        imp.constant(np.array([d], I64))
+        if isinstance(d, int)
+        else imp.emit(ops.Gather, [shape, imp.constant(np.array([axis], I64))], {"axis": 0})
+        for axis, d in enumerate(arg.shape)
+    ]
+    target = imp.emit(ops.Concat, dims, {"axis": 0})
+    return imp.emit(ops.Reshape, [value, target])
 
 
 def _take(cursor: Iterator[Value], n: int) -> list[Value]:

@@ -1,0 +1,37 @@
+"""Regressions found by running PyTensor's own backend suites (tests/link/numba, tests/link/jax)
+against this compiler with tools/pytensor_suites.py: each test is the minimal graph of a WRONG
+or CRASH result, checked against PyTensor through ONNX Runtime and the IR interpreter (raw
+graph) and through ``mode="ONNX"`` (PyTensor's rewrites first)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from pytensor.scan.basic import scan
+
+import compiler.mode  # noqa: F401  (registers mode="ONNX")
+from tests.helpers import assert_matches_pytensor, fgraph_of
+
+
+def _through_mode(inputs: list, outputs: list, values: list) -> None:
+    """``mode="ONNX"`` against PyTensor's Python mode (the path the backend suites take)."""
+    ours = pytensor.function(inputs, outputs, mode="ONNX")(*values)
+    ref = pytensor.function(inputs, outputs, mode="FAST_COMPILE")(*values)
+    for mine, theirs in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-7, strict=True)
+
+
+def test_scan_state_started_static_stepped_symbolic() -> None:
+    """numba/test_scan.py::TestUntracedSitSotAliasedInnerOutput: a state started as zeros(3)
+    (static length 3) whose step is a row of x (length x.shape[1], a symbol) made tir.loop
+    refuse its own body ("the next value's type f64[x_1] does not fit f64[3]")."""
+    x = pt.matrix("x")
+
+    def step(x_t, y_prev, m_prev):
+        return y_prev + m_prev, x_t
+
+    outs = scan(step, sequences=[x], outputs_info=[pt.zeros(3), pt.zeros(3)], return_updates=False)
+    values = [np.arange(15.0).reshape(5, 3)]
+    assert_matches_pytensor(fgraph_of([x], [outs[0]]), values)
+    _through_mode([x], [outs[0]], values)
