@@ -1,34 +1,60 @@
 """2F1(a, b; c; z) in float64 ONNX arithmetic: power series (ONNX ``Loop``s built with
 ``lowering/special_beta.py``'s elementwise iteration) under the linear transformations that make
-them converge. Float32 and float16 are computed in float64 and rounded once. The accuracy bound,
-measured by ``benchmarks/accuracy_beta.py`` against mpmath, is in the rule's docstring.
+them converge: Pfaff's and Euler's, and the 1 - z and 1/(1 - z) transformations (Abramowitz and
+Stegun 15.3.6 and 15.3.8) with their limit forms (15.3.10, 15.3.11; DLMF 15.8.10) where
+c - a - b, or a - b, is an integer. Float32 and float16 are computed in float64 and rounded
+once. The accuracy, measured by ``benchmarks/accuracy_hyp2f1.py`` against mpmath, is in the
+rule's docstring.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from ir import ops
 from lowering.registry import lowers
-from lowering.special import _in_float64, _Num, _select, gamma64
-from lowering.special_beta import _broadcast, _iterate, _pow
+from lowering.special import _in_float64, _Num, _select, gamma64, psi64
+from lowering.special_beta import _broadcast, _iterate, _pow, _two_sum
 
 # -- 2F1 -----------------------------------------------------------------------------------------
 
 #: Series terms at most (the direct series near z = 1 needs about 40 / (1 - z)).
 _HYP_MAX_STEPS = 5000
-#: A sum whose terms add up in magnitude to more than this many times its own is refused (NaN):
-#: its rounding errors could exceed the bound.
-_HYP_CANCELLATION = 64.0
+#: A form whose estimated error (ulps: its cancellation times the rounding errors its terms
+#: carry) is below this is taken at once; elsewhere the next forms are tried too and the one
+#: of least estimate taken.
+_ACCEPT = 64.0
+#: The error of a product of Γ factors (``gamma64`` is within 16 ulp).
+_GAMMA_ERROR = 16.0
+#: float64's machine epsilon.
+_EPS = 2.220446049250313e-16
 
 
-def _hyp_series(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num]:
-    """(ok, S): S = sum_n (a)_n (b)_n z**n / ((c)_n n!), ok where it converged (or ended:
-    a polynomial) without more cancellation than _HYP_CANCELLATION."""
+def _finite(v: _Num) -> _Num:
+    return (v - v).eq(0.0)
+
+
+def _hyp_series(
+    a: _Num,
+    b: _Num,
+    c: _Num,
+    z: _Num,
+    active: _Num,
+    front: tuple[_Num, _Num, _Num] | None = None,
+) -> tuple[_Num, _Num, _Num]:
+    """(converged, S, error estimate in ulps): S = sum_n (a)_n (b)_n z**n / ((c)_n n!) where
+    ``active`` (other elements take no step), times (p)_k / (q)_k for ``front`` = (p, q, k)
+    (accumulated in the same loop; k at most the polynomial's degree). Converged where it
+    ended (a polynomial) or its terms fell below 1e-17 of the sum for good. The estimate is
+    the cancellation (sum of the terms' magnitudes over |S|) times 1 + sqrt(terms): each
+    term carries the rounding errors of every ratio before it."""
+    p, q, count = front if front is not None else (z, z, z * 0.0)
 
     def step(state: list[_Num], _: _Num) -> tuple[_Num, list[_Num]]:
-        n, term, total, lost, size = state
+        n, term, total, lost, size, r = state
         ratio = (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z
+        r = r * _select(n.lt(count), (p + n) / (q + n), 1.0)
         term = term * ratio
         corrected = term - lost
         new_total = total + corrected
@@ -37,74 +63,254 @@ def _hyp_series(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num]:
         n = n + 1.0
         small = term.unary("Abs").le(new_total.unary("Abs") * 1e-17)
         # later terms shrink once |ratio| < 1 for good: (a + n)(b + n)/((c + n)(n + 1)) -> 1
+        # from below once n is past |a| + |b| and c + n > 1
         shrinking = ratio.unary("Abs").lt(1.0).and_(n.gt(a.unary("Abs") + b.unary("Abs")))
-        done = term.eq(0.0).or_(small.and_(shrinking))
-        return done, [n, term, new_total, lost, size]
+        shrinking = shrinking.and_((c + n).gt(1.0))
+        done = term.eq(0.0).or_(small.and_(shrinking)).and_(n.ge(count))
+        return done, [n, term, new_total, lost, size, r]
 
     zero = z * 0.0
     one = zero + 1.0
-    converged, (_, _, total, _, size) = _iterate([zero, one, one, zero, one], step, _HYP_MAX_STEPS)
-    ok = converged.and_(size.le(_HYP_CANCELLATION * total.unary("Abs")))
-    return ok, total
+    converged, (n, _, total, _, size, r) = _iterate(
+        [zero, one, one, zero, one, one], step, _HYP_MAX_STEPS, done=active.unary("Not")
+    )
+    error = size / total.unary("Abs") * (1.0 + n.unary("Sqrt"))
+    return converged, total * r, error
 
 
 def _nonpositive_integer(v: _Num) -> _Num:
     return v.le(0.0).and_(v.unary("Floor").eq(v))
 
 
+def _rgamma(x: _Num) -> _Num:
+    """1/Γ(x): 0 at the poles (where ``gamma64`` gives NaN or ±inf)."""
+    return _select(_nonpositive_integer(x), 0.0, 1.0 / gamma64(x))
+
+
+def _log_series(
+    a: _Num, b: _Num, ca: _Num, cb: _Num, m: _Num, y: _Num, log_y: _Num, active: _Num
+) -> tuple[_Num, list[_Num]]:
+    """The two sums of A&S 15.3.11 for c = a + b + m (m = 0, 1, ...; ca = c - a = b + m,
+    cb = c - b = a + m), in one Loop: (converged, [finite, its size, log sum, its size,
+    terms]) with
+    finite = sum_(n < m) (a)_n (b)_n (m - n - 1)! (-y)**n / n! and
+    log sum = sum_n (a + m)_n (b + m)_n y**n / (n! (n + m)!) [log y + e1_n + e2_n],
+    e1_n = ψ(a + m + n) - ψ(m + 1 + n), e2_n = ψ(b + m + n) - ψ(1 + n): the digamma
+    differences, started from ``psi64`` and stepped by their recurrences' differences
+    (1 - a) / ((a + m + n)(m + 1 + n)) and (1 - b - m) / ((b + m + n)(1 + n)) (no sum of
+    growing digammas to cancel)."""
+    # ψ at a pole (a or b a non-positive integer: the log sum's factor 1/(Γ(a) Γ(b)) is 0)
+    e1 = psi64(cb) - psi64(m + 1.0)
+    e2 = psi64(ca) - psi64(m * 0.0 + 1.0)
+    e1 = _select(_finite(e1), e1, 0.0)
+    e2 = _select(_finite(e2), e2, 0.0)
+    first = _select(m.ge(1.0), gamma64(_select(m.ge(1.0), m, 1.0)), 0.0)  # (m - 1)!
+
+    def guard(v: _Num) -> _Num:
+        return _select(v.eq(0.0), 1.0, v)
+
+    def step(state: list[_Num], _: _Num) -> tuple[_Num, list[_Num]]:
+        n, ft, fs, fsize, lt, ls, lost, lsize, e1, e2 = state
+        finite_on = n.lt(m)
+        fs = fs + _select(finite_on, ft, 0.0)
+        fsize = fsize + _select(finite_on, ft.unary("Abs"), 0.0)
+        ft = ft * ((a + n) * (b + n) / ((n + 1.0) * guard(m - n - 1.0))) * -y
+        weight = log_y.unary("Abs") + e1.unary("Abs") + e2.unary("Abs")
+        term = lt * ((log_y + e1) + e2)
+        corrected = term - lost
+        new_ls = ls + corrected
+        lost = (new_ls - ls) - corrected
+        term_size = lt.unary("Abs") * weight
+        lsize = lsize + term_size
+        ratio = (cb + n) * (ca + n) / ((n + 1.0) * (n + m + 1.0)) * y
+        lt = lt * ratio
+        e1 = e1 + (1.0 - a) / (guard(cb + n) * (n + m + 1.0))
+        e2 = e2 + (1.0 - ca) / (guard(ca + n) * (n + 1.0))
+        n = n + 1.0
+        small = term_size.le(new_ls.unary("Abs") * 1e-17)
+        shrinking = ratio.unary("Abs").lt(1.0).and_(n.gt(ca.unary("Abs") + cb.unary("Abs")))
+        done = n.ge(m).and_(lt.eq(0.0).or_(small.and_(shrinking)))
+        return done, [n, ft, fs, fsize, lt, new_ls, lost, lsize, e1, e2]
+
+    zero = y * 0.0
+    start = [zero, first, zero, zero, _rgamma(m + 1.0), zero, zero, zero, e1, e2]
+    converged, final = _iterate(start, step, _HYP_MAX_STEPS, done=active.unary("Not"))
+    steps, _, fs, fsize, _, ls, _, lsize, _, _ = final
+    return converged, [fs, fsize, ls, lsize, steps]
+
+
+def _transformed(
+    a: _Num,
+    b: _Num,
+    c: _Num,
+    ca: _Num,
+    cb: _Num,
+    d: _Num,
+    y: _Num,
+    log_y: _Num,
+    pow_y: Callable[[_Num], _Num],
+    active: _Num,
+    tolerance: _Num,
+) -> tuple[_Num, _Num, _Num]:
+    """(converged, F(a, b; c; 1 - y), error estimate in ulps) for 0 < y <= 1/2 and
+    d = c - a - b >= 0 (ca = c - a, cb = c - b; each rounded once from the caller's own
+    parameters):
+    A&S 15.3.6, Γ(c) Γ(d) / (Γ(c - a) Γ(c - b)) F(a, b; 1 - d; y)
+    + y**d Γ(c) Γ(-d) / (Γ(a) Γ(b)) F(c - a, c - b; 1 + d; y); where d = m is an integer,
+    its limit 15.3.11, Γ(c) / (Γ(a + m) Γ(b + m)) finite - (-y)**m Γ(c) / (Γ(a) Γ(b)) log sum
+    (``_log_series``), taken where d is within ``tolerance`` of m. ``pow_y(e)`` is y**e,
+    ``log_y`` log y, both to full precision."""
+    m = d.unary("Round")
+    integer = (d - m).unary("Abs").le(tolerance)
+    gc = gamma64(c)
+    general = active.and_(integer.unary("Not"))
+    ok1, s1, error1 = _hyp_series(a, b, 1.0 - d, _select(general, y, 0.0), general)
+    ok2, s2, error2 = _hyp_series(ca, cb, 1.0 + d, _select(general, y, 0.0), general)
+    t1 = gc * gamma64(d) * _rgamma(ca) * _rgamma(cb) * s1
+    t2 = pow_y(d) * gc * gamma64(-d) * _rgamma(a) * _rgamma(b) * s2
+    value = t1 + t2
+    error = t1.unary("Abs") * (error1 + _GAMMA_ERROR) + t2.unary("Abs") * (error2 + _GAMMA_ERROR)
+
+    limit = active.and_(integer)
+    ok3, (fs, fsize, ls, lsize, steps) = _log_series(a, b, ca, cb, m, y, log_y, limit)
+    g1 = gc * _rgamma(ca) * _rgamma(cb)
+    odd = (m - 2.0 * (0.5 * m).unary("Floor")).eq(1.0)
+    scale = _rgamma(a) * _rgamma(b)
+    g2 = _select(odd, 1.0, -1.0) * pow_y(m) * gc * scale
+    # 1/(Γ(a) Γ(b)) = 0: no log sum (its digammas may be NaN there)
+    log_part = _select(scale.eq(0.0), 0.0, g2 * ls)
+    log_size = _select(scale.eq(0.0), 0.0, g2.unary("Abs") * lsize)
+    value = _select(integer, g1 * fs + log_part, value)
+    limit_error = (g1.unary("Abs") * fsize + log_size) * (_GAMMA_ERROR + steps.unary("Sqrt"))
+    error = _select(integer, limit_error, error)
+    ok = integer.and_(ok3).or_(integer.unary("Not").and_(ok1).and_(ok2))
+    return ok, value, error / value.unary("Abs")
+
+
 def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
-    """2F1(a, b; c; z) for real arguments, as the first of these power series that converges
-    without its terms cancelling by more than a factor 8 (each an ONNX Loop of up to 5000
-    terms): the series itself (|z| <= 1/2, 1/2 < z < 1 up to z of about 0.99, and the
-    polynomial cases, a or b a non-positive integer, at any z); for -1 <= z < 0 Pfaff's
-    (1 - z)**-a 2F1(a, c - b; c; z/(z - 1)) and (1 - z)**-b 2F1(c - a, b; c; z/(z - 1)); for
-    0 < z < 1 Euler's (1 - z)**(c - a - b) 2F1(c - a, c - b; c; z). Gauss's
-    Γ(c) Γ(c - a - b) / (Γ(c - a) Γ(c - b)) at z = 1. Where none qualifies, and for z < -1
-    outside the polynomial cases, NaN: not a number of unknown accuracy. As scipy: 1 at
-    z = 0, inf where c is a non-positive integer (not cancelled by a polynomial of lower
-    degree), for z > 1 and at z = 1 when c - a - b <= 0. ≤ 37 ulp (float64) measured."""
+    """2F1(a, b; c; z) for real arguments, as the first of these forms that converges without
+    its terms cancelling by more than a factor 4 (the 1 - z forms) or 64 (the power series;
+    each series an ONNX Loop of up to 5000 terms), else the one of them that cancels least:
+    for 1/2 < z < 1 the 1 - z transformation (A&S 15.3.6: two series in 1 - z with Γ factors,
+    or where c - a - b is an integer its limit 15.3.10/15.3.11 with digamma sums), and for
+    z < -1 the 1/(1 - z) one (15.3.8: Pfaff's transformation to w = z/(z - 1) followed by the
+    1 - w one, in 1/(1 - z); its limit where a - b is an integer), both arranged so that the
+    exponent difference is >= 0 (Euler's or the other Pfaff transformation first); the series
+    itself (|z| <= 1/2, 0 < z < 1, and the polynomial cases, a or b a non-positive integer, at
+    any z); Pfaff's (1 - z)**-a 2F1(a, c - b; c; z/(z - 1)) and
+    (1 - z)**-b 2F1(c - a, b; c; z/(z - 1)) for z < 0; Euler's
+    (1 - z)**(c - a - b) 2F1(c - a, c - b; c; z) for 0 < z < 1. Gauss's
+    Γ(c) Γ(c - a - b) / (Γ(c - a) Γ(c - b)) at z = 1. NaN where no form converges. As scipy:
+    1 at z = 0, inf where c is a non-positive integer (not cancelled by a polynomial of lower
+    degree), for z > 1 and at z = 1 when c - a - b <= 0, NaN at z = -inf (not a polynomial).
+    ≤ 64 ulp (float64) measured but near c - a - b (1/2 < z < 1) or a - b (z < -1) within
+    about 0.01 of an integer, where both the transformation and the series lose accuracy
+    (BENCHMARKS.md)."""
     a, b, c, z = _broadcast(a, b, c, z)
     poly_a, poly_b = _nonpositive_integer(a), _nonpositive_integer(b)
     polynomial = poly_a.or_(poly_b)
+    not_polynomial = polynomial.unary("Not")
     degree = _select(
         poly_a.and_(poly_b),
         _select(a.gt(b), -a, -b),
         _select(poly_a, -a, -b),
     )
-    pole = _nonpositive_integer(c).and_(polynomial.unary("Not").or_((-c).lt(degree)))
-    inside = z.ge(-1.0).and_(z.lt(1.0)).or_(polynomial).and_(pole.unary("Not"))
-    negative = z.lt(0.0).and_(polynomial.unary("Not"))
+    pole = _nonpositive_integer(c).and_(not_polynomial.or_((-c).lt(degree)))
+    inside = z.lt(1.0).or_(polynomial).and_(pole.unary("Not"))
+    negative = z.lt(0.0).and_(not_polynomial)
     one_minus = 1.0 - z
     one_minus_low = (1.0 - one_minus) - z  # 1 - z = one_minus + one_minus_low exactly
 
     def power(e: _Num) -> _Num:  # (1 - z)**e
         return _pow(one_minus, e) * (e * one_minus_low / one_minus).unary("Exp")
 
+    # The 1 - z (near) and 1/(1 - z) (far) transformations, one evaluation for both:
+    # near, d = c - a - b to full precision (an integer exactly when it is one) and, for
+    # d < 0, Euler's y**d 2F1(c - a, c - b; c; z) first; far, (1 - z)**-a 2F1(a, c - b; c; w)
+    # for b >= a, else (1 - z)**-b 2F1(c - a, b; c; w), whose 1 - w = 1/(1 - z).
+    far = negative.and_(z.lt(-1.0)).and_(inside)
+    near = z.gt(0.5).and_(not_polynomial).and_(inside)
+    s, s_err = _two_sum(c, -a)
+    d_hi, d_err = _two_sum(s, -b)
+    d_near = d_hi + (d_err + s_err)
+    d_far = b - a
+    flip = far.and_(d_far.lt(0.0)).or_(far.unary("Not").and_(d_near.lt(0.0)))
+    big = _select(far, d_far, d_near)
+    d = big.unary("Abs")
+    c_a, c_b = c - a, c - b
+    ta = _select(flip, c_a, a)
+    tb = _select(far.and_(flip.unary("Not")), c_b, _select(far, b, _select(flip, c_b, b)))
+    tca = _select(flip, a, c_a)
+    tcb = _select(far.and_(flip.unary("Not")), b, _select(far, c_b, _select(flip, b, c_b)))
+    y_far = (1.0 / one_minus) * (1.0 - one_minus_low / one_minus)
+    y = _select(far, y_far, _select(near, one_minus, 0.25))
+    log_y = _select(far, -(one_minus.unary("Log") + one_minus_low / one_minus), y.unary("Log"))
+
+    def pow_y(e: _Num) -> _Num:
+        return _select(far, power(-e), _pow(y, e))
+
+    prefactor = _select(far, power(_select(flip, -b, -a)), _select(flip, _pow(one_minus, big), 1.0))
+    # d within a few roundings of an integer m (c - a - b of decimal inputs such as 0.7, 0.3,
+    # 0.4 is 5.6e-17): the limit form, off by about |d - m| d log F / dd; the two-term form
+    # would cancel to nothing
+    abs_a, abs_b, abs_c = a.unary("Abs"), b.unary("Abs"), c.unary("Abs")
+    largest = _select(abs_a.gt(abs_b), abs_a, abs_b)
+    largest = _select(largest.gt(abs_c), largest, abs_c)
+    tolerance = 4.0 * _EPS * (1.0 + largest)
+    t_ok, t_value, t_amp = _transformed(
+        ta, tb, c, tca, tcb, d, y, log_y, pow_y, far.or_(near), tolerance
+    )
+
     w = z / (z - 1.0)
     # Pfaff's forms also for a polynomial at z < 0 (a polynomial again where a, or b, is the
     # non-positive integer): their terms may cancel less than the series'
     below = z.lt(0.0)
-    candidates = [
-        (None, a, b, z, z.unary("Abs").le(0.5).or_(z.gt(0.0)).or_(polynomial)),
-        (power(-a), a, c - b, w, negative.or_(below.and_(poly_a))),
-        (power(-b), c - a, b, w, negative.or_(below.and_(poly_b))),
-        (power(c - a - b), c - a, c - b, z, z.gt(0.0).and_(z.lt(1.0))),
+    # A polynomial of degree k in a = -k also as (c - b)_k/(c)_k 2F1(-k, b; b - c - k + 1; 1 - z)
+    # (DLMF 15.8.7), for z > 1/2: its terms may cancel less
+    by_a = poly_a.and_(poly_b.unary("Not").or_(a.ge(b)))
+    other = _select(by_a, b, a)
+    series = [
+        (None, a, b, c, z, z.unary("Abs").le(0.5).or_(z.gt(0.0)).or_(polynomial), None),
+        (power(-a), a, c - b, c, w, negative.or_(below.and_(poly_a)), None),
+        (power(-b), c - a, b, c, w, negative.or_(below.and_(poly_b)), None),
+        (power(c - a - b), c - a, c - b, c, z, z.gt(0.0).and_(z.lt(1.0)), None),
+        (
+            None,
+            -degree,
+            other,
+            other - c - degree + 1.0,
+            one_minus,
+            polynomial.and_(z.gt(0.5)),
+            (c - other, c, degree),
+        ),
     ]
     out = z * math.nan
-    found = z.lt(z)  # all false (NaN too)
-    for scale, p, q, arg, applies in candidates:
+    best = z * 0.0 + math.inf  # the least cancellation taken so far
+    found = far.or_(near).and_(t_ok).and_(t_amp.le(_ACCEPT))
+    better = far.or_(near).and_(t_ok).and_(t_amp.lt(best))
+    out = _select(better, prefactor * t_value, out)
+    best = _select(better, t_amp, best)
+    for scale, p, q, r, arg, applies, front in series:
         use = applies.and_(inside).and_(found.unary("Not"))
-        ok, total = _hyp_series(p, q, c, _select(use, arg, 0.0))
+        ok, total, amp = _hyp_series(p, q, r, _select(use, arg, 0.0), use, front)
         value = total if scale is None else scale * total
-        take = use.and_(ok)
-        out = _select(take, value, out)
-        found = found.or_(take)
+        ok = use.and_(ok)
+        better = ok.and_(amp.lt(best))
+        out = _select(better, value, out)
+        best = _select(better, amp, best)
+        found = found.or_(ok.and_(amp.le(_ACCEPT)))
     # z = 1: Gauss's sum where c - a - b > 0, else inf
-    s = c - a - b
-    gauss = gamma64(c) * gamma64(s) / (gamma64(c - a) * gamma64(c - b))
-    gauss = _select(s.gt(0.0), gauss, math.inf)
-    out = _select(z.eq(1.0).and_(polynomial.unary("Not")), gauss, out)
-    out = _select(z.gt(1.0).and_(polynomial.unary("Not")), math.inf, out)
+    gauss = gamma64(c) * gamma64(d_near) / (gamma64(c_a) * gamma64(c_b))
+    gauss = _select(d_near.gt(0.0), gauss, math.inf)
+    out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
+    out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
+    out = _select(z.eq(-math.inf).and_(not_polynomial), math.nan, out)
+    # a polynomial at ±inf: as scipy, the sign of its first term (a b / c) z, not of its last
+    out = _select(
+        z.unary("IsInf").and_(polynomial),
+        _select(degree.eq(0.0), 1.0, _select((a * b / c * z).gt(0.0), math.inf, -math.inf)),
+        out,
+    )
     out = _select(pole, math.inf, out)
     out = _select(z.eq(0.0), 1.0, out)
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(c.unary("IsNaN")).or_(z.unary("IsNaN"))

@@ -1,0 +1,109 @@
+"""Accuracy sweep of 2F1(a, b; c; z) over the whole real z line against mpmath (50 digits),
+discovered by ``benchmarks/accuracy.py`` (``python -m benchmarks.accuracy --functions
+hyp2f1_wide``). ``benchmarks/accuracy_beta.py``'s ``hyp2f1`` keeps the original grid
+(z in [-0.95, 0.95]); this one adds z < -1 (down to -1e12), z in (0.9, 1] (1 - z down to 1e-9),
+the cases where c - a - b (near 1) or a - b (z < -1) is an integer, parameters of both signs,
+the polynomial cases on the whole line, and the edges (poles, z = 1, z > 1, ±inf, NaN).
+
+Left out (BENCHMARKS.md gives their figures separately): c - a - b (1/2 < z < 1) or a - b
+(z < -1) within 0.01 of an integer but not one, where the model is no better than the series or
+the two-term transformation it falls back to (as scipy, which uses the same forms there).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+
+from benchmarks.accuracy import Function, _build
+
+#: Grid parameters are multiples of this (so that a + b + m and a + m are exact).
+_STEP = 1.0 / 256.0
+
+
+def _params(rng: np.random.Generator, n: int, low: float, high: float) -> np.ndarray:
+    return np.round(rng.uniform(low, high, n) / _STEP) * _STEP
+
+
+def _near_integer(*differences: np.ndarray) -> np.ndarray:
+    out = np.zeros(differences[0].shape, dtype=bool)
+    for d in differences:
+        gap = np.abs(d - np.round(d))
+        out |= (gap > 0.0) & (gap < 0.01)
+    return out
+
+
+def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(16)
+    parts: list[tuple[np.ndarray, ...]] = []
+    # z < -1, 1 - z log-uniform up to 1e12; positive and mixed-sign parameters
+    for low in (0.0, -4.5):
+        a, b = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0)
+        c = _params(rng, n, 0.5 if low == 0.0 else -4.5, 8.0)
+        z = 1.0 - np.exp(rng.uniform(math.log(2.0), math.log(1e12), n))
+        parts.append((a, b, c, z))
+    # z in (0.9, 1): 1 - z log-uniform in [1e-9, 0.1]
+    for low in (0.0, -4.5):
+        a, b = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0)
+        c = _params(rng, n, 0.5 if low == 0.0 else -4.5, 8.0)
+        z = 1.0 - np.exp(rng.uniform(math.log(1e-9), math.log(0.1), n))
+        parts.append((a, b, c, z))
+    # the whole line at once, mixed signs
+    a, b, c = _params(rng, n, -4.5, 5.0), _params(rng, n, -4.5, 5.0), _params(rng, n, -4.5, 8.0)
+    z = np.concatenate(
+        [rng.uniform(-1.0, 0.9, n - n // 2), 1.0 - np.exp(rng.uniform(0.0, 6.0, n // 2))]
+    )
+    parts.append((a, b, c, z))
+    # c - a - b = m (integer, -4 ... 4) near z = 1; a - b = m for z < -1
+    m = rng.integers(-4, 5, n).astype(np.float64)
+    a, b = _params(rng, n, -3.5, 5.0), _params(rng, n, -3.5, 5.0)
+    z = 1.0 - np.exp(rng.uniform(math.log(1e-9), math.log(0.5), n))
+    parts.append((a, b, a + b + m, z))
+    a, c = _params(rng, n, -3.5, 5.0), _params(rng, n, -3.5, 8.0)
+    z = 1.0 - np.exp(rng.uniform(math.log(2.0), math.log(1e12), n))
+    parts.append((a, a + m, c, z))
+    # polynomials (a = 0 ... -8) on the whole line
+    k = n // 2
+    pa = -rng.integers(0, 9, k).astype(np.float64)
+    pb, pc = _params(rng, k, -3.5, 5.0), _params(rng, k, 0.5, 8.0)
+    pz = np.concatenate([rng.uniform(-3.0, 3.0, k - k // 2), -np.exp(rng.uniform(0, 8, k // 2))])
+    parts.append((pa, pb, pc, pz))
+    # z = 1 (Gauss's sum, or inf) and the edges
+    a, b, c = _params(rng, k, 0.0, 4.0), _params(rng, k, 0.0, 4.0), _params(rng, k, 0.5, 8.0)
+    parts.append((a, b, c, np.ones(k)))
+    inf, nan = math.inf, math.nan
+    edge = np.array(
+        [
+            [1.0, 1.0, 2.0, -inf],
+            [-2.0, 1.0, 3.0, -inf],
+            [1.0, 1.0, 2.0, inf],
+            [1.0, 1.0, 2.0, 1.5],
+            [1.0, 2.0, -1.0, -5.0],
+            [1.0, 2.0, -1.0, 0.95],
+            [-2.0, 1.0, -3.0, -5.0],
+            [1.0, 1.0, 2.0, -1e300],
+            [0.5, 1.5, 2.5, -1e300],
+            [1.0, 1.0, 2.0, 1.0 - 2.0**-52],
+            [0.25, 0.5, 0.75, 1.0 - 2.0**-52],
+            [nan, 1.0, 1.0, -5.0],
+            [1.0, 1.0, 1.0, nan],
+        ]
+    ).T
+    parts.append(tuple(edge))
+    a, b, c, z = (np.concatenate(p) for p in zip(*parts, strict=True))
+    keep = ~(_near_integer(c - a - b) & (z > 0.5)) & ~(_near_integer(a - b) & (z < -1.0))
+    return a[keep], b[keep], c[keep], z[keep]
+
+
+def _mp_hyp2f1(a: mp.mpf, b: mp.mpf, c: mp.mpf, z: mp.mpf) -> mp.mpf:
+    value = mp.hyp2f1(a, b, c, z)
+    if not isinstance(value, mp.mpf):
+        raise ValueError("complex or infinite: PyTensor's value is the reference")
+    return value
+
+
+FUNCTIONS: list[Function] = [
+    Function("hyp2f1_wide", _build("hyp2f1"), _mp_hyp2f1, _grid_hyp2f1_wide),
+]
