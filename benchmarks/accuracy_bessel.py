@@ -117,22 +117,44 @@ def _mp_kve(v: mp.mpf, x: mp.mpf) -> mp.mpf:
 
 
 def _grid_jv(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The real-order grid within jv's covered region (``jv64``'s docstring), with x up to
-    1e6 for small orders, large orders below their turning point, and the ±0 and ±inf
-    cases."""
+    """The real-order grid, with x up to 1e6 for small orders, large orders below their
+    turning point, large orders near and past it (up to 2000, x up to 100 times the order),
+    negative non-integer orders below their turning point beyond the series (2 sqrt(-v) < x
+    < -v, near integer orders too) and past it beyond x = 75, and the ±0 and ±inf cases."""
     rng = np.random.default_rng(6)
     v, x = _grid_order_x(n)
-    keep = ~(np.abs(x) > 60.0) | (4.0 * v * v <= np.abs(x)) | ~np.isfinite(x)
-    keep &= ~((np.abs(v) > 30.0) & (np.abs(x) > 0.5 * np.abs(v)))  # the turning point
-    with np.errstate(invalid="ignore"):
-        # negative non-integer orders below their turning point beyond the series (NaN)
-        gap = (v < 0) & (v != np.floor(v)) & (np.abs(x) < -v) & (x * x / 4 > -v)
-    keep &= ~gap
     orders = np.array([0.0, 0.5, 1.0, 2.0, -0.5, -1.0, -2.0, -2.5, 3.0])
     large = np.exp(rng.uniform(4.0, 6.0, n // 2))
+    turning = np.exp(rng.uniform(math.log(40.0), math.log(2000.0), n))
+    past = np.exp(rng.uniform(math.log(40.0), math.log(1000.0), n))
+    below = np.exp(rng.uniform(math.log(4.0), math.log(200.0), n))
+    near_integer = rng.integers(4, 60, n // 2) + rng.choice([-1e-3, 1e-3, -1e-6, 1e-6], n // 2)
+    negative_past = rng.uniform(20.0, 300.0, n // 2)
     return (
-        np.concatenate([v[keep], rng.choice(orders, n), large]),
-        np.concatenate([x[keep], _logspace(60.0, 1e6, n), rng.uniform(0.0, 0.5, n // 2) * large]),
+        np.concatenate(
+            [
+                v,
+                rng.choice(orders, n),
+                large,
+                turning,
+                past,
+                -below,
+                -near_integer,
+                -negative_past,
+            ]
+        ),
+        np.concatenate(
+            [
+                x,
+                _logspace(60.0, 1e6, n),
+                rng.uniform(0.0, 0.5, n // 2) * large,
+                turning * rng.uniform(0.85, 1.3, n),
+                past * np.exp(rng.uniform(0.0, math.log(100.0), n)),
+                rng.uniform(2.0 * np.sqrt(below), below),
+                rng.uniform(2.0 * np.sqrt(near_integer), 1.5 * near_integer),
+                negative_past * np.exp(rng.uniform(0.0, math.log(30.0), n // 2)),
+            ]
+        ),
     )
 
 
@@ -148,9 +170,19 @@ def _mp_jv(v: mp.mpf, x: mp.mpf) -> mp.mpf:
 
 def _jv_terms(v: float, x: float) -> float:
     """Beyond the turning point (x > |v|) jv oscillates: the error counts against its
-    modulus sqrt(J² + Y²) (scipy's, only its size matters); below it, against the value."""
-    if math.isfinite(v) and math.isfinite(x) and abs(x) > abs(v):
+    modulus sqrt(J² + Y²) (scipy's, only its size matters); below it, against the value, but
+    for negative non-integer orders, J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu: against the
+    larger term there (the two cancel near the zeros of J_-nu)."""
+    if not (math.isfinite(v) and math.isfinite(x)):
+        return 0.0
+    if abs(x) > abs(v):
         return float(math.hypot(special.jv(v, abs(x)), special.yv(v, abs(x))))
+    if v < 0 and v != math.floor(v) and x > 0:
+        nu = -v
+        with np.errstate(all="ignore"):
+            cos_term = abs(math.cos(math.pi * nu) * special.jv(nu, x))
+            sin_term = abs(math.sin(math.pi * nu) * special.yv(nu, x))
+        return float(max(cos_term, sin_term)) if math.isfinite(sin_term) else 0.0
     return 0.0
 
 

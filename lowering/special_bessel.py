@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import onnx_ir as oir
@@ -21,7 +21,7 @@ import onnx_ir as oir
 from ir import ops
 from ir.core import Operation
 from ir.ops.tensor import constant_array
-from lowering.context import LoweringContext
+from lowering.context import LoweringContext, onnx_dtype
 from lowering.registry import lowers
 from lowering.special import (
     _INV_SQRT_PI,
@@ -774,12 +774,13 @@ def _jv_series(o: _Num, a: _Num) -> _Num:
     return half._op("Pow", half.v, o.v) / _gamma_plus_one(o) * total
 
 
-def _jv_miller(o: _Num, a: _Num, negative: bool) -> _Num:
+def _jv_miller(o: _Num, a: _Num, negative: bool) -> tuple[_Num, _Num, _Num]:
     """J_o(a) for 1 < a <= 75, -37 < o < 70 by Miller's algorithm: the recurrence
     f_k-1 = 2 (mu + k)/a f_k - f_k+1 from order mu + 136 down to mu = o - floor(o) (backward:
     the stable direction for J), normalised by Neumann's sum
     (a/2)^mu / Γ(mu + 1) = sum_k c_k J_mu+2k(a), c_0 = 1, c_k = (mu + 2k) (mu + 1)_k-1 / k!;
-    negative orders (``negative``) continue downward from mu (there the dominant direction)."""
+    negative orders (``negative``) continue downward from mu (there the dominant direction).
+    Returns (J_o, J_mu, J_mu+1): the last two for every o (whatever its size)."""
     n = o.unary("Floor")
     mu = o - n
     inv = 2.0 / a
@@ -803,19 +804,21 @@ def _jv_miller(o: _Num, a: _Num, negative: bool) -> _Num:
     norm = half._op("Pow", half.v, mu.v) / gamma64(mu + 1.0) / total
     assert isinstance(recorded, _Num)
     out = recorded * norm
+    j_mu, j_mu1 = current * norm, above * norm
     if not negative:
-        return out
-    upper, lower = above * norm, current * norm  # J_mu+1, J_mu
+        return out, j_mu, j_mu1
+    upper, lower = j_mu1, j_mu
     result = lower
     for j in range(1, int(_MILLER_NEGATIVE_MAX) + 1):
         nxt = (mu - float(j - 1)) * inv * lower - upper
         upper, lower = lower, nxt
         result = _select(n.eq(float(-j)), nxt, result)
-    return _select(n.ge(0.0), out, result)
+    return _select(n.ge(0.0), out, result), j_mu, j_mu1
 
 
-def _jv_hankel(o: _Num, a: _Num) -> tuple[_Num, _Num]:
-    """(J_o(a), its last term) by Hankel's expansion: sqrt(2/(πa)) (P cos χ - Q sin χ),
+def _jv_hankel(o: _Num, a: _Num) -> tuple[_Num, _Num, _Num]:
+    """(J_o(a), Y_o(a), the last term) by Hankel's expansion: J = sqrt(2/(πa)) (P cos χ - Q sin χ),
+    Y = sqrt(2/(πa)) (P sin χ + Q cos χ),
     χ = a - (o/2 + 1/4)π, P and Q the even and odd terms prod_j (4o² - (2j - 1)²)/(8 j a)
     with alternating signs; cos χ, sin χ from cos a, sin a and the exactly reduced (2o + 1)/4."""
     mu4 = 4.0 * (o * o)
@@ -836,8 +839,10 @@ def _jv_hankel(o: _Num, a: _Num) -> tuple[_Num, _Num]:
     c, s = a.unary("Cos"), a.unary("Sin")
     cos_chi = c * cos_phi + s * sin_phi
     sin_chi = s * cos_phi - c * sin_phi
-    value = (p * cos_chi - q * sin_chi) * (math.sqrt(2.0 / math.pi) / a.unary("Sqrt"))
-    return value, term.unary("Abs")
+    amplitude = math.sqrt(2.0 / math.pi) / a.unary("Sqrt")
+    value = (p * cos_chi - q * sin_chi) * amplitude
+    second = (p * sin_chi + q * cos_chi) * amplitude
+    return value, second, term.unary("Abs")
 
 
 #: Debye's oscillating expansion up to this order: its phase's rounding costs about 1.3 nu
@@ -911,6 +916,273 @@ def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]
     return j, y, tail
 
 
+#: Steed's continued fraction for (J' + iY')/(J + iY) from its 30th level: below 1 ulp from
+#: a = 4 on (3 ulp at a = 2), for orders below 2.
+_STEED_DEPTH = 30
+#: Where the recurrences need Y_mu, Y_mu+1 (from Steed's fraction): a >= 4.
+_STEED_FROM = 4.0
+#: The backward recurrence starts from Debye's expansion at an order m with
+#: m - a >= 9.6 (a + 12 a^(1/3) + 20)^(1/3): its last terms are then below 3e-18.
+_DEBYE_START = 9.6
+#: The most steps the recurrences take (an element needing more is NaN: a guard against a
+#: loop of millions of steps, the time being that of the slowest element).
+_RECURRENCE_MAX = 30000
+
+
+def _steed_y(mu: _Num, a: _Num, j_mu: _Num, j_mu1: _Num) -> tuple[_Num, _Num]:
+    """(Y_mu(a), Y_mu+1(a)) from J_mu, J_mu+1 and Steed's continued fraction
+    p + iq = (J' + iY')/(J + iY) = -1/(2a) + i + (i/a) a_1/(b_1 + a_2/(b_2 + ...)),
+    a_k = (k - 1/2)² - mu², b_k = 2(a + ki) (evaluated from its 30th level up): J' = pJ - qY
+    gives Y = (pJ - J')/q, J' = (mu/a) J - J_mu+1, and Y' = qJ + pY, Y_mu+1 = (mu/a) Y - Y'.
+    Accurate to the modulus sqrt(J² + Y²) for a >= 4."""
+    mu2 = mu * mu
+    two_a = 2.0 * a
+    tr: _Num | float = 0.0
+    ti: _Num | float = 0.0
+    for k in range(_STEED_DEPTH, 0, -1):
+        dr = two_a + tr
+        di = ti + 2.0 * k if isinstance(ti, _Num) else 2.0 * k
+        scale = (((k - 0.5) ** 2) - mu2) / (dr * dr + di * di)
+        tr, ti = scale * dr, -(scale * di)
+    assert isinstance(tr, _Num) and isinstance(ti, _Num)
+    # (i/a)(tr + i ti) = (-ti + i tr)/a
+    p = (-0.5 - ti) / a
+    q = 1.0 + tr / a
+    ratio = mu / a
+    derivative = ratio * j_mu - j_mu1
+    y_mu = (p * j_mu - derivative) / q
+    y_derivative = q * j_mu + p * y_mu
+    return y_mu, ratio * y_mu - y_derivative
+
+
+def _broadcast_all(values: Sequence[_Num]) -> list[_Num]:
+    """The values expanded to their common shape (a loop's carried values keep their shape)."""
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    ctx = total.ctx
+    shape = ctx.op("Shape", total.v)
+    return [_Num(ctx, ctx.op("Expand", v.v, shape)) for v in values]
+
+
+def _dd_step(
+    order: tuple[_Num, _Num | float], a: _Num, cur: tuple[_Num, _Num], prev: tuple[_Num, _Num]
+) -> tuple[_Num, _Num]:
+    """(2 order/a) cur - prev in double-double (order, cur, prev as hi + lo): the
+    recurrence's rounding then adds nothing over thousands of steps. Where the plain value
+    overflows, it."""
+    c = 2.0 * order[0] / a
+    p, e = _two_prod(c, a)
+    c_lo = (((2.0 * order[0] - p) - e) + 2.0 * order[1]) / a  # 2 order - p: exact (Sterbenz)
+    prod, prod_e = _two_prod(c, cur[0])
+    prod_e = prod_e + (c * cur[1] + c_lo * cur[0])
+    total, total_e = _two_sum(prod, -prev[0])
+    total_e = total_e + (prod_e - prev[1])
+    hi = total + total_e
+    lo = total_e - (hi - total)
+    plain = c * cur[0] - prev[0]
+    finite = plain.unary("Abs").lt(1e300)
+    return _select(finite, hi, plain), _select(finite, lo, 0.0)
+
+
+def _recurrences(
+    a: _Num, sequences: Sequence[tuple[_Num, _Num, _Num, _Num | float, _Num | float, _Num]]
+) -> list[_Num]:
+    """Runs three-term Bessel recurrences f_next = (2 n/a) f_n - f_prev, elementwise, in one
+    ONNX Loop: each sequence is (f_prev, f_n, n, its low part, direction ±1, steps) (n + low
+    part: the order to twice the precision, the high part moving by whole steps, which is
+    exact); after its own number of steps an element's f_n is n + direction·steps's value.
+    The loop runs while any element has steps left (at most ``_RECURRENCE_MAX``); an element
+    whose steps are 0 (or NaN) keeps f_n. Returns each sequence's final f_n."""
+    ctx = a.ctx
+    flat: list[_Num] = []
+    directions: list[_Num | float] = []
+    lows: list[_Num | float] = []
+    for prev, cur, order, low, direction, steps in sequences:
+        flat += [prev, cur, order, steps]
+        directions.append(direction)
+        lows.append(low)
+    flat = _broadcast_all([*flat, a])[:-1]
+    state: list[_Num] = []
+    for i in range(len(sequences)):
+        prev, cur, order, steps = flat[4 * i : 4 * i + 4]
+        zero = prev * 0.0
+        steps = _select(steps.gt(0.0), steps, 0.0)  # NaN: none
+        state += [prev, zero, cur, zero, order, steps]
+    left = _any_positive([state[6 * i + 5] for i in range(len(sequences))])
+    saved = ctx.nodes, dict(ctx._cached_constants), set(ctx._cached_ids)
+    ctx.nodes = []
+    try:
+
+        def arg(hint: str, dtype: str, scalar: bool = False) -> V:
+            return oir.Value(
+                name=ctx.fresh_name(hint),
+                type=oir.TensorType(onnx_dtype(dtype)),
+                shape=oir.Shape([]) if scalar else None,
+            )
+
+        ins = [arg("iter", "int64", True), arg("cond", "bool", True)]
+        ins += [arg("rec", F64) for _ in state]
+        old = [_Num(ctx, v) for v in ins[2:]]
+        new: list[_Num] = []
+        for i, direction in enumerate(directions):
+            ph, pl, ch, cl, order, steps = old[6 * i : 6 * i + 6]
+            active = steps.gt(0.0)
+            low = lows[i]
+            nh, nl = _dd_step((order, low), a, (ch, cl), (ph, pl))
+            new += [
+                _select(active, ch, ph),
+                _select(active, cl, pl),
+                _select(active, nh, ch),
+                _select(active, nl, cl),
+                _select(active, order + direction, order),
+                _select(active, steps - 1.0, steps),
+            ]
+        more = _any_positive([new[6 * i + 5] for i in range(len(sequences))])
+        outs = [more.v, *(n.v for n in new)]
+        made_here = {id(o) for node in ctx.nodes for o in node.outputs}
+        outs = [o if id(o) in made_here else ctx.op("Identity", o) for o in outs]
+        body = oir.Graph(ins, outs, nodes=ctx.nodes, name=ctx.fresh_name("bessel_recurrence"))
+    finally:
+        ctx.nodes, ctx._cached_constants, ctx._cached_ids = saved
+    results = ctx.node(
+        "Loop",
+        [ctx.constant(_RECURRENCE_MAX, "int64"), left.v, *(s.v for s in state)],
+        {"body": body},
+        num_outputs=len(state),
+    )
+    return [_Num(ctx, results[6 * i + 2]) for i in range(len(sequences))]
+
+
+def _only_if(mask: _Num, compute: Callable[[], _Num], otherwise: _Num) -> _Num:
+    """compute() where some element of the bool ``mask`` is true, else ``otherwise`` (an
+    ONNX If: the branch not taken costs nothing)."""
+    ctx = mask.ctx
+    flag = _Num(ctx, ctx.op("Cast", mask.v, to=onnx_dtype(F64)))
+    any_true = _Num(ctx, ctx.op("ReduceMax", flag.v, keepdims=0)).gt(0.0)
+
+    def branch(make: Callable[[], _Num], name: str) -> oir.Graph:
+        saved = ctx.nodes, dict(ctx._cached_constants), set(ctx._cached_ids)
+        ctx.nodes = []
+        try:
+            value = make().v
+            if id(value) not in {id(o) for node in ctx.nodes for o in node.outputs}:
+                value = ctx.op("Identity", value)
+            return oir.Graph([], [value], nodes=ctx.nodes, name=ctx.fresh_name(name))
+        finally:
+            ctx.nodes, ctx._cached_constants, ctx._cached_ids = saved
+
+    then_branch = branch(compute, "bessel_then")
+    else_branch = branch(lambda: otherwise, "bessel_else")
+    (result,) = ctx.node(
+        "If", [any_true.v], {"then_branch": then_branch, "else_branch": else_branch}
+    )
+    return _Num(ctx, result)
+
+
+def _any_positive(values: Sequence[_Num]) -> _Num:
+    """A bool scalar: some element of some value is > 0."""
+    ctx = values[0].ctx
+    total = values[0]
+    for v in values[1:]:
+        total = total + v  # steps are >= 0
+    return _Num(ctx, ctx.op("ReduceMax", total.v, keepdims=0)).gt(0.0)
+
+
+def _shifted_debye(m: _Num, m_lo: _Num, a: _Num) -> tuple[_Num, _Num]:
+    """(J_m+m_lo(a), the size of Debye's last terms) for a < m by Debye's expansion at m and
+    d log J/dm = -acosh(m/a) - m/(2 (m² - a²)) (to its first order: m_lo is below an ulp of
+    m)."""
+    j, _, tail = _jy_debye(m, a, want_y=False)
+    ratio = m / a
+    acosh = (ratio + ((ratio - 1.0) * (ratio + 1.0)).unary("Sqrt")).unary("Log")
+    slope = -acosh - 0.5 * m / ((m - a) * (m + a))
+    return j * (1.0 + slope * m_lo), tail
+
+
+def _cbrt(x: _Num) -> _Num:
+    return x._op("Pow", x.v, x.ctx.constant(1.0 / 3.0, F64))
+
+
+def _jv_recurring(
+    nu: _Num,
+    a: _Num,
+    far: _Num,
+    neg: _Num | None,
+    miller_j_nu: _Num,
+    miller: _Num,
+    miller_mu: _Num,
+    miller_mu1: _Num,
+    covered: _Num,
+) -> _Num:
+    """J_v(a) where no closed method is accurate, by recurrences in double-double
+    (``_recurrences``) on nu = |v|, mu = nu - floor(nu): past the turning point (nu <= a)
+    forward from J_mu, J_mu+1 (Miller's where a <= 75, Hankel's beyond), stable there; below
+    it backward from Debye's J_m+1, J_m at an order m = nu + L where that expansion is
+    accurate (the dominant direction for J there). For negative non-integer orders (``neg``)
+    J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu, Y_nu forward from Y_mu, Y_mu+1 (Hankel's beyond
+    a = 75, Steed's continued fraction from a = 4): always Y's dominant direction; J_nu is
+    Miller's where it has it (``miller_j_nu``). NaN where none of these applies (a < 4 for
+    Y, more than ``_RECURRENCE_MAX`` steps)."""
+    n = nu.unary("Floor")
+    mu = nu - n
+    hankel_a = _select(far, a, 2.0 * _MILLER_X_MAX)
+    h_mu, hy_mu, _ = _jv_hankel(mu, hankel_a)
+    h_mu1, hy_mu1, _ = _jv_hankel(mu + 1.0, hankel_a)
+    j_mu = _select(far, h_mu, miller_mu)
+    j_mu1 = _select(far, h_mu1, miller_mu1)
+    forward = nu.le(a)
+    need = covered.unary("Not")
+    # Debye's start for the backward direction: m - a >= 9.6 (a + 12 a^(1/3) + 20)^(1/3)
+    target = a + _DEBYE_START * _cbrt(a + 12.0 * _cbrt(a) + 20.0)
+    steps_back = _select(target.gt(nu), (target - nu).unary("Ceil"), 0.0)
+    backward = need.and_(forward.unary("Not"))
+    # m = nu + L and m + 1 as hi + lo (nu + L may round: J at the rounded order would be
+    # |d log J/d nu| ~ acosh(m/a) times that off, tens of ulps)
+    m, m_lo = _two_sum(nu, _select(backward, steps_back, 0.0))
+    m1, m1_lo = _two_sum(m, 1.0)
+    m1_lo = m1_lo + m_lo
+    a_b = _select(backward, a, 1.0)
+    m = _select(backward, m, 2.0)
+    m1 = _select(backward, m1, 3.0)
+    j_m, tail_m = _shifted_debye(m, m_lo, a_b)
+    j_m1 = _shifted_debye(m1, m1_lo, a_b)[0]
+    need_j = need if neg is None else need.and_(neg.and_(miller_j_nu).unary("Not"))
+    steps_j = _select(forward, n - 1.0, steps_back)
+    finite = a.lt(math.inf).and_(nu.lt(math.inf))  # not NaN either
+    start_ok = forward.and_(a.gt(1.0)).or_(forward.unary("Not").and_(tail_m.lt(_TAIL)))
+    valid = start_ok.and_(finite).and_(steps_j.lt(float(_RECURRENCE_MAX)))
+    sequences = [
+        (
+            _select(forward, j_mu, j_m1),
+            _select(forward, j_mu1, j_m),
+            _select(forward, mu + 1.0, m),
+            _select(forward, 0.0, m_lo),
+            _select(forward, 1.0, -1.0),
+            _select(need_j.and_(valid), steps_j, 0.0),
+        )
+    ]
+    if neg is not None:
+        steed_a = _select(far.unary("Not").and_(a.ge(_STEED_FROM)), a, 10.0)
+        sy_mu, sy_mu1 = _steed_y(mu, steed_a, miller_mu, miller_mu1)
+        y_mu = _select(far, hy_mu, sy_mu)
+        y_mu1 = _select(far, hy_mu1, sy_mu1)
+        valid_y = a.ge(_STEED_FROM).and_(finite).and_(n.lt(float(_RECURRENCE_MAX)))
+        steps_y = _select(need.and_(neg).and_(valid_y), n - 1.0, 0.0)
+        sequences.append((y_mu, y_mu1, mu + 1.0, 0.0, 1.0, steps_y))
+    finals = _recurrences(a, sequences)
+    j_nu = _select(forward.and_(n.eq(0.0)), j_mu, finals[0])
+    if neg is None:
+        return _select(valid, j_nu, math.nan)
+    y_nu = _select(n.eq(0.0), y_mu, finals[1])
+    j_nu = _select(miller_j_nu, miller, j_nu)
+    valid_j = valid.or_(miller_j_nu)
+    reflected = _cospi(nu) * j_nu - _sinpi(nu) * y_nu
+    out = _select(neg, reflected, j_nu)
+    ok = neg.and_(valid_j).and_(valid_y).or_(neg.unary("Not").and_(valid))
+    return _select(ok, out, math.nan)
+
+
 def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     """J_v(x) (scipy's jv), by region of nu = |v| and a = |x|: the power series where
     a²/4 <= max(1/4, (nu + 1)/2); Miller's backward recurrence with Neumann's normalising sum
@@ -939,17 +1211,28 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     # up to q = |v| there (29 ulp measured).
     in_series = q.le(0.25).or_(q.le(0.5 * (nu + 1.0))).or_(o.lt(0.0).and_(q.le(nu)))
     in_series = in_series.and_(nu.lt(150.0))
-    in_miller = a.gt(1.0).and_(a.le(_MILLER_X_MAX)).and_(o.lt(_MILLER_ORDER_MAX))
-    # Negative orders only past their turning point (a >= |v|): below it the downward
-    # continuation grows like Y and the result is sin(|v|π) Y, its error |Y| δ (thousands of
-    # ulps near integer orders).
-    in_miller = in_miller.and_(o.gt(-_MILLER_NEGATIVE_MAX)).and_(o.ge(0.0).or_(a.ge(nu)))
-    safe_a = _select(in_miller, a, 2.0)
-    safe_o = _select(in_miller, o, 0.5)
-    out = _select(in_series, _jv_series(o, a), _jv_miller(safe_o, safe_a, negative))
-    hankel_a = _select(a.gt(_MILLER_X_MAX), a, 2.0 * _MILLER_X_MAX)
-    hankel, hankel_tail = _jv_hankel(o, hankel_a)
-    use_hankel = a.gt(_MILLER_X_MAX).and_(hankel_tail.lt(_TAIL)).and_(in_series.unary("Not"))
+    # Miller's recurrence runs wherever 1 < a <= 75: J_mu, J_mu+1 for the recurrences below
+    # whatever the order; its own J_o where o < 70 and, for negative non-integer orders, past
+    # their turning point (a >= |v|) down to -37 (below it the downward continuation grows
+    # like Y and the result is sin(|v|π) Y, its error |Y| δ: those take the reflection
+    # formula, with Miller's order |v|).
+    miller_at = a.gt(1.0).and_(a.le(_MILLER_X_MAX))
+    neg = v.lt(0.0).and_(integer.unary("Not"))
+    reflect = neg.and_(a.lt(nu).or_(nu.ge(_MILLER_NEGATIVE_MAX)))
+    o_m = _select(reflect, nu, o) if negative else o
+    in_miller = miller_at.and_(o_m.lt(_MILLER_ORDER_MAX)).and_(o_m.gt(-_MILLER_NEGATIVE_MAX))
+    miller_j_nu = in_miller  # J_|v| for the reflection formula (o_m = |v| there)
+    in_miller = in_miller.and_(o_m.ge(0.0).or_(a.ge(nu)))
+    if negative:
+        in_miller = in_miller.and_(reflect.unary("Not"))
+    safe_a = _select(miller_at, a, 2.0)
+    safe_o = _select(miller_at.and_(o_m.unary("Abs").lt(1e15)), o_m, 0.5)
+    miller, miller_mu, miller_mu1 = _jv_miller(safe_o, safe_a, negative)
+    out = _select(in_series, _jv_series(o, a), miller)
+    far = a.gt(_MILLER_X_MAX)
+    hankel_a = _select(far, a, 2.0 * _MILLER_X_MAX)
+    hankel, _, hankel_tail = _jv_hankel(o, hankel_a)
+    use_hankel = far.and_(hankel_tail.lt(_TAIL)).and_(in_series.unary("Not"))
     covered = in_series.or_(in_miller).or_(use_hankel)
     out = _select(use_hankel, hankel, out)
     below = a.lt(nu)
@@ -959,7 +1242,7 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     if negative:
         assert y is not None
         reflected = _cospi(nu) * j - _sinpi(nu) * y
-        debye = _select(v.lt(0.0).and_(integer.unary("Not")), reflected, j)
+        debye = _select(neg, reflected, j)
     use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
     out = _select(use_debye, debye, out)
     covered = covered.or_(use_debye)
@@ -970,7 +1253,25 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     use_osc = covered.unary("Not").and_(a.gt(nu)).and_(nu.le(_DEBYE_OSCILLATING_MAX))
     use_osc = use_osc.and_(o.ge(0.0)).and_(osc_tail.lt(_TAIL))
     out = _select(use_osc, oscillating, out)
-    out = _select(covered.or_(use_osc), out, math.nan)
+    covered = covered.or_(use_osc)
+    # The recurrences only when some element needs them (their setup costs about as much
+    # as all the rest).
+    recurring = _only_if(
+        covered.unary("Not"),
+        lambda: _jv_recurring(
+            nu,
+            a,
+            far,
+            neg if negative else None,
+            miller_j_nu,
+            miller,
+            miller_mu,
+            miller_mu1,
+            covered,
+        ),
+        out,
+    )
+    out = _select(covered, out, recurring)
     # Integer orders: J_-n = (-1)^n J_n and J_n(-x) = (-1)^n J_n(x).
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     flip = integer.and_(odd).and_(_xor(v.lt(0.0), x.lt(0.0)))

@@ -119,9 +119,6 @@ def test_jv_matches_pytensor_and_interpreter() -> None:
     rng = np.random.default_rng(7)
     v = np.concatenate([v, rng.uniform(-30.0, 40.0, 64), rng.integers(-8, 9, 16)])
     x = np.concatenate([x, rng.uniform(-5.0, 60.0, 64), rng.uniform(-60.0, 60.0, 16)])
-    with np.errstate(invalid="ignore"):  # not the uncovered band of negative orders (NaN)
-        gap = (v < 0) & (v != np.floor(v)) & (np.abs(x) < -v) & (x * x / 4 > -v)
-    v, x = v[~gap], x[~gap]
     a, b = pt.vector("v"), pt.vector("x")  # float64; float32: the sweep
     fgraph = fgraph_of([a, b], [pt.jv(a, b)])
     feeds = [v, x]
@@ -131,14 +128,52 @@ def test_jv_matches_pytensor_and_interpreter() -> None:
     assert_signed_zeros_match(fgraph, feeds)
 
 
-def test_jv_is_nan_where_not_covered() -> None:
-    """Past x = 75 with orders above 48 near or past the turning point (and 40-48 below
-    x = 100), negative non-integer orders v with 2 sqrt(-v) < x < -v: no method here is
-    accurate, NaN, not a wrong number."""
+# jv where it used to be NaN (no method was accurate): x > 75 near and past the turning point
+# for orders above 48, orders 70 and more near it, negative non-integer orders below their
+# turning point beyond the series (2 sqrt(-v) < x < -v, near integer orders too) and past it
+# beyond x = 75. (v, x, J_v(x) by mpmath at 50 digits (mp.besselj, rounded to 20), the scale
+# the error counts against: the modulus sqrt(J² + Y²) for x > |v|, for negative non-integer
+# orders below it the larger of cos(nu pi) J_nu and sin(nu pi) Y_nu (nu = -v), else |J|.)
+_JV_FORMER_GAPS = [
+    (60.0, 150.0, -0.027145903685787337656, 0.068),
+    (100.0, 95.0, 0.023150768009427965996, 0.0232),
+    (45.0, 80.0, -0.088811575674357941093, 0.0981),
+    (300.5, 301.0, 0.071324607920576502079, 0.129),
+    (1000.3, 1010.0, 0.065899587089275832534, 0.066),
+    (100.2, 100.0, 0.092530795510483191043, 0.0925),
+    (1952.05, 1938.77, 0.0089422499554061053041, 0.00894),
+    (500.7, 3000.0, 0.0071020330207956040651, 0.0147),
+    (70.5, 74.0, 0.16168768610801218729, 0.163),
+    (-22.001, 16.0, 0.02325432698314758746, 0.0199),
+    (-30.5, 20.0, 184.18120121226014973, 184.0),
+    (-40.2, 30.0, 22.889258390747730233, 22.9),
+    (-10.000001, 8.0, 0.060769826527416988934, 0.0608),
+    (-55.5, 40.0, -980.84725341807215493, 981.0),
+    (-100.5, 150.0, -0.073875700358445348675, 0.0756),
+    (-30.25, 200.0, -0.038012624232752965479, 0.0567),
+]
+
+
+def test_jv_formerly_uncovered_regions_against_mpmath() -> None:
+    """Within 64 ulp of the scale above, where jv used to be NaN: the recurrences (forward
+    past the turning point, backward from Debye's expansion below it, Y forward for the
+    reflection formula of negative orders)."""
     v, x = pt.vector("v"), pt.vector("x")
     result = compile_checked(fgraph_of([v, x], [pt.jv(v, x)]))
-    (got,) = result.run(np.array([60.0, 100.0, 45.0, -22.001]), np.array([150.0, 95.0, 80.0, 16.0]))
-    assert np.isnan(got).all()
+    orders, args, true, scale = (np.array(c) for c in zip(*_JV_FORMER_GAPS, strict=True))
+    (got,) = result.run(orders, args)
+    ulps = np.abs(got - true) / np.spacing(scale)
+    assert np.all(ulps <= 64), dict(zip(zip(orders, args, strict=True), ulps, strict=True))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jv_formerly_uncovered_regions_match_pytensor_and_interpreter(dtype: str) -> None:
+    """The same points through ONNX Runtime and the interpreter against PyTensor (float32:
+    the arguments rounded, the result within a few ulps of PyTensor's)."""
+    v, x = pt.vector("v", dtype=dtype), pt.vector("x", dtype=dtype)
+    orders, args = (np.array(c, dtype=dtype) for c in list(zip(*_JV_FORMER_GAPS, strict=True))[:2])
+    rtol = 1e-11 if dtype == "float64" else 1e-6
+    assert_matches_pytensor(fgraph_of([v, x], [pt.jv(v, x)]), [orders, args], rtol=rtol)
 
 
 def test_j_gradients() -> None:
