@@ -226,7 +226,8 @@ def solve_lower_blocked(imp: Importer, a: Value, b: Value, nb: int, unit_diagona
     o = _Ops(imp, max(a.rank, b.rank), a.dtype)
     n = dim_of(imp, a, a.rank - 1)
     k = dim_of(imp, b, b.rank - 1)
-    first = o.op(ops.Slice, a, i64(imp, [0]), i64(imp, [1]), i64(imp, [1]), axes=[a.rank - 1])
+    # (..., n, 1) for a's batch axes: a sum, not column 0, which an empty a (n = 0) lacks
+    first = o.op(ops.ReduceSum, a, axes=[a.rank - 1], keepdims=True)
     b = o.op(ops.Expand, b, o.op(ops.Shape, o.op(ops.Expand, first, o.op(ops.Shape, b))))
     static = a.shape[-1]
     if isinstance(static, int) and static <= nb:

@@ -180,7 +180,9 @@ def lu_solve_general(imp: Importer, a: Value, b: Value) -> Value:
     (..., n, k), batch axes broadcast; all NaN where a is singular."""
     lu, _, perm = lu_factor(imp, a)
     zeros = emit(imp, ops.Expand, _scalar(imp, 0.0, b.dtype), emit(imp, ops.Shape, b))
-    first = emit(imp, ops.Slice, a, i64(imp, [0]), i64(imp, [1]), i64(imp, [1]), axes=[a.rank - 1])
+    # (..., n, 1) of a's shape for its batch axes; a sum, not a slice of column 0, so that an
+    # empty a (n = 0) still has the one column b's k columns broadcast against.
+    first = emit(imp, ops.ReduceSum, a, axes=[a.rank - 1], keepdims=True)
     zeros = emit(imp, ops.Expand, zeros, emit(imp, ops.Shape, first))
     b = emit(imp, ops.Expand, b, emit(imp, ops.Shape, zeros))
     rows = emit(imp, ops.Expand, emit(imp, ops.Unsqueeze, perm, axes=[perm.rank]),

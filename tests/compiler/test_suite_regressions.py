@@ -35,3 +35,16 @@ def test_scan_state_started_static_stepped_symbolic() -> None:
     values = [np.arange(15.0).reshape(5, 3)]
     assert_matches_pytensor(fgraph_of([x], [outs[0]]), values)
     _through_mode([x], [outs[0]], values)
+
+
+def test_solve_of_empty_system() -> None:
+    """numba/linalg/test_solvers.py::test_empty[solve]: solve of a 0 x 0 system broadcast b
+    against a's column 0, which an empty a lacks: b lost its column and ONNX Runtime's Squeeze
+    failed. The result is an empty vector (and (0, 2) for a matrix b)."""
+    a = pt.matrix("a")
+    b = pt.vector("b")
+    c = pt.matrix("c")
+    outs = [pt.linalg.solve(a, b), pt.linalg.solve(a, c)]
+    values = [np.zeros((0, 0)), np.zeros(0), np.zeros((0, 2))]
+    assert_matches_pytensor(fgraph_of([a, b, c], outs), values)
+    _through_mode([a, b, c], outs, values)
