@@ -6,8 +6,9 @@ the cases where c - a - b (near 1) or a - b (z < -1) is an integer, parameters o
 the polynomial cases on the whole line, and the edges (poles, z = 1, z > 1, ±inf, NaN).
 
 Left out (BENCHMARKS.md gives their figures separately): c - a - b (1/2 < z < 1) or a - b
-(z < -1) within 0.01 of an integer but not one, where the model is no better than the series or
-the two-term transformation it falls back to (as scipy, which uses the same forms there).
+(z < -1) within 0.05 of an integer but not one where a Γ argument of the model's paired form
+is not positive: there the two-term transformation cancels like 1/(distance to the integer),
+as scipy's (the same form).
 """
 
 from __future__ import annotations
@@ -27,12 +28,21 @@ def _params(rng: np.random.Generator, n: int, low: float, high: float) -> np.nda
     return np.round(rng.uniform(low, high, n) / _STEP) * _STEP
 
 
-def _near_integer(*differences: np.ndarray) -> np.ndarray:
-    out = np.zeros(differences[0].shape, dtype=bool)
-    for d in differences:
-        gap = np.abs(d - np.round(d))
-        out |= (gap > 0.0) & (gap < 0.01)
-    return out
+def _unpaired_near_integer(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray
+) -> np.ndarray:
+    """c - a - b (z > 1/2) or a - b (z < -1) within 0.05 of an integer but not one, where
+    the model's paired form does not apply (a Γ argument of it is not positive)."""
+    with np.errstate(all="ignore"):
+        d = c - a - b
+        e = b - a
+    gap_d = np.abs(d - np.round(d))
+    gap_e = np.abs(e - np.round(e))
+    near_ok = np.where(d >= 0, (c - a > 0) & (c - b > 0), (a > 0) & (b > 0))
+    far_ok = (np.maximum(a, b) > 0) & (c - np.minimum(a, b) > 0)
+    near = (z > 0.5) & (gap_d > 0) & (gap_d < 0.05) & ~near_ok
+    far = (z < -1.0) & (gap_e > 0) & (gap_e < 0.05) & ~far_ok
+    return near | far
 
 
 def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -64,6 +74,15 @@ def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     a, c = _params(rng, n, -3.5, 5.0), _params(rng, n, -3.5, 8.0)
     z = 1.0 - np.exp(rng.uniform(math.log(2.0), math.log(1e12), n))
     parts.append((a, a + m, c, z))
+    # c - a - b (near 1) or a - b (z < -1) within 1e-12 ... 0.2 of an integer m
+    eps = np.exp(rng.uniform(math.log(1e-12), math.log(0.2), n)) * rng.choice([-1.0, 1.0], n)
+    m = rng.integers(0, 4, n).astype(np.float64)
+    a, b = rng.uniform(0.0, 5.0, n), rng.uniform(0.0, 5.0, n)
+    z = 1.0 - np.exp(rng.uniform(math.log(1e-9), math.log(0.5), n))
+    parts.append((a, b, a + b + m + eps, z))
+    c = rng.uniform(0.5, 8.0, n)
+    z = 1.0 - np.exp(rng.uniform(math.log(2.0), math.log(1e12), n))
+    parts.append((a, a + m + eps, c + a, z))
     # polynomials (a = 0 ... -8) on the whole line
     k = n // 2
     pa = -rng.integers(0, 9, k).astype(np.float64)
@@ -93,7 +112,7 @@ def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     ).T
     parts.append(tuple(edge))
     a, b, c, z = (np.concatenate(p) for p in zip(*parts, strict=True))
-    keep = ~(_near_integer(c - a - b) & (z > 0.5)) & ~(_near_integer(a - b) & (z < -1.0))
+    keep = ~_unpaired_near_integer(a, b, c, z)
     return a[keep], b[keep], c[keep], z[keep]
 
 

@@ -15,7 +15,14 @@ from collections.abc import Callable
 from ir import ops
 from lowering.registry import lowers
 from lowering.special import _in_float64, _Num, _select, gamma64, psi64
-from lowering.special_beta import _broadcast, _iterate, _pow, _two_sum
+from lowering.special_beta import (
+    _broadcast,
+    _expm1_64,
+    _iterate,
+    _lgamma_difference,
+    _pow,
+    _two_sum,
+)
 
 # -- 2F1 -----------------------------------------------------------------------------------------
 
@@ -27,8 +34,15 @@ _HYP_MAX_STEPS = 5000
 _ACCEPT = 64.0
 #: The error of a product of Γ factors (``gamma64`` is within 16 ulp).
 _GAMMA_ERROR = 16.0
+#: c - a - b (or a - b) closer than this to an integer: the paired form (``_near_integer``).
+_PAIRED_FROM = 0.25
 #: float64's machine epsilon.
 _EPS = 2.220446049250313e-16
+
+
+def _select_bool(cond: _Num, a: _Num, b: _Num) -> _Num:
+    """cond ? a : b on bool values (ONNX Runtime has no bool Where)."""
+    return cond.and_(a).or_(cond.unary("Not").and_(b))
 
 
 def _finite(v: _Num) -> _Num:
@@ -139,6 +153,78 @@ def _log_series(
     return converged, [fs, fsize, ls, lsize, steps]
 
 
+def _lgamma_step(x: _Num, e: _Num) -> _Num:
+    """lgamma(x + e) - lgamma(x) to its own relative accuracy, for x > 0, x + e > 0,
+    |e| < 1 (special_beta's difference for e > 0, minus the reverse one for e < 0)."""
+    up = _lgamma_difference(x, _select(e.gt(0.0), e, 0.5))
+    down = _lgamma_difference(_select(e.lt(0.0), x + e, x), _select(e.lt(0.0), -e, 0.5))
+    return _select(e.ge(0.0), up, -down)
+
+
+def _near_integer(
+    a: _Num,
+    b: _Num,
+    m: _Num,
+    eps: _Num,
+    y: _Num,
+    log_y: _Num,
+    active: _Num,
+) -> tuple[_Num, list[_Num]]:
+    """A&S 15.3.6 for c = a + b + m + eps (m = 0, 1, ...; 0 < |eps| <= 1/2) with the
+    cancelling 1/sin(π eps) parts of its two series paired term by term, so that nothing is
+    divided by eps but exact differences: with P_k = Γ(a+m+k) Γ(b+m+k) / (Γ(a+m+eps)
+    Γ(b+m+eps) Γ(1+k-eps) (m+k)!) and Q_k the same with eps moved (Γ(a+m+k+eps)
+    Γ(b+m+k+eps) / (Γ(a+m+eps) Γ(b+m+eps) k! Γ(1+m+k+eps))), 2F1 / Γ(c) =
+    Γ(m+eps) / (Γ(b+m+eps) Γ(a+m+eps)) sum_(n<m) (a)_n (b)_n y**n / ((1-m-eps)_n n!)
+    + (-1)**m π eps / sin(π eps) / (Γ(a) Γ(b)) y**m sum_k y**k (D_k + Q_k (1 - y**eps)/eps),
+    D_k = (P_k - Q_k)/eps: D_0 from lgamma differences (``_lgamma_step``) and expm1, then
+    D_(k+1) = p_k D_k + Q_k (p_k - q_k)/eps with p_k, q_k the ratios P_(k+1)/P_k,
+    Q_(k+1)/Q_k and (p_k - q_k)/eps a polynomial in eps written out. For a + m, b + m,
+    a + m + eps, b + m + eps > 0. (converged, [finite sum, its size, sum, its size, terms])."""
+    am, bm = a + m, b + m
+    g_r = -(_lgamma_step(am, eps) + _lgamma_step(bm, eps) + _lgamma_step(m * 0.0 + 1.0, -eps))
+    g_s = -_lgamma_step(m + 1.0, eps)
+    d0 = (_expm1_64(g_r) - _expm1_64(g_s)) / eps * _rgamma(m + 1.0)
+    q0 = _rgamma(m + 1.0 + eps)
+    x = eps * log_y
+    w = -log_y * _select(x.eq(0.0), 1.0, _expm1_64(x) / x)  # (1 - y**eps) / eps
+    abm2 = (a + b + m) - 2.0
+    a1b1 = (a - 1.0) * (b - 1.0)
+
+    def step(state: list[_Num], _: _Num) -> tuple[_Num, list[_Num]]:
+        n, ft, fs, fsize, d, q, yk, s, lost, ssize = state
+        finite_on = n.lt(m)
+        fs = fs + _select(finite_on, ft, 0.0)
+        fsize = fsize + _select(finite_on, ft.unary("Abs"), 0.0)
+        ft = ft * ((a + n) * (b + n) / ((1.0 - m - eps + n) * (n + 1.0))) * y
+        qw = q * w
+        term = yk * (d + qw)
+        term_size = yk * (d.unary("Abs") + qw.unary("Abs"))
+        corrected = term - lost
+        new_s = s + corrected
+        lost = (new_s - s) - corrected
+        ssize = ssize + term_size
+        big_a, big_b, k1, m1 = am + n, bm + n, n + 1.0, m + n + 1.0
+        p = big_a * big_b / ((k1 - eps) * m1)
+        numerator = m1 * m1 * abm2 + a1b1 * (m1 + k1) + eps * m1 * ((big_a + big_b) - k1)
+        numerator = numerator + eps * eps * m1
+        d = p * d + q * numerator / ((k1 - eps) * m1 * k1 * (m1 + eps))
+        q = q * ((big_a + eps) * (big_b + eps) / (k1 * (m1 + eps)))
+        yk = yk * y
+        n = n + 1.0
+        small = term_size.le(new_s.unary("Abs") * 1e-17)
+        shrinking = (p * y).unary("Abs").lt(1.0).and_(n.gt(am.unary("Abs") + bm.unary("Abs")))
+        done = n.ge(m).and_(yk.eq(0.0).or_(small.and_(shrinking)))
+        return done, [n, ft, fs, fsize, d, q, yk, new_s, lost, ssize]
+
+    zero = y * 0.0
+    one = zero + 1.0
+    start = [zero, one, zero, zero, d0, q0, one, zero, zero, zero]
+    converged, final = _iterate(start, step, _HYP_MAX_STEPS, done=active.unary("Not"))
+    steps, _, fs, fsize, _, _, _, s, _, ssize = final
+    return converged, [fs, fsize, s, ssize, steps]
+
+
 def _transformed(
     a: _Num,
     b: _Num,
@@ -183,7 +269,29 @@ def _transformed(
     value = _select(integer, g1 * fs + log_part, value)
     limit_error = (g1.unary("Abs") * fsize + log_size) * (_GAMMA_ERROR + steps.unary("Sqrt"))
     error = _select(integer, limit_error, error)
+    # 1/Γ(a) = 0 with a pole of ψ(a + m + n) in the log sum (a + m <= 0): 0 times inf there
+    broken = scale.eq(0.0).and_((a + m).le(0.0).or_((b + m).le(0.0)))
+    ok3 = ok3.and_(broken.unary("Not"))
     ok = integer.and_(ok3).or_(integer.unary("Not").and_(ok1).and_(ok2))
+
+    # c - a - b within 1/4 of an integer (not one): the paired form, whose terms do not cancel
+    # like 1/eps (positive Γ arguments only)
+    eps = d - m
+    paired = active.and_(integer.unary("Not")).and_(eps.unary("Abs").le(_PAIRED_FROM))
+    paired = paired.and_((a + m).gt(0.0)).and_((b + m).gt(0.0)).and_(ca.gt(0.0)).and_(cb.gt(0.0))
+    ok4, (ps, psize, qs, qsize, steps) = _near_integer(
+        a, b, m, _select(paired, eps, 0.25), _select(paired, y, 0.25), log_y, paired
+    )
+    f1 = gc * gamma64(d) * _rgamma(ca) * _rgamma(cb)
+    pi_eps = math.pi * eps
+    f2 = _select(odd, -1.0, 1.0) * (pi_eps / pi_eps.unary("Sin")) * pow_y(m) * gc * scale
+    paired_value = f1 * ps + f2 * qs
+    paired_error = (f1.unary("Abs") * psize + f2.unary("Abs") * qsize) * (
+        _GAMMA_ERROR + steps.unary("Sqrt")
+    )
+    value = _select(paired, paired_value, value)
+    error = _select(paired, paired_error, error)
+    ok = _select_bool(paired, ok4, ok)
     return ok, value, error / value.unary("Abs")
 
 
@@ -269,8 +377,12 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     # (DLMF 15.8.7), for z > 1/2: its terms may cancel less
     by_a = poly_a.and_(poly_b.unary("Not").or_(a.ge(b)))
     other = _select(by_a, b, a)
+    # Beyond |argument| = 1 - 40/5000 an infinite series cannot converge in 5000 terms: there
+    # the transformations alone (no loop running to its cap for nothing)
+    reach = 1.0 - 40.0 / _HYP_MAX_STEPS
+    slow = z.gt(reach).or_(w.gt(reach).and_(below))
     series = [
-        (None, a, b, c, z, z.unary("Abs").le(0.5).or_(z.gt(0.0)).or_(polynomial), None),
+        (None, a, b, c, z, z.gt(-0.9).or_(polynomial), None),
         (power(-a), a, c - b, c, w, negative.or_(below.and_(poly_a)), None),
         (power(-b), c - a, b, c, w, negative.or_(below.and_(poly_b)), None),
         (power(c - a - b), c - a, c - b, c, z, z.gt(0.0).and_(z.lt(1.0)), None),
@@ -291,7 +403,8 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     out = _select(better, prefactor * t_value, out)
     best = _select(better, t_amp, best)
     for scale, p, q, r, arg, applies, front in series:
-        use = applies.and_(inside).and_(found.unary("Not"))
+        ends = _nonpositive_integer(p).or_(_nonpositive_integer(q))  # a polynomial
+        use = applies.and_(slow.unary("Not").or_(ends)).and_(inside).and_(found.unary("Not"))
         ok, total, amp = _hyp_series(p, q, r, _select(use, arg, 0.0), use, front)
         value = total if scale is None else scale * total
         ok = use.and_(ok)
