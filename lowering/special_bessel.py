@@ -33,7 +33,6 @@ from lowering.special import (
     _select,
     _sign_of,
     _sinpi,
-    asin64,
     gamma64,
 )
 
@@ -845,18 +844,92 @@ def _jv_hankel(o: _Num, a: _Num) -> tuple[_Num, _Num, _Num]:
     return value, second, term.unary("Abs")
 
 
-#: Debye's oscillating expansion up to this order: its phase's rounding costs about 1.3 nu
-#: ulps of the envelope (no double-double arcsine here).
-_DEBYE_OSCILLATING_MAX = 48.0
+#: The arcsine's table: beta_k = k π/(2 N), k = 0..N, with sin and cos, each as hi + lo.
+_ASIN_STEPS = 64
 
 
-def _j_debye_oscillating(nu: _Num, a: _Num) -> tuple[_Num, _Num]:
-    """(J_nu(a), the size of its last two terms) for a > nu >= 0 by Debye's expansion
-    (DLMF 10.19.6) in rho = sqrt(a² - nu²): sqrt(2/(π rho)) (cos ξ A + sin ξ B),
-    A = sum_k (-1)^k P_2k(-nu²/rho²)/rho^2k, B = sum_k (-1)^k P_2k+1(-nu²/rho²)/rho^2k+1,
-    ξ = χ + θ with Hankel's χ = a - (nu/2 + 1/4)π (cos and sin from the exactly reduced parts)
-    and θ = nu asin(nu/a) - nu²/(a + rho) (small where nu << a)."""
-    rho = ((a - nu) * (a + nu)).unary("Sqrt")
+def _arcsine_table() -> np.ndarray:
+    """Rows (beta_k, sin beta_k, cos beta_k), each as hi and lo (columns 0-5), to twice the
+    double precision (decimal arithmetic at 40 digits, Taylor series)."""
+    import decimal
+
+    with decimal.localcontext() as context:
+        context.prec = 40
+        pi = decimal.Decimal("3.141592653589793238462643383279502884197169399375")
+        rows = []
+        for k in range(_ASIN_STEPS + 1):
+            beta = pi * k / (2 * _ASIN_STEPS)
+            term, sine, cosine = beta, decimal.Decimal(0), decimal.Decimal(0)
+            cterm = decimal.Decimal(1)
+            for j in range(30):
+                sine += term
+                cosine += cterm
+                term = -term * beta * beta / ((2 * j + 2) * (2 * j + 3))
+                cterm = -cterm * beta * beta / ((2 * j + 1) * (2 * j + 2))
+            row = []
+            for value in (beta, sine, cosine):
+                hi = float(value)
+                row += [hi, float(value - decimal.Decimal(hi))]
+            rows.append(row)
+    return np.array(rows, dtype=F64)
+
+
+_ARCSINE = _arcsine_table()
+
+
+def _two_prod_dd(a: _Num, hi: _Num, lo: _Num | float) -> tuple[_Num, _Num]:
+    """a (hi + lo) to twice the precision."""
+    p, e = _two_prod(a, hi)
+    return p, e + a * lo
+
+
+def _nu_arcsine(nu: _Num, a: _Num, rho: tuple[_Num, _Num]) -> tuple[_Num, _Num]:
+    """nu asin(nu/a) as hi + lo (to about 1e-32 relatively) for 0 <= nu < a, rho = sqrt(a² -
+    nu²) as hi + lo: beta = beta_k + δ with beta_k from a table (the nearest of k π/128 to a
+    float32 arcsine) and sin δ = (nu cos beta_k - rho sin beta_k)/a to twice the precision,
+    δ = asin(sin δ) by its series (|δ| <= π/256: five terms)."""
+    ctx = nu.ctx
+    rough = _Num(ctx, ctx.op("Cast", (nu / a).v, to=onnx_dtype("float32"))).unary("Asin")
+    rough = _Num(ctx, ctx.op("Cast", rough.v, to=onnx_dtype(F64)))
+    k = (rough * (2.0 * _ASIN_STEPS / math.pi)).unary("Round")
+    k = _select(k.gt(float(_ASIN_STEPS)), float(_ASIN_STEPS), _select(k.lt(0.0), 0.0, k))
+    index = ctx.op("Cast", k.v, to=onnx_dtype("int64"))
+    columns = [
+        _Num(ctx, ctx.op("Gather", ctx.constant(_ARCSINE[:, i], F64), index)) for i in range(6)
+    ]
+    beta_hi, beta_lo, sin_hi, sin_lo, cos_hi, cos_lo = columns
+    p1, e1 = _two_prod_dd(nu, cos_hi, cos_lo)
+    p2, e2 = _two_prod(rho[0], sin_hi)
+    e2 = e2 + (rho[0] * sin_lo + rho[1] * sin_hi)
+    d, de = _two_sum(p1, -p2)
+    de = de + (e1 - e2)
+    t = d / a
+    q, qe = _two_prod(t, a)
+    t_lo = (((d - q) - qe) + de) / a
+    t2 = t * t
+    # asin(t) - t = t³/6 + 3t⁵/40 + 5t⁷/112 + 35t⁹/1152 + 63t¹¹/2816
+    rest = t * t2 * _horner(t2, [1.0 / 6.0, 3.0 / 40.0, 5.0 / 112.0, 35.0 / 1152.0, 63.0 / 2816.0])
+    delta, delta_lo = _two_sum(t, rest)  # δ = t + rest as hi + lo (nu δ is up to 1e-2 nu)
+    b1, b1e = _two_prod_dd(nu, beta_hi, beta_lo)
+    b2, b2e = _two_prod_dd(nu, delta, delta_lo + t_lo)
+    total, total_e = _two_sum(b1, b2)
+    return total, total_e + (b1e + b2e)
+
+
+def _jy_debye_oscillating(nu: _Num, a: _Num) -> tuple[_Num, _Num, _Num]:
+    """(J_nu(a), Y_nu(a), the size of the last two terms) for a > nu >= 0 by Debye's expansion
+    (DLMF 10.19.6) in rho = sqrt(a² - nu²): J = sqrt(2/(π rho)) (cos ξ A + sin ξ B),
+    Y = sqrt(2/(π rho)) (sin ξ A - cos ξ B), A = sum_k (-1)^k P_2k(-nu²/rho²)/rho^2k,
+    B = sum_k (-1)^k P_2k+1(-nu²/rho²)/rho^2k+1, ξ = rho + nu asin(nu/a) - (2 nu + 1)π/4:
+    rho + nu asin(nu/a) to twice the precision (``_nu_arcsine``), its cosine and sine from
+    ORT's exactly reduced ones of its high part, (2 nu + 1)/4 reduced exactly."""
+    nn, nn_e = _two_prod(nu, nu)
+    aa, aa_e = _two_prod(a, a)
+    sq, sq_e = _two_sum(aa, -nn)
+    sq_e = sq_e + (aa_e - nn_e)
+    rho = _select(sq.gt(0.0), sq, 1.0).unary("Sqrt")
+    rr, rr_e = _two_prod(rho, rho)
+    rho_lo = (((sq - rr) - rr_e) + sq_e) / (2.0 * rho)
     s = -((nu / rho) * (nu / rho))
     polynomials = _debye_polynomials(s)
     size = len(_DEBYE)
@@ -866,17 +939,21 @@ def _j_debye_oscillating(nu: _Num, a: _Num) -> tuple[_Num, _Num]:
     odd = [(-1.0) ** (k // 2) if k % 2 else 0.0 for k in range(size)]
     sum_a, sum_b = _sum_last(scaled, even), _sum_last(scaled, odd)
     tail = _sum_last(scaled.unary("Abs"), [0.0] * (size - 2) + [1.0, 1.0])
-    theta = nu * asin64(nu / a) - nu * nu / (a + rho)
+    arc, arc_lo = _nu_arcsine(nu, a, (rho, rho_lo))
+    phase, phase_e = _two_sum(rho, arc)
+    low = phase_e + (rho_lo + arc_lo)
+    c, sn = phase.unary("Cos"), phase.unary("Sin")
+    half = 0.5 * (low * low)
+    cos_s = c * (1.0 - half) - sn * low
+    sin_s = sn * (1.0 - half) + c * low
     y = (2.0 * nu + 1.0) * 0.25
     cos_phi, sin_phi = _cospi(y), _sinpi(y)
-    c, sn = a.unary("Cos"), a.unary("Sin")
-    cos_chi = c * cos_phi + sn * sin_phi
-    sin_chi = sn * cos_phi - c * sin_phi
-    ct, st = theta.unary("Cos"), theta.unary("Sin")
-    cos_xi = cos_chi * ct - sin_chi * st
-    sin_xi = sin_chi * ct + cos_chi * st
-    value = (cos_xi * sum_a + sin_xi * sum_b) * (math.sqrt(2.0 / math.pi) / rho.unary("Sqrt"))
-    return value, tail
+    cos_xi = cos_s * cos_phi + sin_s * sin_phi
+    sin_xi = sin_s * cos_phi - cos_s * sin_phi
+    amplitude = math.sqrt(2.0 / math.pi) / rho.unary("Sqrt")
+    j = (cos_xi * sum_a + sin_xi * sum_b) * amplitude
+    second = (sin_xi * sum_a - cos_xi * sum_b) * amplitude
+    return j, second, tail
 
 
 def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]:
@@ -1131,11 +1208,13 @@ def _jv_recurring(
     h_mu1, hy_mu1, _ = _jv_hankel(mu + 1.0, hankel_a)
     j_mu = _select(far, h_mu, miller_mu)
     j_mu1 = _select(far, h_mu1, miller_mu1)
-    forward = nu.le(a)
     need = covered.unary("Not")
     # Debye's start for the backward direction: m - a >= 9.6 (a + 12 a^(1/3) + 20)^(1/3)
     target = a + _DEBYE_START * _cbrt(a + 12.0 * _cbrt(a) + 20.0)
     steps_back = _select(target.gt(nu), (target - nu).unary("Ceil"), 0.0)
+    # forward past the turning point, unless backward takes fewer steps (near it, for large
+    # orders: Debye's oscillating expansion takes over about 11 nu^(1/3) beyond it)
+    forward = nu.le(a).and_(n.le(steps_back))
     backward = need.and_(forward.unary("Not"))
     # m = nu + L and m + 1 as hi + lo (nu + L may round: J at the rounded order would be
     # |d log J/d nu| ~ acosh(m/a) times that off, tens of ulps)
@@ -1246,12 +1325,13 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
     out = _select(use_debye, debye, out)
     covered = covered.or_(use_debye)
-    # Beyond the turning point for orders up to 48 (not negative non-integer ones: those
-    # would need Y there too).
+    # Beyond the turning point (negative non-integer orders by the reflection formula)
     osc_nu = _select(a.gt(nu), nu, 0.0)
-    oscillating, osc_tail = _j_debye_oscillating(osc_nu, _select(a.gt(nu), a, 1.0))
-    use_osc = covered.unary("Not").and_(a.gt(nu)).and_(nu.le(_DEBYE_OSCILLATING_MAX))
-    use_osc = use_osc.and_(o.ge(0.0)).and_(osc_tail.lt(_TAIL))
+    osc_j, osc_y, osc_tail = _jy_debye_oscillating(osc_nu, _select(a.gt(nu), a, 1.0))
+    oscillating = osc_j
+    if negative:
+        oscillating = _select(neg, _cospi(nu) * osc_j - _sinpi(nu) * osc_y, osc_j)
+    use_osc = covered.unary("Not").and_(a.gt(nu)).and_(osc_tail.lt(_TAIL))
     out = _select(use_osc, oscillating, out)
     covered = covered.or_(use_osc)
     # The recurrences only when some element needs them (their setup costs about as much
