@@ -1,14 +1,16 @@
-"""Accuracy sweep of 2F1(a, b; c; z) over the whole real z line against mpmath (50 digits),
+"""Accuracy sweeps of 2F1(a, b; c; z) over the whole real z line against mpmath (50 digits),
 discovered by ``benchmarks/accuracy.py`` (``python -m benchmarks.accuracy --functions
-hyp2f1_wide``). ``benchmarks/accuracy_beta.py``'s ``hyp2f1`` keeps the original grid
-(z in [-0.95, 0.95]); this one adds z < -1 (down to -1e12), z in (0.9, 1] (1 - z down to 1e-9),
-the cases where c - a - b (near 1) or a - b (z < -1) is an integer, parameters of both signs,
-the polynomial cases on the whole line, and the edges (poles, z = 1, z > 1, ±inf, NaN).
+hyp2f1_wide hyp2f1_mixed``). ``benchmarks/accuracy_beta.py``'s ``hyp2f1`` keeps the original
+grid (z in [-0.95, 0.95]); these add z < -1 (down to -1e12), z in (0.9, 1] (1 - z down to
+1e-9), the cases where c - a - b (near 1) or a - b (z < -1) is an integer. ``hyp2f1_wide``:
+positive parameters, c - a - b or a - b within 1e-12 ... 0.2 of an integer, the polynomial
+cases on the whole line, z = 1 and the edges (poles, z > 1, ±inf, NaN); ``hyp2f1_mixed``: the
+same z segments with parameters of both signs, where every form's terms may cancel (its
+errors beyond 64 ulp are compared with scipy's in BENCHMARKS.md).
 
-Left out (BENCHMARKS.md gives their figures separately): c - a - b (1/2 < z < 1) or a - b
-(z < -1) within 0.05 of an integer but not one where a Γ argument of the model's paired form
-is not positive: there the two-term transformation cancels like 1/(distance to the integer),
-as scipy's (the same form).
+Left out: c - a - b (1/2 < z < 1) or a - b (z < -1) within 0.05 of an integer but not one
+where a Γ argument of the model's paired form is not positive: there the two-term
+transformation cancels like 1/(distance to the integer), as scipy's (the same form).
 """
 
 from __future__ import annotations
@@ -45,35 +47,47 @@ def _unpaired_near_integer(
     return near | far
 
 
-def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(16)
-    parts: list[tuple[np.ndarray, ...]] = []
-    # z < -1, 1 - z log-uniform up to 1e12; positive and mixed-sign parameters
-    for low in (0.0, -4.5):
-        a, b = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0)
-        c = _params(rng, n, 0.5 if low == 0.0 else -4.5, 8.0)
-        z = 1.0 - np.exp(rng.uniform(math.log(2.0), math.log(1e12), n))
+def _line(
+    rng: np.random.Generator, n: int, low: float, c_low: float
+) -> list[tuple[np.ndarray, ...]]:
+    """a, b in [low, 5], c in [c_low, 8] (multiples of 1/256) with z < -1 (1 - z
+    log-uniform up to 1e12), z in (0.9, 1) (1 - z log-uniform in [1e-9, 0.1]) and on the whole
+    line; c - a - b = m (-4 ... 4) near z = 1 and a - b = m for z < -1."""
+    parts = []
+    for log_low, log_high in ((math.log(2.0), math.log(1e12)), (math.log(1e-9), math.log(0.1))):
+        a, b, c = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0), _params(rng, n, c_low, 8.0)
+        z = 1.0 - np.exp(rng.uniform(log_low, log_high, n))
         parts.append((a, b, c, z))
-    # z in (0.9, 1): 1 - z log-uniform in [1e-9, 0.1]
-    for low in (0.0, -4.5):
-        a, b = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0)
-        c = _params(rng, n, 0.5 if low == 0.0 else -4.5, 8.0)
-        z = 1.0 - np.exp(rng.uniform(math.log(1e-9), math.log(0.1), n))
-        parts.append((a, b, c, z))
-    # the whole line at once, mixed signs
-    a, b, c = _params(rng, n, -4.5, 5.0), _params(rng, n, -4.5, 5.0), _params(rng, n, -4.5, 8.0)
+    a, b, c = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0), _params(rng, n, c_low, 8.0)
     z = np.concatenate(
         [rng.uniform(-1.0, 0.9, n - n // 2), 1.0 - np.exp(rng.uniform(0.0, 6.0, n // 2))]
     )
     parts.append((a, b, c, z))
-    # c - a - b = m (integer, -4 ... 4) near z = 1; a - b = m for z < -1
     m = rng.integers(-4, 5, n).astype(np.float64)
-    a, b = _params(rng, n, -3.5, 5.0), _params(rng, n, -3.5, 5.0)
+    a, b = _params(rng, n, low, 5.0), _params(rng, n, low, 5.0)
     z = 1.0 - np.exp(rng.uniform(math.log(1e-9), math.log(0.5), n))
     parts.append((a, b, a + b + m, z))
-    a, c = _params(rng, n, -3.5, 5.0), _params(rng, n, -3.5, 8.0)
+    a, c = _params(rng, n, low, 5.0), _params(rng, n, c_low, 8.0)
     z = 1.0 - np.exp(rng.uniform(math.log(2.0), math.log(1e12), n))
     parts.append((a, a + m, c, z))
+    return parts
+
+
+def _concatenate(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    a, b, c, z = (np.concatenate(p) for p in zip(*parts, strict=True))
+    keep = ~_unpaired_near_integer(a, b, c, z)
+    return a[keep], b[keep], c[keep], z[keep]
+
+
+def _grid_hyp2f1_mixed(n: int) -> tuple[np.ndarray, ...]:
+    """``_line`` with a, b in [-4.5, 5], c in [-4.5, 8]."""
+    return _concatenate(_line(np.random.default_rng(17), n, -4.5, -4.5))
+
+
+def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, ...]:
+    """``_line`` with positive parameters, near-integer cases, polynomials, z = 1, edges."""
+    rng = np.random.default_rng(16)
+    parts = _line(rng, n, 0.0, 0.5)
     # c - a - b (near 1) or a - b (z < -1) within 1e-12 ... 0.2 of an integer m
     eps = np.exp(rng.uniform(math.log(1e-12), math.log(0.2), n)) * rng.choice([-1.0, 1.0], n)
     m = rng.integers(0, 4, n).astype(np.float64)
@@ -111,9 +125,7 @@ def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         ]
     ).T
     parts.append(tuple(edge))
-    a, b, c, z = (np.concatenate(p) for p in zip(*parts, strict=True))
-    keep = ~_unpaired_near_integer(a, b, c, z)
-    return a[keep], b[keep], c[keep], z[keep]
+    return _concatenate(parts)
 
 
 def _mp_hyp2f1(a: mp.mpf, b: mp.mpf, c: mp.mpf, z: mp.mpf) -> mp.mpf:
@@ -125,4 +137,5 @@ def _mp_hyp2f1(a: mp.mpf, b: mp.mpf, c: mp.mpf, z: mp.mpf) -> mp.mpf:
 
 FUNCTIONS: list[Function] = [
     Function("hyp2f1_wide", _build("hyp2f1"), _mp_hyp2f1, _grid_hyp2f1_wide),
+    Function("hyp2f1_mixed", _build("hyp2f1"), _mp_hyp2f1, _grid_hyp2f1_mixed),
 ]

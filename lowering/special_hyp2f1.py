@@ -36,6 +36,8 @@ _ACCEPT = 64.0
 _GAMMA_ERROR = 16.0
 #: c - a - b (or a - b) closer than this to an integer: the paired form (``_near_integer``).
 _PAIRED_FROM = 0.25
+#: Euler's constant, -ψ(1).
+_EULER_GAMMA = 0.5772156649015329
 #: float64's machine epsilon.
 _EPS = 2.220446049250313e-16
 
@@ -102,11 +104,19 @@ def _rgamma(x: _Num) -> _Num:
 
 
 def _log_series(
-    a: _Num, b: _Num, ca: _Num, cb: _Num, m: _Num, y: _Num, log_y: _Num, active: _Num
+    a: _Num,
+    b: _Num,
+    ca: _Num,
+    cb: _Num,
+    m: _Num,
+    rg_m1: _Num,
+    y: _Num,
+    log_y: _Num,
+    active: _Num,
 ) -> tuple[_Num, list[_Num]]:
     """The two sums of A&S 15.3.11 for c = a + b + m (m = 0, 1, ...; ca = c - a = b + m,
-    cb = c - b = a + m), in one Loop: (converged, [finite, its size, log sum, its size,
-    terms]) with
+    cb = c - b = a + m; rg_m1 = 1/m!), in one Loop: (converged, [finite, its size, log sum,
+    its size, terms]) with
     finite = sum_(n < m) (a)_n (b)_n (m - n - 1)! (-y)**n / n! and
     log sum = sum_n (a + m)_n (b + m)_n y**n / (n! (n + m)!) [log y + e1_n + e2_n],
     e1_n = ψ(a + m + n) - ψ(m + 1 + n), e2_n = ψ(b + m + n) - ψ(1 + n): the digamma
@@ -115,10 +125,10 @@ def _log_series(
     growing digammas to cancel)."""
     # ψ at a pole (a or b a non-positive integer: the log sum's factor 1/(Γ(a) Γ(b)) is 0)
     e1 = psi64(cb) - psi64(m + 1.0)
-    e2 = psi64(ca) - psi64(m * 0.0 + 1.0)
+    e2 = psi64(ca) + _EULER_GAMMA  # ψ(1) is minus Euler's constant
     e1 = _select(_finite(e1), e1, 0.0)
     e2 = _select(_finite(e2), e2, 0.0)
-    first = _select(m.ge(1.0), gamma64(_select(m.ge(1.0), m, 1.0)), 0.0)  # (m - 1)!
+    first = _select(m.ge(1.0), 1.0 / (rg_m1 * m), 0.0)  # (m - 1)! = m! / m
 
     def guard(v: _Num) -> _Num:
         return _select(v.eq(0.0), 1.0, v)
@@ -147,7 +157,7 @@ def _log_series(
         return done, [n, ft, fs, fsize, lt, new_ls, lost, lsize, e1, e2]
 
     zero = y * 0.0
-    start = [zero, first, zero, zero, _rgamma(m + 1.0), zero, zero, zero, e1, e2]
+    start = [zero, first, zero, zero, rg_m1, zero, zero, zero, e1, e2]
     converged, final = _iterate(start, step, _HYP_MAX_STEPS, done=active.unary("Not"))
     steps, _, fs, fsize, _, ls, _, lsize, _, _ = final
     return converged, [fs, fsize, ls, lsize, steps]
@@ -156,15 +166,16 @@ def _log_series(
 def _lgamma_step(x: _Num, e: _Num) -> _Num:
     """lgamma(x + e) - lgamma(x) to its own relative accuracy, for x > 0, x + e > 0,
     |e| < 1 (special_beta's difference for e > 0, minus the reverse one for e < 0)."""
-    up = _lgamma_difference(x, _select(e.gt(0.0), e, 0.5))
-    down = _lgamma_difference(_select(e.lt(0.0), x + e, x), _select(e.lt(0.0), -e, 0.5))
-    return _select(e.ge(0.0), up, -down)
+    negative = e.lt(0.0)
+    step = _lgamma_difference(_select(negative, x + e, x), e.unary("Abs"))
+    return _select(negative, -step, step)
 
 
 def _near_integer(
     a: _Num,
     b: _Num,
     m: _Num,
+    rg_m1: _Num,
     eps: _Num,
     y: _Num,
     log_y: _Num,
@@ -180,11 +191,12 @@ def _near_integer(
     D_k = (P_k - Q_k)/eps: D_0 from lgamma differences (``_lgamma_step``) and expm1, then
     D_(k+1) = p_k D_k + Q_k (p_k - q_k)/eps with p_k, q_k the ratios P_(k+1)/P_k,
     Q_(k+1)/Q_k and (p_k - q_k)/eps a polynomial in eps written out. For a + m, b + m,
-    a + m + eps, b + m + eps > 0. (converged, [finite sum, its size, sum, its size, terms])."""
+    a + m + eps, b + m + eps > 0; rg_m1 = 1/m!. (converged, [finite sum, its size, sum,
+    its size, terms])."""
     am, bm = a + m, b + m
     g_r = -(_lgamma_step(am, eps) + _lgamma_step(bm, eps) + _lgamma_step(m * 0.0 + 1.0, -eps))
     g_s = -_lgamma_step(m + 1.0, eps)
-    d0 = (_expm1_64(g_r) - _expm1_64(g_s)) / eps * _rgamma(m + 1.0)
+    d0 = (_expm1_64(g_r) - _expm1_64(g_s)) / eps * rg_m1
     q0 = _rgamma(m + 1.0 + eps)
     x = eps * log_y
     w = -log_y * _select(x.eq(0.0), 1.0, _expm1_64(x) / x)  # (1 - y**eps) / eps
@@ -229,6 +241,7 @@ def _transformed(
     a: _Num,
     b: _Num,
     c: _Num,
+    gc: _Num,
     ca: _Num,
     cb: _Num,
     d: _Num,
@@ -239,7 +252,7 @@ def _transformed(
     tolerance: _Num,
 ) -> tuple[_Num, _Num, _Num]:
     """(converged, F(a, b; c; 1 - y), error estimate in ulps) for 0 < y <= 1/2 and
-    d = c - a - b >= 0 (ca = c - a, cb = c - b; each rounded once from the caller's own
+    d = c - a - b >= 0 (gc = Γ(c), ca = c - a, cb = c - b; each rounded once from the caller's own
     parameters):
     A&S 15.3.6, Γ(c) Γ(d) / (Γ(c - a) Γ(c - b)) F(a, b; 1 - d; y)
     + y**d Γ(c) Γ(-d) / (Γ(a) Γ(b)) F(c - a, c - b; 1 + d; y); where d = m is an integer,
@@ -248,20 +261,21 @@ def _transformed(
     ``log_y`` log y, both to full precision."""
     m = d.unary("Round")
     integer = (d - m).unary("Abs").le(tolerance)
-    gc = gamma64(c)
+    rg_a, rg_b, rg_ca, rg_cb, rg_m1 = (_rgamma(v) for v in (a, b, ca, cb, m + 1.0))
+    g_d = gamma64(d)
     general = active.and_(integer.unary("Not"))
     ok1, s1, error1 = _hyp_series(a, b, 1.0 - d, _select(general, y, 0.0), general)
     ok2, s2, error2 = _hyp_series(ca, cb, 1.0 + d, _select(general, y, 0.0), general)
-    t1 = gc * gamma64(d) * _rgamma(ca) * _rgamma(cb) * s1
-    t2 = pow_y(d) * gc * gamma64(-d) * _rgamma(a) * _rgamma(b) * s2
+    t1 = gc * g_d * rg_ca * rg_cb * s1
+    t2 = pow_y(d) * gc * gamma64(-d) * rg_a * rg_b * s2
     value = t1 + t2
     error = t1.unary("Abs") * (error1 + _GAMMA_ERROR) + t2.unary("Abs") * (error2 + _GAMMA_ERROR)
 
     limit = active.and_(integer)
-    ok3, (fs, fsize, ls, lsize, steps) = _log_series(a, b, ca, cb, m, y, log_y, limit)
-    g1 = gc * _rgamma(ca) * _rgamma(cb)
+    ok3, (fs, fsize, ls, lsize, steps) = _log_series(a, b, ca, cb, m, rg_m1, y, log_y, limit)
+    g1 = gc * rg_ca * rg_cb
     odd = (m - 2.0 * (0.5 * m).unary("Floor")).eq(1.0)
-    scale = _rgamma(a) * _rgamma(b)
+    scale = rg_a * rg_b
     g2 = _select(odd, 1.0, -1.0) * pow_y(m) * gc * scale
     # 1/(Γ(a) Γ(b)) = 0: no log sum (its digammas may be NaN there)
     log_part = _select(scale.eq(0.0), 0.0, g2 * ls)
@@ -280,9 +294,9 @@ def _transformed(
     paired = active.and_(integer.unary("Not")).and_(eps.unary("Abs").le(_PAIRED_FROM))
     paired = paired.and_((a + m).gt(0.0)).and_((b + m).gt(0.0)).and_(ca.gt(0.0)).and_(cb.gt(0.0))
     ok4, (ps, psize, qs, qsize, steps) = _near_integer(
-        a, b, m, _select(paired, eps, 0.25), _select(paired, y, 0.25), log_y, paired
+        a, b, m, rg_m1, _select(paired, eps, 0.25), _select(paired, y, 0.25), log_y, paired
     )
-    f1 = gc * gamma64(d) * _rgamma(ca) * _rgamma(cb)
+    f1 = g_d * g1
     pi_eps = math.pi * eps
     f2 = _select(odd, -1.0, 1.0) * (pi_eps / pi_eps.unary("Sin")) * pow_y(m) * gc * scale
     paired_value = f1 * ps + f2 * qs
@@ -365,8 +379,9 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     largest = _select(abs_a.gt(abs_b), abs_a, abs_b)
     largest = _select(largest.gt(abs_c), largest, abs_c)
     tolerance = 4.0 * _EPS * (1.0 + largest)
+    gc = gamma64(c)
     t_ok, t_value, t_amp = _transformed(
-        ta, tb, c, tca, tcb, d, y, log_y, pow_y, far.or_(near), tolerance
+        ta, tb, c, gc, tca, tcb, d, y, log_y, pow_y, far.or_(near), tolerance
     )
 
     w = z / (z - 1.0)
@@ -413,7 +428,7 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         best = _select(better, amp, best)
         found = found.or_(ok.and_(amp.le(_ACCEPT)))
     # z = 1: Gauss's sum where c - a - b > 0, else inf
-    gauss = gamma64(c) * gamma64(d_near) / (gamma64(c_a) * gamma64(c_b))
+    gauss = gc * gamma64(d_near) / (gamma64(c_a) * gamma64(c_b))
     gauss = _select(d_near.gt(0.0), gauss, math.inf)
     out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
     out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
