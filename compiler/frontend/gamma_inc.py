@@ -45,6 +45,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pytensor
 import pytensor.scalar as ps
 from pytensor.scalar import math as psm
 from pytensor.scalar.loop import ScalarLoop
@@ -216,16 +217,19 @@ def _large_a_exponent(a: Scalar, x: Scalar) -> tuple[DD, Scalar]:
     double-double and t = (x - a) / a (rounded); stand-in values elsewhere (a < 10 gives
     a = 10; x is clipped to [1e-300, 1e300], where the factor is 0 or the stand-in unused)
     keep the double-double arithmetic finite. log(1 + t) - t by log1pmx for |t| <= 1/2 and
-    by log x - log a - t (double-double logs) beyond."""
+    by log(x / a) - t beyond (the quotient and its log in double-double; 1 + t would have lost
+    x's digits where x << a, and a quotient below 1e-300 makes the factor 0)."""
     big = a >= _f(10.0)
     ab = ps.switch(big, a, _f(10.0))
     xb = ps.clip(x, _f(1e-300), _f(1e300))
-    d = _two_sum(xb, -ab)
-    t = _dd_div(d, (ab, _f(0.0)))
+    t = _dd_div(_two_sum(xb, -ab), (ab, _f(0.0)))
     near = ps.abs(t[0]) <= _f(0.5)
-    t_near = (ps.switch(near, t[0], _f(0.0)), ps.switch(near, t[1], _f(0.0)))
-    close = _log1pmx_dd(t_near)
-    far = _dd_add(_dd_add(_log_dd(xb), _dd_neg(_log_dd(ab))), _dd_neg(t))
+    # (Outside, t's value only has to keep log1pmx finite: the far branch is taken.)
+    close = _log1pmx_dd((ps.clip(t[0], _f(-0.5), _f(0.5)), t[1]))
+    q_hi, q_lo = _dd_div((xb, _f(0.0)), (ab, _f(0.0)))
+    log_q = _log_dd(ps.clip(q_hi, _f(1e-300), _f(1e300)))
+    log_q = _fast_two_sum(log_q[0], log_q[1] + q_lo / q_hi)
+    far = _dd_add(log_q, _dd_neg(t))
     log1pmx = (ps.switch(near, close[0], far[0]), ps.switch(near, close[1], far[1]))
     e_hi, e_lo = _dd_mul_d(log1pmx, ab)
     # (A NaN low part only where a stand-in overflowed Veltkamp's split.)
@@ -562,8 +566,12 @@ def _ordinary(a: Scalar, x: Scalar) -> Scalar:
     return finite & (a > _f(0.0)) & (x > _f(0.0))
 
 
-def _p_of(a: Scalar, x: Scalar, ordinary: Scalar) -> Scalar:
-    large, t = _large_a_exponent(a, x)
+def _p_of(
+    a: Scalar, x: Scalar, ordinary: Scalar, exponent: tuple[DD, Scalar] | None = None
+) -> Scalar:
+    """P where ``ordinary`` (the loops run there only); ``exponent`` is
+    ``_large_a_exponent(a, x)`` where the caller has it."""
+    large, t = exponent or _large_a_exponent(a, x)
     temme = _temme_region(a, t)
     fraction_side = (x > _f(1.0)) & (x > a)
     factor, scale = _series_factor(a, x, large)
@@ -576,9 +584,12 @@ def _p_of(a: Scalar, x: Scalar, ordinary: Scalar) -> Scalar:
     return ps.switch(temme, by_temme, ps.switch(fraction_side, fraction, series))
 
 
-def _q_of(a: Scalar, x: Scalar, ordinary: Scalar) -> Scalar:
+def _q_of(
+    a: Scalar, x: Scalar, ordinary: Scalar, exponent: tuple[DD, Scalar] | None = None
+) -> Scalar:
+    """Q where ``ordinary``; ``exponent`` as for ``_p_of``."""
     log_x = ps.log(x)
-    large, t = _large_a_exponent(a, x)
+    large, t = exponent or _large_a_exponent(a, x)
     temme = _temme_region(a, t)
     # scipy's igamc split: 1 - P where P is small; else the continued fraction (x > 1.1) or
     # the small-x series.
@@ -668,10 +679,11 @@ def _inverse_graph(upper: bool) -> ps.Composite:
         x: Scalar, a_: Scalar, low: Scalar, up: Scalar, small: Scalar
     ) -> tuple[list[Scalar], Scalar]:
         ordinary = ~ps.isnan(x)
-        factor, scale = _series_factor(a_, x, _large_a_exponent(a_, x)[0])
+        exponent = _large_a_exponent(a_, x)
+        factor, scale = _series_factor(a_, x, exponent[0])
         slope = factor * scale * a_ / x  # dP/dx
-        p_now = _p_of(a_, x, ordinary & small)
-        q_now = _q_of(a_, x, ordinary & ~small)
+        p_now = _p_of(a_, x, ordinary & small, exponent)
+        q_now = _q_of(a_, x, ordinary & ~small, exponent)
         # log x - log(P / p) P / (x P'), clamped (a far start can make P / p overflow).
         # Far from the root the steps are damped (at most e**±5 in x, x/4 .. 4x + 10), and
         # where P or Q underflows x moves toward where it does not.
@@ -698,12 +710,15 @@ def _inverse_graph(upper: bool) -> ps.Composite:
 
 @functools.cache
 def _graphs() -> dict[str, ps.Composite]:
-    return {
-        "P": _graph(False),
-        "Q": _graph(True),
-        "Pinv": _inverse_graph(False),
-        "Qinv": _inverse_graph(True),
-    }
+    # (No traceback per scalar node: PyTensor's stack extraction for the graphs' ~10**4 nodes
+    # was a third of the time to build them.)
+    with pytensor.config.change_flags(traceback__limit=0):
+        return {
+            "P": _graph(False),
+            "Q": _graph(True),
+            "Pinv": _inverse_graph(False),
+            "Qinv": _inverse_graph(True),
+        }
 
 
 def _import(
