@@ -1285,19 +1285,18 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     a²/4 <= max(1/4, (nu + 1)/2); Miller's backward recurrence with Neumann's normalising sum
     where 1 < a <= 75 and -37 < v < 70; Hankel's expansion from a = 75 where its 20th term
     is below 1e-17; Debye's expansions where their last terms are below 1e-17: below the
-    turning point (a < nu), and beyond it (a > nu) for orders 0 <= v <= 48. Negative integer
-    orders by J_-n = (-1)^n J_n, negative non-integer ones directly (series, recurrence,
-    Hankel) or by J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye below the turning point);
-    x < 0 by J_n(-x) = (-1)^n J_n(x) for integer orders, NaN otherwise. Elsewhere NaN, not
-    covered: a > 75 with orders above 48 from the turning point's neighbourhood on (and from
-    about 40 for a < 100, where Debye's terms are still too large), orders
-    of 70 or more near it, negative non-integer orders below -37 beyond the series' and
-    Debye's reach, between their turning point and the series' (2 sqrt(|v|) < a < |v|: the
-    downward recurrence would lose |Y|/|J| there), and those past the turning point beyond
-    a = 75 where Hankel's terms are
-    too large. As scipy: NaN at x = ±inf; at v = ±inf 0 for 0 <= x <= 2, NaN beyond; ±0 and
-    ±inf at
-    x = 0. ``negative=False`` leaves out what only negative non-integer orders need."""
+    turning point (a < nu), and beyond it (a > nu, its phase in double-double). What is left
+    (about 10 nu^(1/3) either side of the turning point, and for negative non-integer orders
+    2 sqrt(nu) < a < nu) by recurrences in double-double (``_jv_recurring``): forward from
+    J_mu, J_mu+1 past the turning point, backward from Debye's J at an order beyond it. Negative
+    integer orders by J_-n = (-1)^n J_n, negative non-integer ones directly (series, Miller's
+    recurrence continued downward past their turning point, Hankel) or by
+    J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye, and Y_nu by the forward recurrence); x < 0
+    by J_n(-x) = (-1)^n J_n(x) for integer orders, NaN otherwise. NaN where a recurrence would
+    take more than 30000 steps (Y's, for negative non-integer orders below -30000 near their
+    turning point). As scipy: NaN at x = ±inf; at v = ±inf 0 for 0 <= x <= 2, NaN beyond; ±0
+    and ±inf at x = 0. ``negative=False`` leaves out what only negative non-integer orders
+    need."""
     nu, a = v.unary("Abs"), x.unary("Abs")
     integer = _is_integer(v)
     # The order the methods see: |v| for integers (the sign restored below), else v.
