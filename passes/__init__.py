@@ -19,6 +19,7 @@ from passes.hoist_loop_invariants import HoistLoopInvariants
 from passes.lower_dimshuffle import LowerDimShuffle
 from passes.pass_manager import Pass, PassFailure, PassManager, PassStats
 from passes.sink_into_regions import SinkIntoRegions
+from passes.sink_scalar_select import SinkScalarSelect
 from passes.slices_to_split import SlicesToSplit
 from passes.unify_casts import UnifyCasts
 
@@ -34,6 +35,7 @@ PASSES: dict[str, type[Pass]] = {
         FoldBatchNorm,
         HoistLoopInvariants,
         CommonSubexpressionElimination,
+        SinkScalarSelect,
         SlicesToSplit,
         FuseSiLU,
         SinkIntoRegions,
@@ -52,6 +54,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
     "fold-batch-norm",
     "hoist-loop-invariants",
     "cse",
+    "sink-scalar-select",
     "slices-to-split",
     "fuse-silu",
     "sink-into-regions",
