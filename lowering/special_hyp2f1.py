@@ -31,7 +31,7 @@ _HYP_MAX_STEPS = 5000
 #: A form whose estimated error (ulps: its cancellation times the rounding errors its terms
 #: carry) is below this is taken at once; elsewhere the next forms are tried too and the one
 #: of least estimate taken.
-_ACCEPT = 64.0
+_ACCEPT = 256.0
 #: The error of a product of Γ factors (``gamma64`` is within 16 ulp).
 _GAMMA_ERROR = 16.0
 #: c - a - b (or a - b) closer than this to an integer: the paired form (``_near_integer``).
@@ -96,6 +96,12 @@ def _hyp_series(
 
 def _nonpositive_integer(v: _Num) -> _Num:
     return v.le(0.0).and_(v.unary("Floor").eq(v))
+
+
+def _gamma_negative(x: _Num) -> _Num:
+    """Γ(x) < 0: x < 0 with an odd floor (x not a pole)."""
+    floor = x.unary("Floor")
+    return x.lt(0.0).and_((floor - 2.0 * (0.5 * floor).unary("Floor")).eq(1.0))
 
 
 def _rgamma(x: _Num) -> _Num:
@@ -428,8 +434,13 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         best = _select(better, amp, best)
         found = found.or_(ok.and_(amp.le(_ACCEPT)))
     # z = 1: Gauss's sum where c - a - b > 0, else inf
+    # divergent (c - a - b <= 0): inf, as scipy, which gives it the sign of
+    # Γ(c) Γ(a + b - c) / (Γ(a) Γ(b)) (that of Euler's transformation) where c - a - b <= -1
     gauss = gc * gamma64(d_near) / (gamma64(c_a) * gamma64(c_b))
-    gauss = _select(d_near.gt(0.0), gauss, math.inf)
+    negatives = [_gamma_negative(v).v for v in (a, b, c)]
+    odd = _Num(z.ctx, z.ctx.op("Xor", z.ctx.op("Xor", negatives[0], negatives[1]), negatives[2]))
+    divergent = _select(d_near.le(-1.0).and_(odd), -math.inf, math.inf)
+    gauss = _select(d_near.gt(0.0), gauss, divergent)
     out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
     out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
     out = _select(z.eq(-math.inf).and_(not_polynomial), math.nan, out)
