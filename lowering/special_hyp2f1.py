@@ -316,24 +316,30 @@ def _transformed(
 
 
 def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
-    """2F1(a, b; c; z) for real arguments, as the first of these forms that converges without
-    its terms cancelling by more than a factor 4 (the 1 - z forms) or 64 (the power series;
-    each series an ONNX Loop of up to 5000 terms), else the one of them that cancels least:
-    for 1/2 < z < 1 the 1 - z transformation (A&S 15.3.6: two series in 1 - z with Γ factors,
-    or where c - a - b is an integer its limit 15.3.10/15.3.11 with digamma sums), and for
-    z < -1 the 1/(1 - z) one (15.3.8: Pfaff's transformation to w = z/(z - 1) followed by the
-    1 - w one, in 1/(1 - z); its limit where a - b is an integer), both arranged so that the
+    """2F1(a, b; c; z) for real arguments, as the first of these forms that converges with an
+    error estimate (its cancellation, sum of |terms| / |sum|, times the rounding its terms
+    carry) below 256 ulp, else the one of least estimate (each series an ONNX Loop of up to
+    5000 terms): for 1/2 < z < 1 the 1 - z transformation (A&S 15.3.6: two series in 1 - z
+    with Γ factors; where c - a - b is an integer its limit 15.3.10/15.3.11 with digamma sums;
+    within 1/4 of an integer, ``_near_integer``'s pairing of its two series, which does not
+    cancel like 1 / (distance to the integer)), and for z < -1 the 1/(1 - z) one (15.3.8:
+    Pfaff's transformation to w = z/(z - 1) followed by the 1 - w one, in 1/(1 - z); the same
+    limit and paired forms where a - b is, or is near, an integer), both arranged so that the
     exponent difference is >= 0 (Euler's or the other Pfaff transformation first); the series
-    itself (|z| <= 1/2, 0 < z < 1, and the polynomial cases, a or b a non-positive integer, at
-    any z); Pfaff's (1 - z)**-a 2F1(a, c - b; c; z/(z - 1)) and
-    (1 - z)**-b 2F1(c - a, b; c; z/(z - 1)) for z < 0; Euler's
-    (1 - z)**(c - a - b) 2F1(c - a, c - b; c; z) for 0 < z < 1. Gauss's
+    itself (z > -0.9, and the polynomial cases, a or b a non-positive integer, at any z);
+    Pfaff's (1 - z)**-a 2F1(a, c - b; c; z/(z - 1)) and (1 - z)**-b 2F1(c - a, b; c; z/(z - 1))
+    for z < 0; Euler's (1 - z)**(c - a - b) 2F1(c - a, c - b; c; z) for 0 < z < 1; a
+    polynomial's 1 - z form (DLMF 15.8.7) for z > 1/2. Gauss's
     Γ(c) Γ(c - a - b) / (Γ(c - a) Γ(c - b)) at z = 1. NaN where no form converges. As scipy:
     1 at z = 0, inf where c is a non-positive integer (not cancelled by a polynomial of lower
-    degree), for z > 1 and at z = 1 when c - a - b <= 0, NaN at z = -inf (not a polynomial).
-    ≤ 64 ulp (float64) measured but near c - a - b (1/2 < z < 1) or a - b (z < -1) within
-    about 0.01 of an integer, where both the transformation and the series lose accuracy
-    (BENCHMARKS.md)."""
+    degree) and for z > 1, at z = 1 when c - a - b <= 0 inf (-inf where c - a - b <= -1 and
+    Γ(c)/(Γ(a) Γ(b)) < 0), NaN at z = -inf (not a polynomial), a polynomial's ±inf at ±inf
+    with the sign of a b z / c. Measured (``benchmarks/accuracy_hyp2f1.py``): ≤ 63 ulp
+    (float64) with positive parameters over the whole z line, near-integer exponent
+    differences included; with parameters of both signs, where every form's terms cancel,
+    ≤ 90 ulp on the grid (scipy up to 579 on the same point); the two-term form's
+    1 / (distance to an integer) cancellation is left where the paired form's Γ arguments are
+    not all positive (BENCHMARKS.md)."""
     a, b, c, z = _broadcast(a, b, c, z)
     poly_a, poly_b = _nonpositive_integer(a), _nonpositive_integer(b)
     polynomial = poly_a.or_(poly_b)
