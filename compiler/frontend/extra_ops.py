@@ -24,10 +24,11 @@ from pytensor.tensor.extra_ops import (
     UnravelIndex,
 )
 
+from compiler.frontend import binsearch
 from compiler.frontend.graphs import drop_check
 from compiler.frontend.importer import Importer, Unsupported, import_op
 from ir import dtypes, ops
-from ir.core import Operation, Value
+from ir.core import Block, Operation, Value, Yield
 from ir.ops.tensor import constant_array
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -261,8 +262,8 @@ def import_searchsorted(op: SearchsortedOp, node: Apply, imp: Importer) -> list[
     x and v together: with v placed before x (left) or after it (right), equal elements of x
     sort after (left) or before (right) v, and a running count of x's elements gives each
     v's answer. x and v are compared in their promoted dtype, as numpy does. For unsorted x
-    numpy's binary search gives answers that depend on the order of v; the model gives the
-    counts."""
+    the answers are those of numpy's own binary search: the model then (and only then, a
+    ``tir.if`` on x being sorted) runs that search halving for halving."""
     x, v, *sorter = (imp.value(var) for var in node.inputs)
     common = str(np.promote_types(x.dtype, v.dtype))
     x, v = imp.cast(x, common), imp.cast(v, common)
@@ -285,9 +286,24 @@ def import_searchsorted(op: SearchsortedOp, node: Apply, imp: Importer) -> list[
     first = i64(imp, [0]) if left else emit(imp, ops.Unsqueeze, n, axes=[0])
     last = emit(imp, ops.Unsqueeze, m if left else emit(imp, ops.Add, n, m), axes=[0])
     picked = emit(imp, ops.Slice, counts, first, last, i64(imp, [1]), axes=[0])
+    picked = _unless_unsorted(imp, x, flat_v, picked, left)
     if v.rank == 1:
         return [picked]
     return [emit(imp, ops.Reshape, picked, emit(imp, ops.Shape, v))]
+
+
+def _unless_unsorted(imp: Importer, x: Value, keys: Value, counts: Value, left: bool) -> Value:
+    """``counts`` where x is sorted, else numpy's own binary search of the keys (its answers
+    for an unsorted x: ``binsearch.numpy_binsearch``), which only runs there."""
+    if x.dtype == "bool":  # compared as 0 and 1
+        x, keys = imp.cast(x, "int8"), imp.cast(keys, "int8")
+    then_block, else_block = Block(), Block()
+    then_block.append(Yield([counts]))
+    with imp.building(else_block):
+        searched = binsearch.numpy_binsearch(imp, x, keys, left)
+        else_block.append(Yield([searched]))
+    sorted_x = binsearch.is_sorted(imp, x)
+    return imp.emit_op(ops.If, [sorted_x], regions=[then_block, else_block]).result
 
 
 # -- fill_diagonal --------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+import pytest
 from pytensor.scan.basic import scan
+from pytensor.tensor import extra_ops
 
 import compiler.mode  # noqa: F401  (registers mode="ONNX")
 from tests.helpers import assert_matches_pytensor, fgraph_of
@@ -48,3 +50,36 @@ def test_solve_of_empty_system() -> None:
     values = [np.zeros((0, 0)), np.zeros(0), np.zeros((0, 2))]
     assert_matches_pytensor(fgraph_of([a, b, c], outs), values)
     _through_mode([a, b, c], outs, values)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_of_unsorted_x(side: str) -> None:
+    """numba/test_extra_ops.py::test_Searchsorted[a1-...]: an unsorted x (outside numpy's
+    precondition) gave the count of x's elements below v where numpy's binary search gives
+    other answers; the model now runs that search where x is unsorted. Sorted x, NaN, an
+    empty x, a sorter and integer dtypes too."""
+    a = pt.vector("a")
+    v = pt.matrix("v")
+    s = pt.lvector("s")
+    outs = [
+        extra_ops.searchsorted(a, v, side=side),
+        extra_ops.searchsorted(a, v, side=side, sorter=s),
+    ]
+    fgraph = fgraph_of([a, v, s], outs)
+    case = np.array([0.29769574, 0.71649186, 0.20475563])
+    keys = np.array([[0.18847123, 0.39659508], [0.56220006, 0.57428752], [0.86720994, 0.44522637]])
+    assert_matches_pytensor(fgraph, [case, keys, np.array([2, 0, 1])])
+    _through_mode([a, v, s], outs, [case, keys, np.array([2, 0, 1])])
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 5, 13):
+        x = rng.integers(-3, 4, n).astype(float)
+        x[rng.random(n) < 0.2] = np.nan
+        keys = rng.integers(-4, 5, (3, 4)).astype(float)
+        keys[0, 0] = np.nan
+        order = rng.permutation(n)
+        assert_matches_pytensor(fgraph, [x, keys, order])
+        assert_matches_pytensor(fgraph, [np.sort(x), keys, order])
+    i = pt.lvector("i")
+    k = pt.lvector("k")
+    ints = fgraph_of([i, k], [extra_ops.searchsorted(i, k, side=side)])
+    assert_matches_pytensor(ints, [np.array([3, 2, -1, 1, -2, 7, 0]), np.arange(-3, 9)])
