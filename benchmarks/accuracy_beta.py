@@ -2,9 +2,10 @@
 mpmath, discovered by ``benchmarks/accuracy.py`` (``python -m benchmarks.accuracy --functions
 betainc betaincinv hyp2f1``).
 
-The grids keep a and b within [1e-3, 300] and the results above 1e-200: beyond (deep tails at
-large a and b) the float64 error grows like |log I| ulps (the power terms are the exponential
-of a large logarithm), as scipy's does; BENCHMARKS.md gives those figures separately.
+betainc's grid: a and b within [1e-3, 300] (x uniform and near both ends), the deep tails of
+large a and b (a, b in [7, 3000], results down to 1e-300) and one parameter below 1 with the
+other large and x near the end where the large one piles the mass (a in [100, 2e4],
+1 - x in [1/(2a), 0.005]: the region given as NaN before the asymptotic expansion).
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ def _grid_betainc(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     b2 = np.exp(rng.uniform(math.log(0.05), math.log(50.0), n // 2))
     x2 = _logspace(1e-12, 0.5, n // 2)
     x3 = 1.0 - _logspace(1e-6, 0.5, n // 2)
+    # deep tails: results 1e-300 ... 1 at a, b in [7, 3000] (x from scipy's inverse)
+    m = max(n // 4, 2)
+    a4 = np.exp(rng.uniform(math.log(7.0), math.log(3000.0), m))
+    b4 = np.exp(rng.uniform(math.log(7.0), math.log(3000.0), m))
+    with np.errstate(all="ignore"):
+        x4 = scipy_special.betaincinv(a4, b4, 10.0 ** -rng.uniform(0.0, 300.0, m))
+    # b < 1, a large, x near 1 (and mirrored): the asymptotic expansion for large a
+    a5 = np.exp(rng.uniform(math.log(100.0), math.log(2e4), m))
+    b5 = np.exp(rng.uniform(math.log(1e-3), 0.0, m))
+    x5 = 1.0 - np.exp(rng.uniform(np.log(0.5 / a5), math.log(0.005), m))
+    mirror = np.arange(m) % 3 == 0
+    a5, b5, x5 = np.where(mirror, b5, a5), np.where(mirror, a5, b5), np.where(mirror, 1 - x5, x5)
     grid = np.array(np.meshgrid(_EDGE_AB, _EDGE_AB, _EDGE_X)).reshape(3, -1)
     special = np.array(
         [
@@ -50,22 +63,43 @@ def _grid_betainc(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a, b, x = (
         np.concatenate(parts)
         for parts in zip(
-            (a, b, x), (a2, b2, x2), (b2, a2, x3), tuple(grid), tuple(special), strict=True
+            (a, b, x),
+            (a2, b2, x2),
+            (b2, a2, x3),
+            (a4, b4, x4),
+            (a5, b5, x5),
+            tuple(grid),
+            tuple(special),
+            strict=True,
         )
     )
-    with np.errstate(all="ignore"):
-        value = scipy_special.betainc(a, b, x)
-    # Left out: results below 1e-200 (see above) and b < 1 with x > 0.995 and a (1 - x) > 1/2
-    # where the result is below 0.14, which the lowering gives as NaN (README).
-    unreached = (b < 1.0) & (x > 0.995) & (value < 0.14) & (a * (1.0 - x) > 0.5)
-    keep = ~((value < 1e-200) & (value > 0.0)) & ~unreached
-    return a[keep], b[keep], x[keep]
+    return a, b, x
+
+
+def _positive_series(a: mp.mpf, b: mp.mpf, x: mp.mpf) -> mp.mpf:
+    """I_x(a, b) = x**a (1 - x)**b / (a B(a, b)) 2F1(a + b, 1; a + 1; x), positive terms
+    (DLMF 8.17.8), for x left of the mean (where mpmath's own hypergeometric sum can fail to
+    converge in the deep tails of large a and b)."""
+    front = mp.exp(a * mp.log(x) + b * mp.log1p(-x) - mp.log(a) - mp.log(mp.beta(a, b)))
+    term = total = mp.mpf(1)
+    n = 0
+    while term > total * mp.mpf("1e-60"):
+        term *= (a + b + n) / (a + 1 + n) * x
+        total += term
+        n += 1
+    return front * total
 
 
 def _mp_betainc(a: mp.mpf, b: mp.mpf, x: mp.mpf) -> mp.mpf:
     if a <= 0 or b <= 0 or not 0 <= x <= 1:
         raise ValueError("outside the domain: PyTensor's value is the reference")
-    return mp.betainc(a, b, 0, x, regularized=True)
+    try:
+        return mp.betainc(a, b, 0, x, regularized=True)
+    except ValueError:  # hypsum/hypercomb did not converge
+        with mp.workdps(80):
+            if x <= (a + 1) / (a + b + 2):
+                return _positive_series(a, b, x)
+            return 1 - _positive_series(b, a, 1 - x)
 
 
 def _grid_betaincinv(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
