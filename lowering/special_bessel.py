@@ -1280,6 +1280,61 @@ def _jv_recurring(
     return _select(ok, out, math.nan)
 
 
+def _jv_large(
+    nu: _Num,
+    a: _Num,
+    far: _Num,
+    neg: _Num | None,
+    miller_j_nu: _Num,
+    miller: _Num,
+    miller_mu: _Num,
+    miller_mu1: _Num,
+    covered: _Num,
+    out: _Num,
+) -> _Num:
+    """``out`` where ``covered``, else Debye's expansions below and beyond the turning point
+    where their last terms are below 1e-17 (for negative non-integer orders, ``neg``, by the
+    reflection formula), and the recurrences (``_jv_recurring``) elsewhere."""
+    below = a.lt(nu)
+    safe_nu = _select(below, nu, a + 1.0)
+    j, y, tail = _jy_debye(safe_nu, a, want_y=neg is not None)
+    debye = j
+    if neg is not None:
+        assert y is not None
+        reflected = _cospi(nu) * j - _sinpi(nu) * y
+        debye = _select(neg, reflected, j)
+    use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
+    out = _select(use_debye, debye, out)
+    covered = covered.or_(use_debye)
+    # Beyond the turning point (negative non-integer orders by the reflection formula)
+    osc_nu = _select(a.gt(nu), nu, 0.0)
+    osc_j, osc_y, osc_tail = _jy_debye_oscillating(osc_nu, _select(a.gt(nu), a, 1.0))
+    oscillating = osc_j
+    if neg is not None:
+        oscillating = _select(neg, _cospi(nu) * osc_j - _sinpi(nu) * osc_y, osc_j)
+    use_osc = covered.unary("Not").and_(a.gt(nu)).and_(osc_tail.lt(_TAIL))
+    out = _select(use_osc, oscillating, out)
+    covered = covered.or_(use_osc)
+    # The recurrences only when some element needs them.
+    recurring = _only_if(
+        covered.unary("Not"),
+        lambda: _jv_recurring(
+            nu,
+            a,
+            far,
+            neg,
+            miller_j_nu,
+            miller,
+            miller_mu,
+            miller_mu1,
+            covered,
+        ),
+        out,
+    )
+    out = _select(covered, out, recurring)
+    return out
+
+
 def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     """J_v(x) (scipy's jv), by region of nu = |v| and a = |x|: the power series where
     a²/4 <= max(1/4, (nu + 1)/2); Miller's backward recurrence with Neumann's normalising sum
@@ -1331,31 +1386,11 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     use_hankel = far.and_(hankel_tail.lt(_TAIL)).and_(in_series.unary("Not"))
     covered = in_series.or_(in_miller).or_(use_hankel)
     out = _select(use_hankel, hankel, out)
-    below = a.lt(nu)
-    safe_nu = _select(below, nu, a + 1.0)
-    j, y, tail = _jy_debye(safe_nu, a, want_y=negative)
-    debye = j
-    if negative:
-        assert y is not None
-        reflected = _cospi(nu) * j - _sinpi(nu) * y
-        debye = _select(neg, reflected, j)
-    use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
-    out = _select(use_debye, debye, out)
-    covered = covered.or_(use_debye)
-    # Beyond the turning point (negative non-integer orders by the reflection formula)
-    osc_nu = _select(a.gt(nu), nu, 0.0)
-    osc_j, osc_y, osc_tail = _jy_debye_oscillating(osc_nu, _select(a.gt(nu), a, 1.0))
-    oscillating = osc_j
-    if negative:
-        oscillating = _select(neg, _cospi(nu) * osc_j - _sinpi(nu) * osc_y, osc_j)
-    use_osc = covered.unary("Not").and_(a.gt(nu)).and_(osc_tail.lt(_TAIL))
-    out = _select(use_osc, oscillating, out)
-    covered = covered.or_(use_osc)
-    # The recurrences only when some element needs them (their setup costs about as much
-    # as all the rest).
-    recurring = _only_if(
+    # Debye's expansions and the recurrences only when some element needs them (they cost
+    # about as much as all the rest)
+    out = _only_if(
         covered.unary("Not"),
-        lambda: _jv_recurring(
+        lambda: _jv_large(
             nu,
             a,
             far,
@@ -1365,10 +1400,10 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
             miller_mu,
             miller_mu1,
             covered,
+            out,
         ),
         out,
     )
-    out = _select(covered, out, recurring)
     # Integer orders: J_-n = (-1)^n J_n and J_n(-x) = (-1)^n J_n(x).
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     flip = integer.and_(odd).and_(_xor(v.lt(0.0), x.lt(0.0)))
