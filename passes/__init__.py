@@ -18,6 +18,7 @@ from passes.fuse_silu import FuseSiLU
 from passes.hoist_loop_invariants import HoistLoopInvariants
 from passes.lower_dimshuffle import LowerDimShuffle
 from passes.pass_manager import Pass, PassFailure, PassManager, PassStats
+from passes.sign_select import SignSelect
 from passes.sink_into_regions import SinkIntoRegions
 from passes.sink_scalar_select import SinkScalarSelect
 from passes.slices_to_split import SlicesToSplit
@@ -36,6 +37,7 @@ PASSES: dict[str, type[Pass]] = {
         HoistLoopInvariants,
         CommonSubexpressionElimination,
         SinkScalarSelect,
+        SignSelect,
         SlicesToSplit,
         FuseSiLU,
         SinkIntoRegions,
@@ -55,6 +57,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
     "hoist-loop-invariants",
     "cse",
     "sink-scalar-select",
+    "sign-select",
     "slices-to-split",
     "fuse-silu",
     "sink-into-regions",
