@@ -215,13 +215,16 @@ _SCALE = math.exp(-_SCALE_AT)
 def _large_a_exponent(a: Scalar, x: Scalar) -> tuple[DD, Scalar]:
     """(E, t) for a >= 10: E = a (log(1 + t) - t) = log(x**a e**-x / (a**a e**-a)) as a
     double-double and t = (x - a) / a (rounded); stand-in values elsewhere (a < 10 gives
-    a = 10; x is clipped to [1e-300, 1e300], where the factor is 0 or the stand-in unused)
+    a = 10; x is clipped to [1e-300, 1e300] (a scaled), where the factor is 0)
     keep the double-double arithmetic finite. log(1 + t) - t by log1pmx for |t| <= 1/2 and
     by log(x / a) - t beyond (the quotient and its log in double-double; 1 + t would have lost
     x's digits where x << a, and a quotient below 1e-300 makes the factor 0)."""
     big = a >= _f(10.0)
-    ab = ps.switch(big, a, _f(10.0))
-    xb = ps.clip(x, _f(1e-300), _f(1e300))
+    # Beyond a = 2**500 both arguments are scaled by 2**-600 (exactly; an x that becomes
+    # subnormal makes the factor 0) so that Veltkamp's split of a does not overflow.
+    huge = a > _f(2.0**500)
+    ab = ps.switch(big, a, _f(10.0)) * ps.switch(huge, _f(2.0**-600), _f(1.0))
+    xb = ps.clip(x * ps.switch(huge, _f(2.0**-600), _f(1.0)), _f(1e-300), _f(1e300))
     t = _dd_div(_two_sum(xb, -ab), (ab, _f(0.0)))
     near = ps.abs(t[0]) <= _f(0.5)
     # (Outside, t's value only has to keep log1pmx finite: the far branch is taken.)
@@ -232,8 +235,11 @@ def _large_a_exponent(a: Scalar, x: Scalar) -> tuple[DD, Scalar]:
     far = _dd_add(log_q, _dd_neg(t))
     log1pmx = (ps.switch(near, close[0], far[0]), ps.switch(near, close[1], far[1]))
     e_hi, e_lo = _dd_mul_d(log1pmx, ab)
-    # (A NaN low part only where a stand-in overflowed Veltkamp's split.)
-    return (e_hi, ps.switch(ps.isnan(e_lo) | ps.isinf(e_lo), _f(0.0), e_lo)), t[0]
+    unscale = ps.switch(huge, _f(2.0**600), _f(1.0))
+    e_hi, e_lo = e_hi * unscale, e_lo * unscale
+    # |E_lo| <= ulp(E_hi) / 2 is below 1e-12 wherever exp(E) is not 0; a larger, infinite
+    # or NaN low part comes only from an E that overflowed (its sign would reach the 0).
+    return (e_hi, ps.switch(ps.abs(e_lo) < _f(1e-12), e_lo, _f(0.0))), t[0]
 
 
 def _exp_scaled(e: DD, rest: Scalar) -> tuple[Scalar, Scalar]:
