@@ -1060,51 +1060,38 @@ def _broadcast_all(values: Sequence[_Num]) -> list[_Num]:
     return [_Num(ctx, ctx.op("Expand", v.v, shape)) for v in values]
 
 
-def _dd_step(
-    order: tuple[_Num, _Num | float], a: _Num, cur: tuple[_Num, _Num], prev: tuple[_Num, _Num]
-) -> tuple[_Num, _Num]:
-    """(2 order/a) cur - prev in double-double (order, cur, prev as hi + lo): the
-    recurrence's rounding then adds nothing over thousands of steps. Where the plain value
-    overflows, it."""
-    c = 2.0 * order[0] / a
-    p, e = _two_prod(c, a)
-    c_lo = (((2.0 * order[0] - p) - e) + 2.0 * order[1]) / a  # 2 order - p: exact (Sterbenz)
-    prod, prod_e = _two_prod(c, cur[0])
-    prod_e = prod_e + (c * cur[1] + c_lo * cur[0])
-    total, total_e = _two_sum(prod, -prev[0])
-    total_e = total_e + (prod_e - prev[1])
-    hi = total + total_e
-    lo = total_e - (hi - total)
-    plain = c * cur[0] - prev[0]
-    finite = plain.unary("Abs").lt(1e300)
-    return _select(finite, hi, plain), _select(finite, lo, 0.0)
+def _dd_ratio(numerator: _Num, numerator_lo: _Num | float, a: _Num) -> tuple[_Num, _Num]:
+    """(numerator + numerator_lo)/a as hi + lo."""
+    q = numerator / a
+    p, e = _two_prod(q, a)
+    return q, (((numerator - p) - e) + numerator_lo) / a  # numerator - p: exact (Sterbenz)
 
 
 def _recurrences(
     a: _Num, sequences: Sequence[tuple[_Num, _Num, _Num, _Num | float, _Num | float, _Num]]
 ) -> list[_Num]:
     """Runs three-term Bessel recurrences f_next = (2 n/a) f_n - f_prev, elementwise, in one
-    ONNX Loop: each sequence is (f_prev, f_n, n, its low part, direction ±1, steps) (n + low
-    part: the order to twice the precision, the high part moving by whole steps, which is
-    exact); after its own number of steps an element's f_n is n + direction·steps's value.
-    The loop runs while any element has steps left (at most ``_RECURRENCE_MAX``); an element
-    whose steps are 0 (or NaN) keeps f_n. Returns each sequence's final f_n."""
+    ONNX Loop, in double-double (the values and the factor 2 n/a as hi + lo, the factor
+    moved by ±2/a each step): their rounding then adds nothing over thousands of steps. Each
+    sequence is (f_prev, f_n, n, its low part, direction ±1, steps); an element's result is
+    its f at n + direction·steps (f_n where steps is 0 or NaN), ±inf where the values
+    overflow on the way. The loop runs while any element has steps left (at most
+    ``_RECURRENCE_MAX``; the elements done keep stepping, unrecorded)."""
     ctx = a.ctx
     flat: list[_Num] = []
-    directions: list[_Num | float] = []
-    lows: list[_Num | float] = []
-    for prev, cur, order, low, direction, steps in sequences:
-        flat += [prev, cur, order, steps]
-        directions.append(direction)
-        lows.append(low)
+    for prev, cur, order, low, _, steps in sequences:
+        c, c_lo = _dd_ratio(2.0 * order, 2.0 * low, a)
+        flat += [prev, cur, c, c_lo, _select(steps.gt(0.0), steps, 0.0)]  # NaN: none
     flat = _broadcast_all([*flat, a])[:-1]
+    step_hi, step_lo = _dd_ratio(a * 0.0 + 2.0, 0.0, a)
+    increments = [(direction * step_hi, direction * step_lo) for *_, direction, _ in sequences]
     state: list[_Num] = []
     for i in range(len(sequences)):
-        prev, cur, order, steps = flat[4 * i : 4 * i + 4]
+        prev, cur, c, c_lo, steps = flat[5 * i : 5 * i + 5]
         zero = prev * 0.0
-        steps = _select(steps.gt(0.0), steps, 0.0)  # NaN: none
-        state += [prev, zero, cur, zero, order, steps]
-    left = _any_positive([state[6 * i + 5] for i in range(len(sequences))])
+        state += [prev, zero, cur, zero, c, c_lo, steps, cur]
+    width = 8
+    left = _any_positive([state[width * i + 6] for i in range(len(sequences))])
     saved = ctx.nodes, dict(ctx._cached_constants), set(ctx._cached_ids)
     ctx.nodes = []
     try:
@@ -1120,20 +1107,31 @@ def _recurrences(
         ins += [arg("rec", F64) for _ in state]
         old = [_Num(ctx, v) for v in ins[2:]]
         new: list[_Num] = []
-        for i, direction in enumerate(directions):
-            ph, pl, ch, cl, order, steps = old[6 * i : 6 * i + 6]
-            active = steps.gt(0.0)
-            low = lows[i]
-            nh, nl = _dd_step((order, low), a, (ch, cl), (ph, pl))
+        for i, (inc_hi, inc_lo) in enumerate(increments):
+            ph, pl, ch, cl, c, c_lo, steps, result = old[width * i : width * (i + 1)]
+            prod, prod_e = _two_prod(c, ch)
+            prod_e = prod_e + (c * cl + c_lo * ch)
+            total, total_e = _two_sum(prod, -ph)
+            total_e = total_e + (prod_e - pl)
+            nh = total + total_e
+            nl = total_e - (nh - total)
+            overflow = total.unary("Abs").gt(1e300)
+            record = steps.gt(0.0).and_(steps.le(1.0).or_(overflow))
+            result = _select(record, _select(overflow, total, nh), result)
+            c_next, c_e = _two_sum(c, inc_hi)
+            c_e = c_e + (c_lo + inc_lo)
+            c_hi = c_next + c_e
             new += [
-                _select(active, ch, ph),
-                _select(active, cl, pl),
-                _select(active, nh, ch),
-                _select(active, nl, cl),
-                _select(active, order + direction, order),
-                _select(active, steps - 1.0, steps),
+                ch,
+                cl,
+                nh,
+                nl,
+                c_hi,
+                c_e - (c_hi - c_next),
+                _select(overflow, 0.0, steps - 1.0),
+                result,
             ]
-        more = _any_positive([new[6 * i + 5] for i in range(len(sequences))])
+        more = _any_positive([new[width * i + 6] for i in range(len(sequences))])
         outs = [more.v, *(n.v for n in new)]
         made_here = {id(o) for node in ctx.nodes for o in node.outputs}
         outs = [o if id(o) in made_here else ctx.op("Identity", o) for o in outs]
@@ -1146,7 +1144,7 @@ def _recurrences(
         {"body": body},
         num_outputs=len(state),
     )
-    return [_Num(ctx, results[6 * i + 2]) for i in range(len(sequences))]
+    return [_Num(ctx, results[width * i + 7]) for i in range(len(sequences))]
 
 
 def _only_if(mask: _Num, compute: Callable[[], _Num], otherwise: _Num) -> _Num:
@@ -1175,13 +1173,31 @@ def _only_if(mask: _Num, compute: Callable[[], _Num], otherwise: _Num) -> _Num:
     return _Num(ctx, result)
 
 
+def _on_subset(
+    mask: _Num, values: Sequence[_Num], compute: Callable[[list[_Num]], _Num], otherwise: _Num
+) -> _Num:
+    """``otherwise`` with compute(values at the elements where ``mask``) put in at those
+    elements: NonZero, GatherND, ScatterND over the flattened values (``otherwise`` has the
+    full shape), so that the work is that of the elements needing it."""
+    ctx = mask.ctx
+    shape = ctx.op("Shape", otherwise.v)
+    flat_shape = ctx.constant(np.array([-1], dtype=np.int64), "int64")
+
+    def flat(v: _Num) -> V:
+        return ctx.op("Reshape", ctx.op("Expand", v.v, shape), flat_shape)
+
+    index = ctx.op("Transpose", ctx.op("NonZero", flat(mask)), perm=[1, 0])
+    picked = [_Num(ctx, ctx.op("GatherND", flat(v), index)) for v in values]
+    result = compute(picked)
+    merged = ctx.op("ScatterND", flat(otherwise), index, result.v)
+    return _Num(ctx, ctx.op("Reshape", merged, shape))
+
+
 def _any_positive(values: Sequence[_Num]) -> _Num:
     """A bool scalar: some element of some value is > 0."""
     ctx = values[0].ctx
-    total = values[0]
-    for v in values[1:]:
-        total = total + v  # steps are >= 0
-    return _Num(ctx, ctx.op("ReduceMax", total.v, keepdims=0)).gt(0.0)
+    largest = values[0] if len(values) == 1 else values[0]._op("Max", *(v.v for v in values))
+    return _Num(ctx, ctx.op("ReduceMax", largest.v, keepdims=0)).gt(0.0)
 
 
 def _shifted_debye(m: _Num, m_lo: _Num, a: _Num) -> tuple[_Num, _Num]:
@@ -1316,23 +1332,17 @@ def _jv_large(
     out = _select(use_osc, oscillating, out)
     covered = covered.or_(use_osc)
     # The recurrences only when some element needs them.
-    recurring = _only_if(
-        covered.unary("Not"),
-        lambda: _jv_recurring(
-            nu,
-            a,
-            far,
-            neg,
-            miller_j_nu,
-            miller,
-            miller_mu,
-            miller_mu1,
-            covered,
-        ),
-        out,
-    )
-    out = _select(covered, out, recurring)
-    return out
+    # The recurrences only when some element needs them, on those elements only.
+    need = covered.unary("Not")
+    values = [nu, a, far, miller_j_nu, miller, miller_mu, miller_mu1, covered]
+    values += [] if neg is None else [neg]
+
+    def recurring(sub: list[_Num]) -> _Num:
+        nu_, a_, far_, has_j, j_miller, j_mu, j_mu1, covered_, *rest = sub
+        neg_ = rest[0] if rest else None
+        return _jv_recurring(nu_, a_, far_, neg_, has_j, j_miller, j_mu, j_mu1, covered_)
+
+    return _only_if(need, lambda: _on_subset(need, values, recurring, out), out)
 
 
 def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
