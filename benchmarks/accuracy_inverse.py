@@ -205,12 +205,14 @@ def _mp_owens_t(h: mp.mpf, a: mp.mpf) -> mp.mpf:
         return mp.atan(a) / (2 * mp.pi)
 
     def integrand(x: mp.mpf) -> mp.mpf:
-        return mp.exp(-h * h * (1 + x * x) / 2) / (1 + x * x)
+        return mp.exp(-h * h * x * x / 2) / (1 + x * x)
 
+    # exp(-h²/2) is taken out of the integral: mpmath's quadrature stops at an absolute error
+    # near its epsilon, which left a tiny integrand (e**-99 at h = 14) 500 ulps off.
     # exp(-h²x²/2) falls off over 1/h: 24 pieces up to 12/h (fewer lose digits at h = 35).
-    peak = min(a, 12 / h) if h > 0 else a
+    peak = min(a, 12 / h)
     points = mp.linspace(0, peak, 24) + ([a] if a > peak else [])
-    return mp.quad(integrand, points) / (2 * mp.pi)
+    return mp.exp(-h * h / 2) * mp.quad(integrand, points) / (2 * mp.pi)
 
 
 def _grid_owens_t(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -219,14 +221,19 @@ def _grid_owens_t(n: int) -> tuple[np.ndarray, np.ndarray]:
     hs, as_ = np.meshgrid(special, special)
     h_wide = _both_signs(_logspace(1e-4, 40.0, n))
     a_wide = _both_signs(_logspace(1e-6, 1e6, n))
-    h_cells = rng.uniform(0.0, 6.0, 2 * n)  # every method's cell
+    h_cells = rng.uniform(0.0, 6.0, 2 * n)  # every cell of Patefield and Tandy's methods
     a_cells = rng.uniform(0.0, 1.0, 2 * n)
     a_near_1 = 1.0 - _logspace(1e-12, 1e-3, n)
+    h_any, h_permuted = rng.uniform(0.0, 8.0, n), rng.permutation(h_wide)
+    a_permuted = rng.permutation(a_wide)
+    # a near 1 on both sides where h is 3 to 4 (Patefield and Tandy's T5 and T6 were 990 ulps
+    # off there), and large h (a tiny T) with a up to 1.5.
+    h_edge = rng.uniform(3.0, 4.0, 2 * (n // 2))
+    a_edge = 1.0 + np.concatenate([-_logspace(1e-12, 1e-2, n // 2), _logspace(1e-12, 1e-2, n // 2)])
+    h_large, a_large = rng.uniform(5.0, 38.0, n // 2), rng.uniform(0.0, 1.5, n // 2)
     return (
-        np.concatenate(
-            [hs.ravel(), h_wide, h_cells, rng.uniform(0.0, 8.0, n), rng.permutation(h_wide)]
-        ),
-        np.concatenate([as_.ravel(), rng.permutation(a_wide), a_cells, a_near_1, a_wide]),
+        np.concatenate([hs.ravel(), h_wide, h_cells, h_any, h_permuted, h_edge, h_large]),
+        np.concatenate([as_.ravel(), a_permuted, a_cells, a_near_1, a_wide, a_edge, a_large]),
     )
 
 
