@@ -9,12 +9,14 @@ Algorithms (Cephes ``igam``/``igamc`` as scipy splits them; the formulas are the
   scipy and Boost), no loop: Q = erfc(η sqrt(a/2)) / 2 + R_a(η), P = 1 - Q (or P by the
   mirrored formula where x < a), with η² / 2 = (x - a) / a - log(x / a);
 - the power series P = x^a e^-x / Γ(a + 1) · Σ x^n / ((a + 1) … (a + n)) where x <= 1 or x <= a;
-- Legendre's continued fraction for Q where x > 1 and x > a (x > 1.1 for Q): modified Lentz
-  finds how many terms it needs, then the truncated fraction is evaluated backward (Lentz's
-  own value collects up to 60 ulp of rounding at small a and x in (1.1, 2));
-- for Q at small x (x <= 1.1 and a small), the series
+- Legendre's continued fraction for Q where x > 1 and x > a (for Q itself: x > 0.8 where
+  1 - P is not taken): modified Lentz finds how many terms it needs (up to about 130 at
+  x = 0.8), then the truncated fraction is evaluated backward (Lentz's own value collects up
+  to 60 ulp of rounding at small a and x in (1.1, 2));
+- for Q at small x (x <= 0.8 and a small), the series
   Q = -expm1(a log x - lgamma(1 + a)) - x^a / Γ(a) · Σ_{n>=1} (-x)^n / (n! (a + n)),
-  unrolled (25 terms reach 1e-24 at x = 1.1), with lgamma(1 + a) from its Taylor series at 2;
+  unrolled (25 terms reach 1e-24 at x = 1.1), with lgamma(1 + a) from its Taylor series at 2
+  (scipy takes it up to x = 1.1, where its alternating sum costs 25 ulp);
 - the other function as 1 minus the one computed (where it is at least about 1/2, no
   cancellation).
 
@@ -34,8 +36,8 @@ Each loop stops per element at convergence (relative term or step below 2**-53) 
 takes that region from a = 20, so that the loops run at most a few hundred steps.
 
 Measured (benchmarks/accuracy_gamma_inc.py's grid at 1000 points per segment, 4121 pairs,
-against mpmath): at most 8.6 ulp of the true value for P and 20.4 for Q (the small-x series
-for Q at a ~ 1e-6, x ~ 1.08); at most 5.5 ulp for a in [1e3, 5e4], x within 40% of a.
+against mpmath): at most 8.6 ulp of the true value for P and 8.4 for Q; at most 5.5 ulp for
+a in [1e3, 5e4], x within 40% of a.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ _STIRLING = (
     1 / 156,
     -3617 / 122400,
 )
+#: Q's continued fraction from this x (where 1 - P is not taken); the small-x series below.
+_FRACTION_FROM = 0.8
 #: Terms of the unrolled small-x series for Q.
 _SMALL_X_TERMS = 25
 
@@ -598,13 +602,15 @@ def _q_of(
     large, t = exponent or _large_a_exponent(a, x)
     temme = _temme_region(a, t)
     # scipy's igamc split: 1 - P where P is small; else the continued fraction (x > 1.1) or
-    # the small-x series.
+    # the small-x series, except that the fraction (summed backward, within 4 ulp) takes
+    # x in (0.8, 1.1] from the series, whose alternating sum cancels there (Q = a E1(x)
+    # ~ 0.2 a from terms of 0.85 a: 25 ulp at a = 1e-6, x = 1.076).
     one_minus_p = ps.switch(
         x > _f(1.1),
         x < a,
         ps.switch(x <= _f(0.5), _f(-0.4) / log_x < a, x * _f(1.1) < a),
     )
-    fraction_side = (x > _f(1.1)) & ~one_minus_p
+    fraction_side = (x > _f(_FRACTION_FROM)) & ~one_minus_p
     factor, scale = _series_factor(a, x, large)
     run = ordinary & ~temme
     p = (_p_series(a, x, run & one_minus_p) * factor) * scale
