@@ -28,6 +28,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     shape,
     tensor,
 )
+from lowering.broadcast_ranks import give_result_ranks
 from lowering.cleanup import live_nodes_and_initializers
 from lowering.context import LoweringContext, onnx_dtype, onnx_shape, set_type
 from lowering.registry import LOWERINGS
@@ -86,6 +87,7 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
     ctx.lower_ops(func)
     if ctx.problems:
         raise UnsupportedOpError(ctx.problems)
+    ctx.nodes = give_result_ranks(ctx, list(ctx.nodes))
     outputs = _outputs(ctx, func.terminator, output_names)
     nodes, initializers = live_nodes_and_initializers(ctx.nodes, outputs, ctx.initializers)
     graph = oir.Graph(

@@ -64,6 +64,11 @@ def _needs_python_bounds(op: ops.Slice, axes: tuple[int, ...]) -> bool:
 
 @lowers(ops.Gather)
 def lower_gather(op: ops.Gather, ctx: LoweringContext, args: list[V]) -> V:
+    """A vector indexed by a vector is GatherElements (the same elements, the same bounds
+    checks and negative indices): ORT's Gather copies element by element, 3-4x slower there
+    (a 20-vector by 10^4 indices: 113 us against 30 us, one thread)."""
+    if op.operands[0].rank == 1 and op.operands[1].rank == 1:
+        return ctx.op("GatherElements", *args, axis=0)
     return ctx.op("Gather", *args, axis=op.axis)
 
 
