@@ -4,7 +4,7 @@ PyTensor's default mode (NUMBA), same process, same run.
 
     python -m benchmarks.pymc [--models linear hierarchical logistic mixture]
                               [--sizes 100 10000 100000] [--seconds 0.5]
-                              [--baseline DIR] [--export DIR]
+                              [--baseline DIR] [--export DIR] [--threads N]
 
 PyTensor runs ``model.logp_dlogp_function(ravel_inputs=True)`` (what PyMC's samplers call) in its
 default mode; ONNX Runtime runs the exported model's session with a preallocated input, with the
@@ -365,7 +365,12 @@ FLOORS: dict[str, Callable[[int], onnx.ModelProto]] = {
 
 
 def measure(
-    name: str, n: int, seconds: float, baseline: Path | None = None, export: Path | None = None
+    name: str,
+    n: int,
+    seconds: float,
+    baseline: Path | None = None,
+    export: Path | None = None,
+    threads: int | None = None,
 ) -> tuple[list[object], list[object]]:
     """One row of the main table and one of the overhead table. NUMBA, ORT on our model, the
     floor and the ``baseline`` model (``<dir>/<name>_<n>.onnx``, when given) are timed in
@@ -383,7 +388,7 @@ def measure(
     fast_run = model.logp_dlogp_function(ravel_inputs=True, mode="FAST_RUN")
     pytensor_nodes = len(fast_run._pytensor_function.maker.fgraph.apply_nodes)
     theta = DictToArrayBijection.map(model.initial_point()).data + 0.1
-    options = session_options(result.module)  # as mode="ONNX" runs it
+    options = session_options(result.module, threads)  # as mode="ONNX" runs it
     names = result.output_names
     feeds = {result.input_names[0]: np.ascontiguousarray(theta)}
     ref = reference(theta)
@@ -456,12 +461,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--baseline", type=Path, help="time <dir>/<model>_<N>.onnx too")
     parser.add_argument("--export", type=Path, help="write our models as <dir>/<model>_<N>.onnx")
+    parser.add_argument(
+        "--threads", type=int, help='ORT intra-op threads (default: as mode="ONNX" picks)'
+    )
     args = parser.parse_args()
     print_machine()
     rows, overheads = [], []
     for name in args.models:
         for n in args.sizes:
-            row, overhead = measure(name, n, args.seconds, args.baseline, args.export)
+            row, overhead = measure(name, n, args.seconds, args.baseline, args.export, args.threads)
             rows.append(row)
             overheads.append(overhead)
             print(" | ".join(str(c) for c in row), flush=True)
