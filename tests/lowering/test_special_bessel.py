@@ -166,14 +166,14 @@ def test_jv_formerly_uncovered_regions_against_mpmath() -> None:
     assert np.all(ulps <= 64), dict(zip(zip(orders, args, strict=True), ulps, strict=True))
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_jv_formerly_uncovered_regions_match_pytensor_and_interpreter(dtype: str) -> None:
-    """The same points through ONNX Runtime and the interpreter against PyTensor (float32:
-    the arguments rounded, the result within a few ulps of PyTensor's)."""
-    v, x = pt.vector("v", dtype=dtype), pt.vector("x", dtype=dtype)
-    orders, args = (np.array(c, dtype=dtype) for c in list(zip(*_JV_FORMER_GAPS, strict=True))[:2])
-    rtol = 1e-11 if dtype == "float64" else 1e-6
-    assert_matches_pytensor(fgraph_of([v, x], [pt.jv(v, x)]), [orders, args], rtol=rtol)
+def test_jv_formerly_uncovered_regions_match_pytensor_and_interpreter() -> None:
+    """The same points through ONNX Runtime and the interpreter against PyTensor, and a
+    constant order there (which leaves out the parts for negative orders; float32: the
+    sweep's grid covers these regions)."""
+    v, x = pt.vector("v"), pt.vector("x")
+    orders, args = (np.array(c) for c in list(zip(*_JV_FORMER_GAPS, strict=True))[:2])
+    fgraph = fgraph_of([v, x], [pt.jv(v, x), pt.jv(100.0, x)])
+    assert_matches_pytensor(fgraph, [orders, args], rtol=1e-11)
 
 
 def test_j_gradients() -> None:
