@@ -552,7 +552,7 @@ def _ibeta(
     # a < 1 and b x small left of the mean: the same series (a few terms), x**a / (a B(a, b))
     # S a few ulps closer than the front factor times the fraction (betaincinv's error is
     # betainc's over a there)
-    small_a = swap.unary("Not").and_(a.lt(1.0)).and_((b * x).le(0.3)).and_(ok)
+    small_a = swap.unary("Not").and_(a.lt(1.0)).and_((b * x).le(1.0)).and_(ok)
     small_a = small_a.and_(direct.unary("Not"))
     xp = _select(series.or_(small_a), x, 0.0)
     summed, total = _series(a, b, xp, max_steps)
@@ -661,6 +661,14 @@ def _initial_guess(p: _Num, q: _Num, t: _Num) -> _Num:
         1.0 - ((_log1p64(-t) + q.unary("Log") + lbeta) / q).unary("Exp"),
         _select(ratio.le(1.0), low_tail.unary("Exp"), 1.0 - 2.0 / (ratio + 1.0)),
     )
+    # the upper half without Carter's form: -T log(1 - x) tends to a Gamma(p) variable as q
+    # grows (T = q + (p - 1)/2), its quantile by Wilson and Hilferty (AS 109's last tail form
+    # overshoots the root 2-5x there, which cost Newton 3-4 more steps)
+    cube = 1.0 - 1.0 / (9.0 * p) - z / (3.0 * p.unary("Sqrt"))
+    big_t = q + (p - 1.0) / 2.0
+    gamma_form = -_expm1_64(-p * cube * cube * cube / big_t)
+    upper_gamma = upper.and_(cube.gt(0.0)).and_(big_t.ge(1.0))
+    tails = _select(upper_gamma, gamma_form, tails)
     guess = _select(p.gt(1.0).and_(q.gt(1.0)), carter, tails)
     # Newton runs inside (0, 1): outside or NaN, the tail form, then clamped.
     fallback = _select(low_tail.lt(-690.0), 1e-300, low_tail.unary("Exp"))
@@ -716,6 +724,13 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
         log_ratio = (value / t).unary("Log")
         slope = x * density / value  # d log I / d log x
         r = log_ratio / slope
+        # Halley's correction: with g = log I over v = log x, g''/g' = p - (q - 1) x / (1 - x)
+        # - g' (the density's logarithmic derivative); cubic convergence where the factor is
+        # moderate, Newton's step elsewhere
+        curvature = p - (q - 1.0) * x / xc - slope
+        halley = 1.0 - 0.5 * r * curvature
+        moderate = halley.ge(0.5).and_(halley.le(2.0))
+        r = _select(moderate, r / halley, r)
         nxt = x * (-r).unary("Exp")
         inside = nxt.ge(lo).and_(nxt.le(hi))
         geometric = lo.gt(0.0).and_(hi.gt(2.0 * lo))
@@ -724,7 +739,10 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
         # the tensor's size): the tolerances leave room for that noise in I.
         done = log_ratio.unary("Abs").le(4e-15).or_(r.unary("Abs").le(4e-15))
         done = done.or_((hi - lo).le(4e-15 * hi)).and_(conv)
-        # A last step stays where it is unless Newton's is inside the bracket.
+        # A last step stays where it is unless Newton's is inside the bracket, or so small
+        # (1e-12) that only I's last-bit noise can have put it outside: the final step is
+        # the one that brings the error from the tolerance down to that noise.
+        inside = inside.or_(r.unary("Abs").le(1e-12))
         nxt = _select(inside.and_(conv), nxt, _select(done, x, mid))
         return done, [nxt, lo, hi]
 
