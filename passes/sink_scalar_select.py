@@ -70,11 +70,14 @@ def sum_of_scalar_select(op: ops.ReduceSum, rw: Rewriter) -> bool:
 
 def _at_rank(value: Value, rank: int, rw: Rewriter) -> Value:
     """A one-element ``value`` of higher rank at ``rank``: the operand of an Unsqueeze that
-    made it, an elementwise op redone on such operands and constants (``check_parameter``'s
-    ``sigma > 0`` of an unsqueezed sigma: no new op), else a Squeeze."""
+    made it, a reduction redone without its kept dims, an elementwise op redone on such
+    operands and constants (``check_parameter``'s ``sigma > 0`` of an unsqueezed sigma: no new
+    op), else a Squeeze."""
     owner = value.owner
     if isinstance(owner, ops.Unsqueeze) and owner.x.rank == rank:
         return owner.x
+    if isinstance(owner, ops.Reduce) and _drops_to(owner, rank):
+        return rw.create(type(owner), [owner.x], {**owner.attributes, "keepdims": False})
     if isinstance(owner, ops.Elementwise) and not owner.regions:
         operands: list[Value] = []
         for operand in owner.operands:
@@ -89,6 +92,11 @@ def _at_rank(value: Value, rank: int, rw: Rewriter) -> Value:
         else:
             return rw.create(type(owner), operands, owner.attributes)
     return rw.create(ops.Squeeze, [value], {"axes": tuple(range(value.rank - rank))})
+
+
+def _drops_to(reduction: ops.Reduce, rank: int) -> bool:
+    """The reduction keeps its reduced dims, and without them its result has ``rank``."""
+    return reduction.keepdims and reduction.x.rank - len(reduction.reduced_axes()) == rank
 
 
 class SinkScalarSelect(PatternPass):

@@ -82,6 +82,33 @@ def test_condition_of_an_unsqueezed_scalar_is_redone_at_the_sums_rank():
     assert_preserves_numbers(text, [PASS, "dce"], [_x(4, True), np.array(2.0)])
 
 
+def test_condition_of_a_kept_dims_reduction_is_redone_without_them():
+    """PyMC's check_parameter of several conditions: reduce_all with keepdims; redone with
+    keepdims = false (the old one dies), no Squeeze."""
+    text = source().replace(
+        "%c = tir.gt %s, %z : bool[1]",
+        "%g = tir.gt %s, %z : bool[1]\n"
+        "  %c = tir.reduce_all %g {axes = [0], keepdims = true} : bool[1]",
+    )
+    assert_golden(
+        text,
+        [PASS, "dce"],
+        """
+        func @main(%x: f64[6, 4], %s: f64[1]) {
+          %z = tir.constant dense<0.0> : f64[1]
+          %g = tir.gt %s, %z : bool[1]
+          %0 = tir.reduce_all %g {axes = [0], keepdims = false} : bool[]
+          %1 = tir.reduce_sum %x {axes = [0, 1], keepdims = false} : f64[]
+          %2 = tir.constant dense<-inf> : f64[]
+          %3 = tir.where %0, %1, %2 : f64[]
+          return %3 : "t"
+        }
+        """,
+    )
+    for s in (1.0, -1.0, np.nan):
+        assert_preserves_numbers(text, [PASS, "dce"], [_x(5, True), np.array([s])])
+
+
 def test_partial_sum_keeps_dims_and_a_zero_branch_sums_to_plus_zero():
     assert_golden(
         source(k="-0.0", axes="1", keep="true", out="f64[6, 1]"),
