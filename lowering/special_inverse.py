@@ -410,7 +410,9 @@ def owens_t64(h: _Num, a: _Num) -> _Num:
     aa = a.unary("Abs")
     big = aa.gt(1.0)
     ah = hh * aa
-    finite_ah = _select(ah.lt(math.inf), ah, 0.0)
+    # a h overflowing (finite h and a) is a large h for T(ah, 1/a), which is 0 there (0 in its
+    # place would make it atan(1/a)/2π and T(h, a) that, negated).
+    finite_ah = _select(ah.lt(math.inf), ah, 1e300)
     finite_h = _select(hh.lt(math.inf), hh, 0.0)
     q_h = _upper_tail(hh)
     q_ah = _select(ah.lt(math.inf), _upper_tail(finite_ah), 0.0)
