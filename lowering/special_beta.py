@@ -681,12 +681,15 @@ def _initial_guess(p: _Num, q: _Num, t: _Num) -> _Num:
 def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
     """The x with I_x(a, b) = y: for y <= 1/2 or x <= 1/2 (y against I_1/2(a, b)) directly,
     else as 1 - u with I_u(b, a) = 1 - y (exact), so that the target is exact and a small
-    result keeps its relative accuracy; from AS 109's
-    first guess, Newton's method on log I as a function of log x (nearly linear in the tails:
-    steps x -> x exp(-log(I/y) / (d log I / d log x))) kept inside the bracket the steps
-    found (a geometric bisection otherwise), an ONNX Loop of incomplete beta functions until
-    I matches y to 4e-15 or the step is below that. Edge values as scipy. ≤ 56 ulp (float64)
-    measured; the error grows as 1 / (d log I / d log x), about 1/a in the lower tail."""
+    result keeps its relative accuracy; from AS 109's first guess (for the upper half
+    without Carter's form, -T log(1 - x) as a Gamma(p) quantile by Wilson and Hilferty),
+    Newton's method with Halley's correction on log I as a function of log x (nearly linear
+    in the tails: steps x -> x exp(-log(I/y) / (d log I / d log x))) kept inside the bracket
+    the steps found (a geometric bisection otherwise), an ONNX Loop of incomplete beta
+    functions until I matches y to 4e-15 or the step is below that (3 steps for most
+    elements, 5 at most on the speed grid of BENCHMARKS.md). Edge values as scipy. ≤ 26 ulp
+    (float64) measured; the error grows as 1 / (d log I / d log x), about 1/a in the lower
+    tail."""
     a, b, y = _broadcast(a, b, y)
     ok = _domain(a, b, y)
     aa, bb, yy = _select(ok, a, 1.0), _select(ok, b, 1.0), _select(ok, y, 0.5)
