@@ -171,7 +171,7 @@ def compare_with_onnx(
             else:
                 ours = _run_fgraph(graph_inputs, graph_outputs, test_inputs)
         except UnsupportedOpError as e:
-            record = ("REFUSED", method, str(e).splitlines()[0][:300])
+            record = ("REFUSED", method, " | ".join(str(e).splitlines()[:3])[:400])
         except Exception as e:
             record = ("CRASH", method, f"{type(e).__name__}: {traceback.format_exc()[-2500:]}")
         else:
@@ -247,7 +247,31 @@ def _install_helpers() -> None:
             module = importlib.import_module(module_name)
         except (Exception, pytest.skip.Exception):  # that backend's helper module cannot load
             continue
-        setattr(module, helper, compare_with_onnx)
+        _WRAPPERS[helper] = _helper_for(module, numba=helper == "compare_numba_and_py")
+        setattr(module, helper, _WRAPPERS[helper])
+
+
+#: The stand-in of each backend helper, by the helper's name.
+_WRAPPERS: dict[str, Callable[..., Any]] = {}
+
+
+def _helper_for(module: Any, numba: bool) -> Callable[..., Any]:
+    """``compare_with_onnx`` with the defaults of the backend's own helper: its ``py_mode``
+    and its comparison (numba: rtol 1e-4, strict shapes and dtypes; the others: numpy's
+    ``assert_allclose`` with rtol 1e-4)."""
+    import functools
+
+    default_assert = (
+        _default_assert if numba else functools.partial(np.testing.assert_allclose, rtol=1e-4)
+    )
+    default_py_mode = getattr(module, "py_mode", None)
+
+    def helper(*args: Any, assert_fn: Any = None, py_mode: Any = None, **kw: Any) -> Any:
+        return compare_with_onnx(
+            *args, assert_fn=assert_fn or default_assert, py_mode=py_mode or default_py_mode, **kw
+        )
+
+    return helper
 
 
 # -- pytest hooks (conftest.py imports these) ---------------------------------------------------
@@ -265,9 +289,9 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
         module = getattr(item, "module", None)
         if module is None:
             continue
-        for name in ("compare_numba_and_py", "compare_jax_and_py", "compare_pytorch_and_py"):
+        for name, wrapper in _WRAPPERS.items():
             if hasattr(module, name):
-                setattr(module, name, compare_with_onnx)
+                setattr(module, name, wrapper)
 
 
 def _write(record: dict[str, Any]) -> None:
@@ -327,7 +351,9 @@ def classify(record: dict[str, Any]) -> str:
     if calls:
         worst = max(calls, key=lambda c: RANK.index(c[0]))[0]
         if worst == "OK" and record["outcome"] == "failed":
-            return "SUITE-ERROR"
+            # A strict xfail (a numba limitation) that passes here is ours matching PyTensor.
+            xpass = record.get("longrepr", "").startswith("[XPASS(strict)]")
+            return "OK" if xpass else "SUITE-ERROR"
         return worst
     if record["outcome"] == "skipped":
         return "SKIPPED"
@@ -396,9 +422,7 @@ def report(suite: str, records: list[dict[str, Any]]) -> Counter[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "suites", nargs="+", help="e.g. numba/test_scan.py"
-    )
+    parser.add_argument("suites", nargs="+", help="e.g. numba/test_scan.py")
     parser.add_argument("--git-dir", default=DEFAULT_GIT_DIR)
     parser.add_argument("--ref", default="HEAD")
     parser.add_argument("--via", choices=("mode", "fgraph", "both"), default="both")
