@@ -37,7 +37,9 @@ def _alarm(signum: int, frame: Any) -> None:
     raise Timeout
 
 
-def run(graphs: int, seed_value: int, max_ops: int, timeout: int, verbose: bool) -> int:
+def run(
+    graphs: int, seed_value: int, max_ops: int, timeout: int, verbose: bool, extended_weight: int
+) -> int:
     counts: collections.Counter[str] = collections.Counter()
     per_graph: collections.Counter[str] = collections.Counter()
     failures: list[str] = []
@@ -57,7 +59,7 @@ def run(graphs: int, seed_value: int, max_ops: int, timeout: int, verbose: bool)
     def one(data: st.DataObject) -> None:
         nonlocal index
         try:
-            program, feeds = data.draw(graphs_and_feeds(max_ops))
+            program, feeds = data.draw(graphs_and_feeds(max_ops, extended_weight))
         except UnsatisfiedAssumption:
             raise  # hypothesis draws another
         except Exception as exc:
@@ -127,9 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-ops", type=int, default=6)
     parser.add_argument("--timeout", type=int, default=120, help="seconds per graph")
+    parser.add_argument(
+        "--extended-weight",
+        type=int,
+        default=6,
+        help="menu entries for special functions, linear algebra, Scan and gradients "
+        "(1: the CI test's menu, where they are one of 21)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    return run(args.graphs, args.seed, args.max_ops, args.timeout, args.verbose)
+    return run(
+        args.graphs, args.seed, args.max_ops, args.timeout, args.verbose, args.extended_weight
+    )
 
 
 if __name__ == "__main__":

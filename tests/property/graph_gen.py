@@ -30,10 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
+import pytensor.tensor.linalg as ptl
 import pytensor.tensor.special as pts
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from pytensor.tensor.xlogx import xlogy0
 
 INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 FLOATS = ("float16", "float32", "float64")
@@ -67,7 +70,16 @@ PAD_MODES = (
 
 def namespace() -> dict[str, Any]:
     """The globals a program's statements run in."""
-    return {"pt": pt, "np": np, "pts": pts, "nan": math.nan, "inf": math.inf}
+    return {
+        "pt": pt,
+        "np": np,
+        "pts": pts,
+        "ptl": ptl,
+        "pytensor": pytensor,
+        "xlogy0": xlogy0,
+        "nan": math.nan,
+        "inf": math.inf,
+    }
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,9 @@ class InputSpec:
     dtype: str
     shape: tuple[int, ...]
     bounds: tuple[int, int] | None = None
+    #: Only small dyadic values (no NaN, inf or extremes): the entries of matrices that a
+    #: construction makes well conditioned.
+    finite: bool = False
 
 
 @dataclass
@@ -92,6 +107,9 @@ class Program:
     #: graph sums floats in an order ONNX Runtime need not share, and those values make every
     #: such sum exact whatever the order (so that the comparison can stay at dtype tolerance).
     tame: bool = False
+    #: The tolerance family of each output that is not judged at its dtype's tolerance
+    #: (``oracle.FAMILY_TOLERANCES``): special functions, linear algebra, Scan, gradients.
+    families: dict[str, str] = field(default_factory=dict)
 
     def source(self) -> str:
         """The program as Python (``pt``/``np`` imported, ``nan``/``inf`` from math)."""
@@ -115,6 +133,11 @@ class Val:
     var: Any = field(repr=False)
     #: For an inexact value: the narrowest float dtype its error comes from (its tolerance).
     tolerance_of: str | None = None
+    #: The tolerance family of its error (``FAMILIES``), the loosest of what it is computed from.
+    family: str | None = None
+    #: Graph inputs it is a smooth function of (a gradient of it with respect to them is
+    #: drawn), or () when something discontinuous lies between.
+    smooth_in: tuple[str, ...] = ()
 
     @property
     def dtype(self) -> str:
@@ -139,6 +162,13 @@ class Val:
     @property
     def is_int(self) -> bool:
         return self.dtype in INTS
+
+
+#: Tolerance families, tightest first (``oracle.FAMILY_TOLERANCES`` gives their tolerances):
+#: special functions (<= 64 ulp), Scan recurrences and linear algebra (cond * eps relative to
+#: the output's norm: the constructions keep cond below about 100), gradients (compositions of
+#: the above, a derivative amplifying its function's error).
+FAMILIES = ("special", "scan", "linalg", "grad")
 
 
 class Skip(Exception):
@@ -175,16 +205,28 @@ class Builder:
     def flag(self) -> bool:
         return self.draw(st.booleans())
 
-    def emit(self, expr: str, shape: tuple[int | None, ...], exact: bool) -> Val:
-        """Run ``name = expr``; a PyTensor type error means the op does not apply."""
+    def emit(
+        self,
+        expr: str,
+        shape: tuple[int | None, ...],
+        exact: bool,
+        family: str | None = None,
+        smooth_in: tuple[str, ...] = (),
+    ) -> Val:
+        """Run ``name = expr``; a PyTensor type error means the op does not apply. ``family``
+        names the tolerance family of an inexact result (the loosest of its operands' and
+        this one), ``smooth_in`` the graph inputs it is a smooth function of."""
         name = f"v{self._n}"
         try:
             var = eval(expr, self.ns)
         except (TypeError, ValueError, NotImplementedError, IndexError) as exc:
             raise Skip(str(exc)) from exc
+        used = set(re.findall(r"\b[vx]\d+\b", expr))
+        families = [v.family for v in self.vals if v.name in used and v.family]
+        families += [family] if family else []
+        family = None if exact else max(families, key=FAMILIES.index, default=None)
         tolerance_of = None
         if not exact:
-            used = set(re.findall(r"\b[vx]\d+\b", expr))
             sources = [v.tolerance_of for v in self.vals if v.name in used and v.tolerance_of]
             dtype = var.type.dtype
             sources += [dtype] if dtype in FLOATS else []
@@ -200,7 +242,7 @@ class Builder:
         self._n += 1
         self.ns[name] = var
         self.lines.append(f"{name} = {expr}")
-        val = Val(name, tuple(shape), exact, var, tolerance_of)
+        val = Val(name, tuple(shape), exact, var, tolerance_of, family, smooth_in)
         static = var.type.shape
         assert len(static) == len(shape), (expr, static, shape)
         for s, t in zip(shape, static, strict=True):
@@ -214,6 +256,7 @@ class Builder:
         shape: tuple[int, ...],
         static: tuple[int | None, ...] | None = None,
         bounds: tuple[int, int] | None = None,
+        finite: bool = False,
     ) -> Val:
         """A fresh graph input; each dim static or symbolic as drawn unless ``static`` says."""
         if static is None:
@@ -222,8 +265,8 @@ class Builder:
         var = pt.tensor(name, dtype=dtype, shape=static)
         self.ns[name] = var
         self.lines.append(f"{name} = pt.tensor({name!r}, dtype={dtype!r}, shape={static!r})")
-        self.inputs.append(InputSpec(name, dtype, shape, bounds))
-        val = Val(name, shape, True, var)
+        self.inputs.append(InputSpec(name, dtype, shape, bounds, finite))
+        val = Val(name, shape, True, var, smooth_in=(name,) if dtype in FLOATS else ())
         self.vals.append(val)
         return val
 
@@ -616,6 +659,10 @@ def op_mask(b: Builder, a: Val) -> Val:
     lead = a.shape[:k]
     if b.flag():
         mask = np.array([b.flag() for _ in range(math.prod(lead))], bool).reshape(lead)  # type: ignore[arg-type]
+        if mask.size == 0:
+            # An empty constant mask has no bool entries to tell PyTensor what it is: it
+            # indexes with it as an integer array.
+            raise Skip("an empty constant mask")
         shape = (int(mask.sum()), *a.shape[k:])
         return b.emit(f"{a.name}[{literal(mask, 'bool')}]", shape, a.exact)
     if not a.exact:
@@ -677,7 +724,11 @@ def op_reduce(b: Builder) -> Val:
     if fn in ("pt.max", "pt.min", "pt.argmax") and (None in reduced or 0 in reduced):
         # numpy (PyTensor's perform) raises for a reduction without identity over nothing.
         raise Skip("max/min/argmax over an empty axis")
-    if not a.exact and fn not in ("pt.max", "pt.min"):
+    operand = a.name
+    if not a.exact and fn in ("pt.sum", "pt.mean") and a.is_float:
+        # A sum of magnitudes has no cancellation: its relative error stays its terms'.
+        operand = f"pt.abs({a.name})"
+    elif not a.exact and fn not in ("pt.max", "pt.min"):
         raise Skip("only max/min of an inexact value stay exact up to its error")
     if keepdims:
         shape = tuple(1 if i in axes else s for i, s in enumerate(a.shape))
@@ -687,7 +738,7 @@ def op_reduce(b: Builder) -> Val:
     exact = a.exact and not (float_acc and fn in ("pt.sum", "pt.prod", "pt.mean"))
     if float_acc and fn in ("pt.sum", "pt.prod", "pt.mean"):
         b.tame = True
-    return b.emit(f"{fn}({a.name}, axis={axis!r}, keepdims={keepdims})", shape, exact)
+    return b.emit(f"{fn}({operand}, axis={axis!r}, keepdims={keepdims})", shape, exact)
 
 
 def op_sort(b: Builder) -> Val:
@@ -830,6 +881,405 @@ def op_softmax(b: Builder) -> Val:
     return b.emit(f"{fn}({a.name}, axis={axis})", a.shape, False)
 
 
+# -- special functions -------------------------------------------------------------------------
+# Each takes exact operands only (a special function is no well-conditioned operation: near a
+# pole or a zero a last-ulp difference of its argument is a large relative one of its value)
+# and is judged at the "special" tolerance (the compiler promises <= 64 ulp). Their operands
+# are drawn from everything the feeds carry: NaN, ±inf, ±0, negatives, dyadics, the dtype's
+# extremes and arbitrary floats (poles, branch cuts and overflow included).
+
+#: name -> number of tensor operands.
+SPECIAL = {
+    "pt.gammaln": 1,
+    "pt.gamma": 1,
+    "pt.psi": 1,
+    "pt.tri_gamma": 1,
+    "pt.erf": 1,
+    "pt.erfc": 1,
+    "pt.erfcx": 1,
+    "pt.erfinv": 1,
+    "pt.erfcinv": 1,
+    "pt.ndtri_exp": 1,
+    "pt.log1mexp": 1,
+    "pt.xlogx": 1,
+    "pt.i0": 1,
+    "pt.i1": 1,
+    "pt.j0": 1,
+    "pt.j1": 1,
+    "pt.sigmoid": 1,
+    "pt.softplus": 1,
+    "pt.log1p": 1,
+    "pt.expm1": 1,
+    "pt.arcsin": 1,
+    "pt.arccos": 1,
+    "pt.arctan": 1,
+    "pt.arcsinh": 1,
+    "pt.arccosh": 1,
+    "pt.arctanh": 1,
+    "pt.polygamma": 1,  # with a constant order
+    "pt.arctan2": 2,
+    "xlogy0": 2,
+    "pt.gammainc": 2,
+    "pt.gammaincc": 2,
+    "pt.gammaincinv": 2,
+    "pt.gammainccinv": 2,
+    "pt.ive": 2,
+    "pt.kve": 2,
+    "pt.jv": 2,
+    "pt.owens_t": 2,
+    "pt.betainc": 3,
+    "pt.betaincinv": 3,
+    "pt.hyp2f1": 4,
+}
+#: Orders of polygamma: the compiler's range (0 to 16) and one beyond it.
+POLYGAMMA_ORDERS = (0, 1, 2, 3, 5, 16, 17)
+
+
+def special_operand(b: Builder, like: Val | None) -> Val:
+    """An exact operand for a special function: broadcasting with ``like`` when given; a new
+    float32/float64 input, an existing exact value or a special constant."""
+    float_dtype = b.choice(["float64", "float32"])
+    if like is None:
+        return b.operand(
+            lambda v: v.known and v.exact,
+            lambda: b.new_input(
+                float_dtype if b.ints(0, 3) else b.choice(DTYPES), b.draw_shape(2, 3)
+            ),
+        )
+    kind = b.ints(0, 3)
+    if kind == 3:
+        return b.constant(like.dtype if like.dtype in FLOATS else float_dtype)
+    return b.operand(
+        lambda v: v.exact and b.broadcasts(like, v),
+        lambda: b.partner(like, like.dtype if b.flag() else float_dtype),
+    )
+
+
+def op_special(b: Builder) -> Val:
+    fn = b.choice(SPECIAL)
+    first = special_operand(b, None)
+    args = [first]
+    for _ in range(SPECIAL[fn] - 1):
+        nxt = special_operand(b, first)
+        if not all(b.broadcasts(a, nxt) for a in args):
+            raise Skip("special operands do not broadcast")
+        args.append(nxt)
+    if any(a.dtype == "bool" for a in args) and fn in ("pt.softplus", "pt.sigmoid"):
+        raise Skip("softplus/sigmoid of a bool")  # see op_unary
+    names = [a.name for a in args]
+    if fn in ("pt.ive", "pt.kve"):
+        # scipy (AMOS) gives NaN for an order or |x| above 2**30 where the compiler gives
+        # the function's value (reported, lowering/special_bessel.py): such operands are
+        # drawn as ±inf instead.
+        names = [f"pt.switch(pt.abs({x}) > 2**30, pt.sign({x}) * inf, {x})" for x in names]
+    if fn == "pt.polygamma":
+        names.insert(0, str(b.choice(POLYGAMMA_ORDERS)))
+    shape = b.broadcast_shape(*args)
+    smooth = tuple(dict.fromkeys(i for a in args for i in a.smooth_in))
+    return b.emit(f"{fn}({', '.join(names)})", shape, False, "special", smooth)
+
+
+# -- linear algebra ------------------------------------------------------------------------------
+# Matrices are built from fresh inputs of small dyadic entries (|x| <= 5, no NaN or inf:
+# LAPACK's NaN patterns are its own, no oracle) by constructions that bound the condition
+# number (about 100 at most): x + c*I with c above every row and column sum of |x|
+# (diagonally dominant both ways, so partial pivoting never swaps and LU is unique),
+# x @ x.T + n*I (symmetric positive definite), triangles of those. A batch dim makes the op
+# Blockwise.
+
+LINALG = (
+    "matmul",
+    "cholesky",
+    "solve",
+    "solve_triangular",
+    "inv",
+    "det",
+    "slogdet",
+    "lu",
+    "lu_factor",
+    "lu_solve",
+    "qr",
+    "eigvalsh",
+    "svd",
+    "pinv",
+    "norm",
+    "kron",
+    "block_diag",
+    "expm",
+    "trace",
+)
+
+
+def mT(name: str) -> str:
+    return f"pt.swapaxes({name}, -1, -2)"
+
+
+def well_conditioned(b: Builder, x: Val, kind: str) -> Val:
+    """A matrix of ``kind`` (gen, sym, pos, lower, upper) from the input ``x`` (..., m, n)."""
+    m, n = x.shape[-2], x.shape[-1]
+    c = 5 * max(m, n) + 1  # type: ignore[type-var, operator]
+    eye = f"pt.eye({m}, {n}, dtype={x.dtype!r})"
+    if kind == "gen":
+        expr = f"{x.name} + {c} * {eye}"
+    elif kind == "sym":
+        expr = f"{x.name} + {mT(x.name)} + {2 * c} * {eye}"
+    elif kind == "pos":
+        expr = f"{x.name} @ {mT(x.name)} + {n} * {eye}"
+    else:
+        tri = "pt.tril" if kind == "lower" else "pt.triu"
+        # A negative diagonal now and then (still dominant).
+        expr = f"{tri}({x.name}) + {b.choice([c, -c])} * {eye}"
+    shape = x.shape if kind != "pos" else (*x.shape[:-1], m)
+    return b.emit(expr, shape, False, "linalg", (x.name,))
+
+
+def matrix_input(b: Builder, dtype: str, batch: tuple[int, ...], m: int, n: int) -> Val:
+    return b.new_input(dtype, (*batch, m, n), finite=True)
+
+
+def op_linalg(b: Builder) -> Val:
+    if len(b.inputs) >= b.max_inputs:
+        raise Skip("no inputs left for a matrix")
+    fn = b.choice(LINALG)
+    dtype = b.choice(["float64", "float32"])
+    batch: tuple[int, ...] = (b.ints(1, 2),) if b.ints(0, 2) == 0 else ()
+    n = b.ints(1, 4)
+    m = b.ints(1, 4)
+    fam = "linalg"
+
+    def square(kind: str) -> Val:
+        return well_conditioned(b, matrix_input(b, dtype, batch, n, n), kind)
+
+    def rhs() -> tuple[Val, str]:
+        if b.flag() or len(b.inputs) >= b.max_inputs:
+            k = b.ints(1, 3)
+            val = matrix_input(b, dtype, batch, n, k)
+            return val, "b_ndim=2"
+        return matrix_input(b, dtype, batch, 1, n), "b_ndim=1"
+
+    def emit(expr: str, shape: tuple[int, ...], *ins: Val) -> Val:
+        smooth = tuple(dict.fromkeys(i for v in ins for i in v.smooth_in))
+        return b.emit(expr, shape, False, fam, smooth)
+
+    if fn == "matmul":
+        x = matrix_input(b, dtype, batch, m, n)
+        y = matrix_input(b, b.choice(["float64", "float32"]), (), n, b.ints(1, 3))
+        how = "pt.dot" if not batch and b.flag() else "pt.matmul"
+        return emit(f"{how}({x.name}, {y.name})", (*batch, m, y.shape[-1]), x, y)
+    if fn == "cholesky":
+        a = square("pos")
+        lower = b.flag()
+        return emit(f"ptl.cholesky({a.name}, lower={lower})", a.shape, a)  # type: ignore[arg-type]
+    if fn == "solve":
+        assume = b.choice(["gen", "sym", "pos", "lower triangular", "upper triangular"])
+        kind = assume.split()[0] if "triangular" in assume else assume
+        a = square(kind)
+        rhs_val, b_ndim = rhs()
+        rhs_name = rhs_val.name + ("[..., 0, :]" if b_ndim == "b_ndim=1" else "")
+        shape = (*batch, n) if b_ndim == "b_ndim=1" else rhs_val.shape
+        extra = f", lower={b.flag()}" if assume in ("sym", "pos") else ""
+        return emit(
+            f"ptl.solve({a.name}, {rhs_name}, assume_a={assume!r}{extra}, {b_ndim})",
+            shape,  # type: ignore[arg-type]
+            a,
+            rhs_val,
+        )
+    if fn == "solve_triangular":
+        lower = b.flag()
+        a = square("lower" if lower else "upper")
+        rhs_val, b_ndim = rhs()
+        rhs_name = rhs_val.name + ("[..., 0, :]" if b_ndim == "b_ndim=1" else "")
+        shape = (*batch, n) if b_ndim == "b_ndim=1" else rhs_val.shape
+        trans = b.choice([0, 1, "T", "N"])
+        unit = b.ints(0, 3) == 0
+        return emit(
+            f"ptl.solve_triangular({a.name}, {rhs_name}, lower={lower}, trans={trans!r}, "
+            f"unit_diagonal={unit}, {b_ndim})",
+            shape,  # type: ignore[arg-type]
+            a,
+            rhs_val,
+        )
+    if fn in ("inv", "det", "slogdet", "eigvalsh", "expm", "trace"):
+        kind = "sym" if fn == "eigvalsh" else b.choice(["gen", "sym", "pos", "lower", "upper"])
+        a = square(kind)
+        if fn == "inv":
+            return emit(f"ptl.inv({a.name})", a.shape, a)  # type: ignore[arg-type]
+        if fn == "det":
+            return emit(f"ptl.det({a.name})", batch, a)
+        if fn == "slogdet":
+            part = b.ints(0, 1)
+            return emit(f"ptl.slogdet({a.name})[{part}]", batch, a)
+        if fn == "eigvalsh":
+            return emit(f"ptl.eigvalsh({a.name}, None, lower={b.flag()})", (*batch, n), a)
+        if fn == "trace":
+            if batch:
+                raise Skip("trace of a batch")
+            return emit(f"ptl.trace({a.name})", (), a)
+        # expm: a scaled down (its norm below about 2: the scaling-and-squaring stays short
+        # and exp(A)'s condition moderate).
+        return emit(f"ptl.expm({a.name} * {1 / (8 * n)!r})", a.shape, a)  # type: ignore[arg-type]
+    if fn in ("lu", "lu_factor", "lu_solve"):
+        a = square("gen")
+        if fn == "lu":
+            part = b.ints(0, 2)
+            p_indices = b.flag()
+            if part == 0 and p_indices:
+                raise Skip("integer pivot indices: exact, drawn with lu_factor")
+            return emit(f"ptl.lu({a.name}, p_indices={p_indices})[{part}]", a.shape, a)  # type: ignore[arg-type]
+        if fn == "lu_factor":
+            if b.flag():
+                return b.emit(f"ptl.lu_factor({a.name})[1]", (*batch, n), True)
+            return emit(f"ptl.lu_factor({a.name})[0]", a.shape, a)  # type: ignore[arg-type]
+        rhs_val, b_ndim = rhs()
+        rhs_name = rhs_val.name + ("[..., 0, :]" if b_ndim == "b_ndim=1" else "")
+        shape = (*batch, n) if b_ndim == "b_ndim=1" else rhs_val.shape
+        return emit(
+            f"ptl.lu_solve(ptl.lu_factor({a.name}), {rhs_name}, trans={b.flag()}, {b_ndim})",
+            shape,  # type: ignore[arg-type]
+            a,
+            rhs_val,
+        )
+    if fn in ("qr", "svd", "pinv", "norm"):
+        a = well_conditioned(b, matrix_input(b, dtype, batch, m, n), "gen")
+        k = min(m, n)
+        if fn == "qr":
+            mode = b.choice(["r", "reduced", "complete"])
+            if mode == "r":
+                return emit(f"ptl.qr({a.name}, mode='r')", (*batch, k, n), a)
+            part = b.ints(0, 1)
+            rows = k if mode == "reduced" else m
+            shape = (*batch, m, rows) if part == 0 else (*batch, rows, n)
+            return emit(f"ptl.qr({a.name}, mode={mode!r})[{part}]", shape, a)
+        if fn == "svd":
+            return emit(f"ptl.svd({a.name}, compute_uv=False)", (*batch, k), a)
+        if fn == "pinv":
+            return emit(f"ptl.pinv({a.name})", (*batch, n, m), a)
+        nd = len(a.shape)
+        if b.flag():
+            ord_: Any = b.choice([None, 1, 2, -1, math.inf, -math.inf])
+            axis = b.ints(0, nd - 1)
+            shape = tuple(s for i, s in enumerate(a.shape) if i != axis)
+        else:
+            ord_ = b.choice([None, "fro", "nuc", 1, 2, -1, -2, math.inf, -math.inf])
+            axis = (nd - 2, nd - 1)
+            shape = batch
+        text = repr(ord_).replace("inf", "np.inf")
+        expr = f"ptl.norm({a.name}, ord={text}, axis={axis!r})"
+        if ord_ not in (None, "fro"):
+            # Maxima, minima and singular values: not differentiable at ties, which small
+            # dyadic entries make common (no gradient drawn of these).
+            return b.emit(expr, shape, False, fam)  # type: ignore[arg-type]
+        return emit(expr, shape, a)  # type: ignore[arg-type]
+    if fn == "kron":
+        if batch:
+            raise Skip("kron of a batch")
+        x = matrix_input(b, dtype, (), m, n)
+        y = matrix_input(b, dtype, (), b.ints(1, 3), b.ints(1, 3))
+        shape = (m * y.shape[0], n * y.shape[1])  # type: ignore[operator]
+        return emit(f"ptl.kron({x.name}, {y.name})", shape, x, y)  # type: ignore[arg-type]
+    # block_diag
+    if batch:
+        raise Skip("block_diag of a batch")
+    x = matrix_input(b, dtype, (), m, n)
+    y = matrix_input(b, dtype, (), b.ints(1, 3), b.ints(1, 3))
+    shape = (m + y.shape[0], n + y.shape[1])  # type: ignore[operator]
+    return emit(f"ptl.block_diag({x.name}, {y.name})", shape, x, y)  # type: ignore[arg-type]
+
+
+# -- Scan ----------------------------------------------------------------------------------------
+# Small recurrences over a sequence input (T steps, T in 0..4) with non-sequences: sit_sot
+# (cumulative sums, products, maxima; an RNN step), mit_sot (taps -2 and -1) and nit_sot.
+# Integer recurrences are exact (wrapping arithmetic, both sides); float ones of add and mul
+# round identically in both (the same order), judged at the "scan" tolerance anyway (an RNN's
+# tanh and matrix products are not).
+
+SCAN_STEPS = {
+    # kind -> (lambda, float only)
+    "cumsum": ("lambda s, acc, w: acc * w + s", False),
+    "cummax": ("lambda s, acc, w: pt.maximum(acc, s * w)", False),
+    "mit_sot": ("lambda s, a2, a1, w: a1 + a2 * w + s", False),
+    "nit_sot": ("lambda s, w: s * w + 1", False),
+    "rnn": ("lambda s, h, w: pt.tanh(h @ w + s)", True),
+}
+
+
+def op_scan(b: Builder) -> Val:
+    if len(b.inputs) + 3 > b.max_inputs + 1:
+        raise Skip("no inputs left for a Scan")
+    kind = b.choice(SCAN_STEPS)
+    step, float_only = SCAN_STEPS[kind]
+    dtype = b.choice(["float64", "float32", "int64", "int32"])
+    if float_only and dtype not in FLOATS:
+        raise Skip("an RNN of integers")
+    steps = b.ints(0, 4) if b.ints(0, 4) else 0
+    k = b.ints(1, 3)
+    seq = b.new_input(dtype, (steps, k), finite=dtype in FLOATS)
+    w_shape: tuple[int, ...] = (k, k) if kind == "rnn" else b.choice([(), (k,)])
+    w = b.new_input(dtype, w_shape, finite=dtype in FLOATS)
+    if kind == "nit_sot":
+        outputs_info = "[None]"
+        init = None
+    elif kind == "mit_sot":
+        init = b.new_input(dtype, (2, k), finite=dtype in FLOATS)
+        outputs_info = f"[dict(initial={init.name}, taps=[-2, -1])]"
+    else:
+        init = b.new_input(dtype, (k,), finite=dtype in FLOATS)
+        outputs_info = f"[{init.name}]"
+    last = b.flag() and steps > 0
+    expr = (
+        f"pytensor.scan({step}, sequences=[{seq.name}], outputs_info={outputs_info}, "
+        f"non_sequences=[{w.name}], return_updates=False)" + ("[-1]" if last else "")
+    )
+    shape = (k,) if last else (steps, k)
+    is_float = dtype in FLOATS
+    if is_float:
+        b.tame = True
+    ins = [seq, w] + ([init] if init is not None else [])
+    smooth = tuple(v.name for v in ins) if is_float and kind != "cummax" else ()
+    return b.emit(expr, shape, not is_float, "scan" if is_float else None, smooth)
+
+
+# -- gradients -----------------------------------------------------------------------------------
+
+
+def op_grad(b: Builder) -> Val:
+    """The gradient of the sum of a smooth value (a special function of inputs, a linear
+    algebra construction and op, a float Scan) with respect to one of the inputs it is a
+    smooth function of: ``pytensor.grad`` builds the derivative graph (Blockwise, ScalarLoop
+    derivatives of gammainc and betainc, Scan's backward recurrence)."""
+    smooth = lambda v: bool(v.smooth_in) and v.is_float and v.name.startswith("v")
+    if not any(smooth(v) for v in b.vals):
+        b.choice([op_special, op_linalg, op_scan])(b)  # something to differentiate
+    v = b.pick(smooth)
+    wrt = b.choice(v.smooth_in)
+    x = next(i for i in b.vals if i.name == wrt)
+    cost = f"pt.sum({v.name})" if len(v.shape) else v.name
+    if x.dtype != v.dtype:
+        raise Skip("a gradient across dtypes")
+    try:
+        return b.emit(f"pytensor.grad({cost}, {wrt})", x.shape, False, "grad")
+    except Skip:
+        raise
+    except Exception as exc:  # no gradient: NullType, disconnected, not implemented
+        raise Skip(f"no gradient: {exc}") from exc
+
+
+#: Special functions, linear algebra, Scan and gradients: one entry of the menu (``OPS``), so
+#: that the CI budget still reaches every elementwise and structural family; the runner by hand
+#: (``benchmarks/random_graphs.py --extended-weight``) draws them more often.
+EXTENDED: tuple[Callable[[Builder], Val], ...] = (
+    op_special,
+    op_special,
+    op_linalg,
+    op_scan,
+    op_grad,
+)
+
+
+def op_extended(b: Builder) -> Val:
+    return b.choice(EXTENDED)(b)  # type: ignore[no-any-return]
+
+
 #: The menu; hypothesis favours the first entries (zero is its simplest choice), so the
 #: structural ops come first and elementwise ones recur.
 OPS: tuple[Callable[[Builder], Val], ...] = (
@@ -853,13 +1303,16 @@ OPS: tuple[Callable[[Builder], Val], ...] = (
     op_clip,
     op_binary,
     op_unary,
+    op_extended,
 )
 
 
 @st.composite
-def programs(draw: Callable[..., Any], max_ops: int = 6) -> Program:
+def programs(draw: Callable[..., Any], max_ops: int = 6, extended_weight: int = 1) -> Program:
     """A random program: 1-2 inputs, then up to ``max_ops`` operations; its outputs are the
-    last value and maybe some others."""
+    last value and maybe some others. ``extended_weight``: how many entries of the menu
+    draw from ``EXTENDED``."""
+    menu = OPS + (op_extended,) * (extended_weight - 1)
     b = Builder(draw)
     for _ in range(draw(st.integers(1, 2))):
         b.new_input(b.choice(DTYPES), b.draw_shape())
@@ -867,7 +1320,7 @@ def programs(draw: Callable[..., Any], max_ops: int = 6) -> Program:
     done = attempts = 0
     while done < n_ops and attempts < 4 * n_ops:
         attempts += 1
-        op = draw(st.sampled_from(OPS))
+        op = draw(st.sampled_from(menu))
         try:
             op(b)
         except Skip:
@@ -878,7 +1331,9 @@ def programs(draw: Callable[..., Any], max_ops: int = 6) -> Program:
     produced = [v for v in b.vals if v.name.startswith("v")]
     text = "\n".join(b.lines)
     leaves = [v.name for v in produced if len(re.findall(rf"\b{v.name}\b", text)) == 1]
-    return Program(b.inputs, b.lines, leaves or [b.vals[-1].name], b.tame)
+    outputs = leaves or [b.vals[-1].name]
+    families = {v.name: v.family for v in b.vals if v.name in outputs and v.family}
+    return Program(b.inputs, b.lines, outputs, b.tame, families)
 
 
 # -- feeds -----------------------------------------------------------------------------------
@@ -922,6 +1377,8 @@ def feeds_for(draw: Callable[..., Any], program: Program) -> list[np.ndarray]:
     for spec in program.inputs:
         if spec.bounds is not None:
             elems: st.SearchStrategy[Any] = st.integers(*spec.bounds)
+        elif spec.finite and spec.dtype in FLOATS:
+            elems = st.integers(-40, 40).map(lambda k: k / 8)
         else:
             elems = elements(spec.dtype, program.tame)
         feeds.append(draw(hnp.arrays(np.dtype(spec.dtype), spec.shape, elements=elems)))
@@ -929,9 +1386,11 @@ def feeds_for(draw: Callable[..., Any], program: Program) -> list[np.ndarray]:
 
 
 @st.composite
-def graphs_and_feeds(draw: Callable[..., Any], max_ops: int = 6) -> tuple[Program, list[Any]]:
+def graphs_and_feeds(
+    draw: Callable[..., Any], max_ops: int = 6, extended_weight: int = 1
+) -> tuple[Program, list[Any]]:
     """A program and inputs for it."""
-    program = draw(programs(max_ops))
+    program = draw(programs(max_ops, extended_weight))
     return program, feeds_for(draw, program)
 
 
@@ -940,13 +1399,16 @@ def feeds_source(feeds: list[np.ndarray]) -> str:
     return "[" + ", ".join(literal(f, str(f.dtype)) for f in feeds) + "]"
 
 
-def program_from_source(source: str, feeds: list[np.ndarray]) -> Program:
+def program_from_source(
+    source: str, feeds: list[np.ndarray], families: dict[str, str] | None = None
+) -> Program:
     """The program printed by a failure (``Program.source``), with its inputs' shapes and
-    dtypes taken from the feeds: for regression tests."""
+    dtypes taken from the feeds and its outputs' tolerance families (``FAMILIES``) as given:
+    for regression tests."""
     lines = [line.strip() for line in source.strip().splitlines() if line.strip()]
     *body, last = lines
     assert last.startswith("outputs = [") and last.endswith("]"), last
     outputs = [name.strip() for name in last[len("outputs = [") : -1].split(",")]
     names = [line.split(" = ", 1)[0] for line in body if " = pt.tensor(" in line]
     inputs = [InputSpec(name, str(f.dtype), f.shape) for name, f in zip(names, feeds, strict=True)]
-    return Program(inputs, body, outputs)
+    return Program(inputs, body, outputs, families=dict(families or {}))

@@ -3,7 +3,7 @@
 ``UnsupportedOpError`` or give a model that passes the checker, has no unused initializer, loads
 in ONNX Runtime at both optimization levels and matches PyTensor (``oracle.py``).
 
-A failure prints the graph's program and inputs; paste them into ``test_regressions.py``. A
+A failure prints the graph's program and inputs; paste them into ``test_random_regressions.py``. A
 larger run by hand: ``python -m benchmarks.random_graphs --graphs 2000 --seed 0``.
 """
 
@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 from tests.property.graph_gen import Program, feeds_source, graphs_and_feeds
 from tests.property.oracle import Kind, check_program
 
-#: Derandomized: CI draws the same graphs on every run (about 1 s per graph on 2 cores).
+#: Derandomized: CI draws the same graphs on every run (about 1.5 s per graph on 2 cores; 16
+#: graphs since special functions, linear algebra, Scan and gradients joined the menu, which
+#: made a graph dearer: the same time as the 24 graphs before).
 CI = settings(
-    max_examples=24,
+    max_examples=16,
     derandomize=True,
     deadline=None,
     database=None,
@@ -94,6 +96,10 @@ def test_generator_draws_every_op_family() -> None:
         ("softmax", "pt.logsumexp"),
         ("pt.bitwise_", "pt.invert"),
         ("keepdims=True",),
+        ("pt.gammaln", "pt.psi", "pt.erfinv", "pt.jv", "pt.gammainc", "pt.betainc"),
+        ("ptl.",),
+        ("pytensor.scan",),
+        ("pytensor.grad",),
     ]
     missing = [f for f in families if not any(needle in text for needle in f)]
     assert not missing, f"the generator never drew {missing}"
