@@ -33,7 +33,9 @@ from ir.core import Module, walk
 
 #: PyTensor rewrites the mode leaves out: C-only and BLAS ops (ONNX has MatMul), inplace
 #: ops (ONNX Runtime plans its own memory), and fusion into Composite ops (the compiler
-#: expands them again; ONNX Runtime fuses on its own).
+#: expands them again; ONNX Runtime fuses on its own). ``psd_solve_to_chol_solve`` turns
+#: ``solve(a, b, assume_a="pos", lower=False)`` into a Cholesky of a's lower triangle (it
+#: ignores ``lower``): the graph's own Solve reads the triangle it names, as scipy does.
 EXCLUDED_REWRITES = (
     "cxx_only",
     "BlasOpt",
@@ -41,6 +43,7 @@ EXCLUDED_REWRITES = (
     "scan_reduce_trace_prealloc",
     "inplace",
     "fusion",
+    "psd_solve_to_chol_solve",
 )
 
 

@@ -83,3 +83,23 @@ def test_searchsorted_of_unsorted_x(side: str) -> None:
     k = pt.lvector("k")
     ints = fgraph_of([i, k], [extra_ops.searchsorted(i, k, side=side)])
     assert_matches_pytensor(ints, [np.array([3, 2, -1, 1, -2, 7, 0]), np.arange(-3, 9)])
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_positive_definite_solve_reads_the_named_triangle(lower: bool) -> None:
+    """numba/linalg/test_solvers.py::test_solve[real-pos-...]: PyTensor's fast_run rewrite
+    psd_solve_to_chol_solve made solve(a, b, assume_a="pos", lower=False) a Cholesky of a's
+    lower triangle; through mode="ONNX" a triangular a gave another answer than
+    FAST_COMPILE (scipy reads the triangle ``lower`` names). The mode leaves the rewrite out."""
+    a = pt.matrix("a")
+    b = pt.vector("b")
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(4, 4))
+    spd = m @ m.T + 4 * np.eye(4)
+    triangle = np.tril(spd) if lower else np.triu(spd)
+    x = pt.linalg.solve(a, b, assume_a="pos", lower=lower)
+    values = [triangle, rng.normal(size=4)]
+    expected = np.linalg.solve(spd, values[1])  # the triangle stands for the symmetric matrix
+    got = pytensor.function([a, b], x, mode="ONNX")(*values)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    _through_mode([a, b], [x], values)
