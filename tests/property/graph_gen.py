@@ -1145,7 +1145,8 @@ def op_linalg(b: Builder) -> Val:
         if fn == "qr":
             mode = b.choice(["r", "reduced", "complete"])
             if mode == "r":
-                return emit(f"ptl.qr({a.name}, mode='r')", (*batch, k, n), a)
+                # scipy's mode "r" is the full (m, n) R, as PyTensor's.
+                return emit(f"ptl.qr({a.name}, mode='r')", (*batch, m, n), a)
             part = b.ints(0, 1)
             rows = k if mode == "reduced" else m
             shape = (*batch, m, rows) if part == 0 else (*batch, rows, n)
