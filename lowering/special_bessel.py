@@ -680,13 +680,25 @@ def _is_integer(v: _Num) -> _Num:
     return v.unary("Floor").eq(v)
 
 
+#: AMOS's limit (zbesi/zbesk: min(0.5 / tol, i1mach(9) / 2) = 2**30 - 1/2): scipy's ive and
+#: kve are NaN ("no computation", ierr 4) where |x| or the order |v| is beyond it.
+_AMOS_LIMIT = 1073741823.5
+
+
+def _beyond_amos(nu: _Num, a: _Num) -> _Num:
+    """Where scipy's AMOS-based ive and kve give NaN: |v| or |x| beyond AMOS's limit (±inf
+    included)."""
+    return nu.gt(_AMOS_LIMIT).or_(a.gt(_AMOS_LIMIT))
+
+
 def ive64(v: _Num, x: _Num, reflect: bool = True) -> _Num:
     """I_v(x) e^-|x| (scipy's ive): for nu = |v| and |x|, the power series where
     r = sqrt(nu² + x²) < 25 and Debye's uniform expansion beyond (in r and t = nu/r, so that
     it is Hankel's expansion at nu = 0); negative non-integer orders by
     I_-nu = I_nu + (2/π) sin(nu π) K_nu (NaN where K_nu overflows, as scipy), x < 0 by
-    I_v(-x) = (-1)^v I_v(x) for integer v (NaN otherwise). NaN at x = ±inf and v = ±inf, as
-    scipy. ``reflect=False`` leaves out the K part (the order is known not to need it)."""
+    I_v(-x) = (-1)^v I_v(x) for integer v (NaN otherwise). NaN where |x| or |v| is beyond
+    AMOS's limit 2**30 - 1/2 (±inf included), as scipy. ``reflect=False`` leaves out the K
+    part (the order is known not to need it)."""
     nu, a = v.unary("Abs"), x.unary("Abs")
     parts = _positive(nu, a, "ik" if reflect else "i")
     out = parts["i"]
@@ -698,7 +710,7 @@ def ive64(v: _Num, x: _Num, reflect: bool = True) -> _Num:
         out = _select(v.lt(0.0).and_(integer.unary("Not")), reflected, out)
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     out = _select(x.lt(0.0).and_(odd), -out, out)
-    bad = x.lt(0.0).and_(integer.unary("Not")).or_(a.eq(math.inf)).or_(nu.eq(math.inf))
+    bad = x.lt(0.0).and_(integer.unary("Not")).or_(_beyond_amos(nu, a))
     out = _select(bad, math.nan, out)
     return _keep_nan(v, _keep_nan(x, out))
 
@@ -708,11 +720,11 @@ def kve64(v: _Num, x: _Num) -> _Num:
     (|mu| <= 1/2) where x <= 1, the trapezoid rule on the integral e^x ∫ e^(-x cosh t)
     cosh(mu t) dt beyond, the forward recurrence up to nu, all where r = sqrt(nu² + x²) < 25;
     Debye's uniform expansion beyond. +inf at x = ±0 (whatever v, as scipy), NaN for x < 0,
-    x = inf and v = ±inf."""
+    and where x or |v| is beyond AMOS's limit 2**30 - 1/2 (x = inf, v = ±inf), as scipy."""
     nu = v.unary("Abs")
     positive = _select(x.gt(0.0), x, 1.0)  # keeps the unused branches finite
     out = _positive(nu, positive, "k")["k"]
-    bad = x.lt(0.0).or_(x.eq(math.inf)).or_(nu.eq(math.inf)).or_(v.unary("IsNaN"))
+    bad = x.lt(0.0).or_(_beyond_amos(nu, x)).or_(v.unary("IsNaN"))
     out = _select(bad, math.nan, out)
     return _keep_nan(x, _select(x.eq(0.0), math.inf, out))
 
@@ -1357,11 +1369,11 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     integer orders by J_-n = (-1)^n J_n, negative non-integer ones directly (series, Miller's
     recurrence continued downward past their turning point, Hankel) or by
     J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye, and Y_nu by the forward recurrence); x < 0
-    by J_n(-x) = (-1)^n J_n(x) for integer orders, NaN otherwise. NaN where a recurrence would
-    take more than 30000 steps (Y's, for negative non-integer orders below -30000 near their
-    turning point). As scipy: NaN at x = ±inf; at v = ±inf 0 for 0 <= x <= 2, NaN beyond; ±0
-    and ±inf at x = 0. ``negative=False`` leaves out what only negative non-integer orders
-    need."""
+    by J_n(-x) = (-1)^n J_n(x) for integer orders within int32, NaN otherwise (as scipy). NaN
+    where a recurrence would take more than 30000 steps (Y's, for negative non-integer orders
+    below -30000 near their turning point). As scipy: NaN at x = ±inf; at v = ±inf 0 for
+    0 <= x <= 2, NaN beyond; ±0 and ±inf at x = 0. ``negative=False`` leaves out what only
+    negative non-integer orders need."""
     nu, a = v.unary("Abs"), x.unary("Abs")
     integer = _is_integer(v)
     # The order the methods see: |v| for integers (the sign restored below), else v.
@@ -1425,7 +1437,9 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     # scipy: jv(±inf, x) is 0 for 0 <= x <= 2 and NaN beyond (and for x < 0).
     infinite = nu.eq(math.inf)
     out = _select(infinite, _select(a.le(2.0), 0.0, math.nan), out)
-    bad = x.lt(0.0).and_(integer.unary("Not").or_(infinite)).or_(a.eq(math.inf))
+    # scipy tests an integer order for x < 0 as v == (int)v: beyond int32 that is false (NaN)
+    int32 = integer.and_(v.ge(-(2.0**31))).and_(v.lt(2.0**31))
+    bad = x.lt(0.0).and_(int32.unary("Not")).or_(a.eq(math.inf))
     out = _select(bad, math.nan, out)
     return _keep_nan(v, _keep_nan(x, out))
 

@@ -73,6 +73,22 @@ def test_real_order_matches_pytensor_and_interpreter() -> None:
     check([a, b], [pt.ive(a, b), pt.kve(a, b)], [v, x])
 
 
+def test_nan_beyond_scipys_limits_as_pytensor() -> None:
+    """scipy's ive and kve (AMOS) give NaN where |x| or |v| is beyond 2**30 - 1/2 (kve(v, 0)
+    stays inf), and jv(v, x < 0) is NaN for integer orders beyond int32 (scipy's v == (int)v);
+    the random-graph sweep drew such operands (e.g. ive(0, -6.13e16), jv(4.2e15, -1))."""
+    limit = 1073741823.5
+    above = np.nextafter(limit, np.inf)
+    v = np.array([0.0, 1.0, 0.0, above, -above, limit, 3.0, 0.5, 1e9, 2e9, 0.0, 5.0])
+    x = np.array([limit, above, -6.13e16, 1.0, 0.5, 1.0, 1e12, 1.5e9, 0.5, 0.0, 0.0, -above])
+    a, b = pt.vector("v"), pt.vector("x")
+    check([a, b], [pt.ive(a, b), pt.kve(a, b)], [v, x])
+    orders = np.array([2147483646.0, 2147483647.0, 2147483648.0, -2147483648.0, -2147483650.0,
+                       4216369270350132.0, 1e300, 4216369270350132.0, 3.0])  # fmt: skip
+    args = np.array([-1.0, -1.0, -1.0, -3.0, -1.0, -1.0, -1.0, 1.0, -2.5])
+    check([a, b], [pt.jv(a, b)], [orders, args])
+
+
 def test_real_order_broadcasts_and_takes_integers() -> None:
     n = pt.vector("n", dtype="int64")
     x = pt.matrix("x", dtype="float64")
