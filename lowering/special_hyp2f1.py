@@ -349,7 +349,7 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         _select(a.gt(b), -a, -b),
         _select(poly_a, -a, -b),
     )
-    pole = _nonpositive_integer(c).and_(not_polynomial.or_((-c).lt(degree)))
+    pole = _nonpositive_integer(c).and_(not_polynomial.or_((-c).le(degree)))
     inside = z.lt(1.0).or_(polynomial).and_(pole.unary("Not"))
     negative = z.lt(0.0).and_(not_polynomial)
     one_minus = 1.0 - z
@@ -457,9 +457,122 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         out,
     )
     out = _select(pole, math.inf, out)
+    out = _scipy_coincidences(a, b, c, z, out)
     out = _select(z.eq(0.0), 1.0, out)
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(c.unary("IsNaN")).or_(z.unary("IsNaN"))
-    return _select(nan, math.nan, out)
+    return _select(nan, _with_nan(a, b, c, z), out)
+
+
+# -- scipy's parameter coincidences --------------------------------------------------------------
+#: scipy (Cephes' hyp2f1, PyTensor's ``perform``) takes a parameter within this of an integer,
+#: or of another parameter, as equal to it.
+_CEPHES_EPS = 1e-13
+
+
+def _near_nonpositive_integer(v: _Num) -> tuple[_Num, _Num]:
+    """(v <= 0 within 1e-13 of an integer, that integer), as Cephes tests it."""
+    n = v.unary("Round")
+    return v.le(0.0).and_((v - n).unary("Abs").lt(_CEPHES_EPS)), n
+
+
+def _truncated_power_series(a: _Num, b: _Num, z: _Num, applies: _Num) -> _Num:
+    """scipy's 2F1(a, b; b; z) for b = c a non-positive integer (A&S 15.4.2 as Cephes sums
+    it): sum over k <= -b of (a)_k z^k / k!, in Cephes' order of operations; NaN for
+    |b| >= 1e5 and where the terms cancel to less than 1e-7 of their largest."""
+    top = (-b).unary("Floor")
+    zero = z * 0.0
+
+    def step(state: list[_Num], _: _Num) -> tuple[_Num, list[_Num]]:
+        k, term, total, largest = state
+        k = k + 1.0
+        term = term * ((a + k - 1.0) * z / k)
+        total = total + term
+        size = term.unary("Abs")
+        largest = _select(size.gt(largest), size, largest)
+        return k.ge(top), [k, term, total, largest]
+
+    skip = applies.unary("Not").or_(top.lt(1.0)).or_(b.unary("Abs").ge(1e5))
+    _, (_, _, total, largest) = _iterate(
+        [zero, zero + 1.0, zero + 1.0, zero + 1.0], step, 100000, done=skip
+    )
+    lost = (1e-16 * (1.0 + largest / total.unary("Abs"))).gt(1e-7)
+    return _select(b.unary("Abs").ge(1e5).or_(lost), math.nan, total)
+
+
+def _coincidence(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num]:
+    """(where, value) of Cephes' answers for coinciding parameters, in its order: for
+    |z| < 1 or z = -1, b = c gives (1 - z)**-a (b a non-positive integer: the power series cut
+    at k = -b) and a = c gives (1 - z)**-b; then c a non-positive integer gives inf unless a
+    or b is a non-positive integer above it (a polynomial that ends before c's pole)."""
+    int_a, round_a = _near_nonpositive_integer(a)
+    int_b, round_b = _near_nonpositive_integer(b)
+    int_c, round_c = _near_nonpositive_integer(c)
+    inside = z.unary("Abs").lt(1.0).or_(z.eq(-1.0))
+    b_is_c = inside.and_((b - c).unary("Abs").lt(_CEPHES_EPS))
+    a_is_c = inside.and_((a - c).unary("Abs").lt(_CEPHES_EPS)).and_(b_is_c.unary("Not"))
+    one_minus = 1.0 - z
+    b_value = _select(
+        int_b, _truncated_power_series(a, b, z, b_is_c.and_(int_b)), _pow(one_minus, -a)
+    )
+    ends = int_a.and_(round_a.gt(round_c)).or_(int_b.and_(round_b.gt(round_c)))
+    diverges = int_c.and_(ends.unary("Not")).and_(b_is_c.or_(a_is_c).unary("Not"))
+    value = _select(b_is_c, b_value, _select(a_is_c, _pow(one_minus, -b), math.inf))
+    return b_is_c.or_(a_is_c).or_(diverges), value
+
+
+def _scipy_coincidences(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> _Num:
+    """``out`` where the parameters coincide as Cephes (scipy) tests them: 1 where a or b is
+    0 and c is not; where c - a - b <= -1 (but for a non-integer c - a - b at z > 1) and neither
+    a nor b is a non-positive integer, Euler's (1 - z)**(c - a - b) times the coincidence of
+    (c - a, c - b, c); else the coincidence of (a, b, c), as ``_coincidence`` (except at z = 1
+    where c - a - b <= 0, which diverges)."""
+    int_a, _ = _near_nonpositive_integer(a)
+    int_b, _ = _near_nonpositive_integer(b)
+    polynomial = int_a.or_(int_b)
+    d = c - a - b
+    near_integer = (d - d.unary("Round")).unary("Abs").le(_CEPHES_EPS)
+    euler = d.le(-1.0).and_(near_integer.or_(z.gt(1.0).unary("Not"))).and_(polynomial.unary("Not"))
+    direct, direct_value = _coincidence(a, b, c, z)
+    turned, turned_value = _coincidence(c - a, c - b, c, z)
+    turned = turned.or_((c - a).eq(0.0).or_((c - b).eq(0.0)).and_(c.eq(0.0).unary("Not")))
+    turned_value = _select((c - a).eq(0.0).or_((c - b).eq(0.0)), 1.0, turned_value)
+    divergent = d.le(0.0).and_(z.eq(1.0)).and_(polynomial.unary("Not"))
+    out = _select(euler.unary("Not").and_(divergent.unary("Not")).and_(direct), direct_value, out)
+    out = _select(euler.and_(turned), _pow(1.0 - z, d) * turned_value, out)
+    return _select(a.eq(0.0).or_(b.eq(0.0)).and_(c.eq(0.0).unary("Not")), 1.0, out)
 
 
 lowers(ops.Hyp2F1)(_in_float64(hyp2f1_64))
+
+
+def _with_nan(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
+    """scipy's hyp2f1 where an argument is NaN: Cephes' tests that come before any arithmetic
+    still answer. 1 at z = 0, and where a or b is 0 and c is not (NaN is not 0); inf where c
+    is a non-positive integer and no polynomial ends before it (unless Euler's transformation
+    or a coinciding parameter came first), for z > 1 and at z = 1 with c - a or c - b a
+    non-positive integer unless a or b is a non-positive integer (the series diverges); else
+    NaN. (Cephes' tests of a c within 1e-13 of 0 but not 0 are not all followed.)"""
+    int_a, round_a = _near_nonpositive_integer(a)
+    int_b, round_b = _near_nonpositive_integer(b)
+    int_c, round_c = _near_nonpositive_integer(c)
+    polynomial = int_a.or_(int_b)
+    ends = int_a.and_(round_a.gt(round_c)).or_(int_b.and_(round_b.gt(round_c)))
+    d = c - a - b
+    near_integer = (d - d.unary("Round")).unary("Abs").le(_CEPHES_EPS)
+    euler = d.le(-1.0).and_(near_integer.or_(z.gt(1.0).unary("Not"))).and_(polynomial.unary("Not"))
+    inside = z.unary("Abs").lt(1.0).or_(z.eq(-1.0))
+    coincide = (b - c).unary("Abs").lt(_CEPHES_EPS).or_((a - c).unary("Abs").lt(_CEPHES_EPS))
+    pole = int_c.and_(ends.unary("Not")).and_(euler.unary("Not"))
+    pole = pole.and_(inside.and_(coincide).unary("Not"))
+    # z = 1 with c - a or c - b a non-positive integer: inf unless c - a - b >= 0 (NaN is not)
+    int_ca, _ = _near_nonpositive_integer(c - a)
+    int_cb, _ = _near_nonpositive_integer(c - b)
+    at_one = (z - 1.0).unary("Abs").lt(_CEPHES_EPS).and_(int_ca.or_(int_cb))
+    at_one = at_one.and_(d.ge(0.0).unary("Not"))
+    diverges = pole.or_(z.gt(1.0).or_(at_one).and_(polynomial.unary("Not")))
+    one = z.eq(0.0).or_(a.eq(0.0).or_(b.eq(0.0)).and_(c.eq(0.0).unary("Not")))
+    # b = c = 0 (within 1e-13): the series cut at k = -b has no term but the first
+    one = one.or_(
+        inside.and_((b - c).unary("Abs").lt(_CEPHES_EPS)).and_(int_b).and_(round_b.eq(0.0))
+    )
+    return _select(one, 1.0, _select(diverges, math.inf, z * math.nan))

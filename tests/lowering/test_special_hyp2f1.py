@@ -168,3 +168,23 @@ def test_hyp2f1_within_bound_where_scipy_is_not(
 def test_hyp2f1_wide_sweep_within_ulp_bound() -> None:
     """``benchmarks/accuracy_hyp2f1.py``'s whole-line grid at 4 points per segment."""
     assert_sweep_within_ulp_bound("hyp2f1_wide", "float64", 4)
+
+
+def test_hyp2f1_coinciding_parameters_as_pytensor() -> None:
+    """scipy's (Cephes') answers where parameters coincide, which the random-graph sweep drew:
+    c a non-positive integer is a pole unless a or b is a non-positive integer above it (a
+    polynomial of degree -c does not end before it), b = c a non-positive integer cuts the
+    series at k = -b (3.25, not (1 - z)**-2 = 4), a = c gives (1 - z)**-b, parameters within
+    1e-13 of an integer or of each other count as equal (hyp2f1(1, 1e-20; -0.0; 0.5) = 2
+    through Euler's transformation), also where it meets them through Euler's transformation.
+    Each was NaN, inf or another number before; checked in ORT and the interpreter."""
+    from tests.lowering.util import check
+
+    rows = [(-7, -7, -7, -7), (-7, -7, -7, 0.5), (-3, 2, -3, -7), (2, -3, -3, 0.5),
+            (2, -3, -3, -7), (-3, -3, -3, 2.0), (-3, 5, -3, 1.0), (1, 1e-20, -0.0, 0.5),
+            (1, 1.4e-45, -0.0, 1.4e-45), (1e-20, 1, -2, 0.5), (-2, 1, -2, -0.5),
+            (0, 1, 0, 0.5), (-2, 2, -3, 0.5), (-4, 2, -3, 0.5), (2.5, -4, -4, -1.0),
+            (1.5, 2.5, 1.5, 0.3), (0.5, -1.5, -1.5, 0.9)]  # fmt: skip
+    a, b, c, z = (pt.dvector(n) for n in "abcz")
+    feeds = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
+    check([a, b, c, z], [pt.hyp2f1(a, b, c, z)], feeds)
