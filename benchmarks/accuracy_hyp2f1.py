@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 
-import mpmath as mp
 import numpy as np
 
 from benchmarks.accuracy import Function, _build
+from benchmarks.accuracy_beta import _mp_hyp2f1
 
 #: Grid parameters are multiples of this (so that a + b + m and a + m are exact).
 _STEP = 1.0 / 256.0
@@ -126,13 +126,6 @@ def _grid_hyp2f1_wide(n: int) -> tuple[np.ndarray, ...]:
     ).T
     parts.append(tuple(edge))
     return _concatenate(parts)
-
-
-def _mp_hyp2f1(a: mp.mpf, b: mp.mpf, c: mp.mpf, z: mp.mpf) -> mp.mpf:
-    value = mp.hyp2f1(a, b, c, z)
-    if not isinstance(value, mp.mpf):
-        raise ValueError("complex or infinite: PyTensor's value is the reference")
-    return value
 
 
 FUNCTIONS: list[Function] = [
