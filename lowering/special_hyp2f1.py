@@ -475,6 +475,19 @@ def _near_nonpositive_integer(v: _Num) -> tuple[_Num, _Num]:
     return v.le(0.0).and_((v - n).unary("Abs").lt(_CEPHES_EPS)), n
 
 
+def _euler_first(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num]:
+    """(where Cephes answers by Euler's transformation before any other test: c - a - b <= -1,
+    but for a non-integer c - a - b at z > 1, and neither a nor b a non-positive integer;
+    where a or b is a non-positive integer), as Cephes tests them."""
+    int_a, _ = _near_nonpositive_integer(a)
+    int_b, _ = _near_nonpositive_integer(b)
+    polynomial = int_a.or_(int_b)
+    d = c - a - b
+    near_integer = (d - d.unary("Round")).unary("Abs").le(_CEPHES_EPS)
+    euler = d.le(-1.0).and_(near_integer.or_(z.gt(1.0).unary("Not")))
+    return euler.and_(polynomial.unary("Not")), polynomial
+
+
 def _truncated_power_series(a: _Num, b: _Num, z: _Num, applies: _Num) -> _Num:
     """scipy's 2F1(a, b; b; z) for b = c a non-positive integer (A&S 15.4.2 as Cephes sums
     it): sum over k <= -b of (a)_k z^k / k!, in Cephes' order of operations; NaN for
@@ -526,12 +539,8 @@ def _scipy_coincidences(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> _Num:
     a nor b is a non-positive integer, Euler's (1 - z)**(c - a - b) times the coincidence of
     (c - a, c - b, c); else the coincidence of (a, b, c), as ``_coincidence`` (except at z = 1
     where c - a - b <= 0, which diverges)."""
-    int_a, _ = _near_nonpositive_integer(a)
-    int_b, _ = _near_nonpositive_integer(b)
-    polynomial = int_a.or_(int_b)
+    euler, polynomial = _euler_first(a, b, c, z)
     d = c - a - b
-    near_integer = (d - d.unary("Round")).unary("Abs").le(_CEPHES_EPS)
-    euler = d.le(-1.0).and_(near_integer.or_(z.gt(1.0).unary("Not"))).and_(polynomial.unary("Not"))
     direct, direct_value = _coincidence(a, b, c, z)
     turned, turned_value = _coincidence(c - a, c - b, c, z)
     turned = turned.or_((c - a).eq(0.0).or_((c - b).eq(0.0)).and_(c.eq(0.0).unary("Not")))
@@ -540,9 +549,6 @@ def _scipy_coincidences(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> _Num:
     out = _select(euler.unary("Not").and_(divergent.unary("Not")).and_(direct), direct_value, out)
     out = _select(euler.and_(turned), _pow(1.0 - z, d) * turned_value, out)
     return _select(a.eq(0.0).or_(b.eq(0.0)).and_(c.eq(0.0).unary("Not")), 1.0, out)
-
-
-lowers(ops.Hyp2F1)(_in_float64(hyp2f1_64))
 
 
 def _with_nan(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
@@ -555,11 +561,9 @@ def _with_nan(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     int_a, round_a = _near_nonpositive_integer(a)
     int_b, round_b = _near_nonpositive_integer(b)
     int_c, round_c = _near_nonpositive_integer(c)
-    polynomial = int_a.or_(int_b)
+    euler, polynomial = _euler_first(a, b, c, z)
     ends = int_a.and_(round_a.gt(round_c)).or_(int_b.and_(round_b.gt(round_c)))
     d = c - a - b
-    near_integer = (d - d.unary("Round")).unary("Abs").le(_CEPHES_EPS)
-    euler = d.le(-1.0).and_(near_integer.or_(z.gt(1.0).unary("Not"))).and_(polynomial.unary("Not"))
     inside = z.unary("Abs").lt(1.0).or_(z.eq(-1.0))
     coincide = (b - c).unary("Abs").lt(_CEPHES_EPS).or_((a - c).unary("Abs").lt(_CEPHES_EPS))
     pole = int_c.and_(ends.unary("Not")).and_(euler.unary("Not"))
@@ -576,3 +580,6 @@ def _with_nan(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         inside.and_((b - c).unary("Abs").lt(_CEPHES_EPS)).and_(int_b).and_(round_b.eq(0.0))
     )
     return _select(one, 1.0, _select(diverges, math.inf, z * math.nan))
+
+
+lowers(ops.Hyp2F1)(_in_float64(hyp2f1_64))
