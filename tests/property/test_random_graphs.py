@@ -9,7 +9,11 @@ larger run by hand: ``python -m benchmarks.random_graphs --graphs 2000 --seed 0`
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytensor
@@ -75,13 +79,29 @@ def _drawn_text(examples: int, extended_weight: int = 1) -> str:
     return "\n".join(seen)
 
 
+def _drawn_text_fresh(examples: int, extended_weight: int = 1) -> str:
+    """``_drawn_text`` in a fresh interpreter: in the suite (xdist, after other tests) the same
+    derandomized draws came out different (a family was missing there and present when the
+    file ran alone); the cause was not found, so the check does not depend on it."""
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "from tests.property.test_random_graphs import _drawn_text; "
+        f"print(_drawn_text({examples}, {extended_weight}), end='')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def test_generator_draws_every_op_family() -> None:
     """The generator draws each family of the op menu (so the property tests them). The newer
     families (special functions, linear algebra, Scan, gradients) share one menu entry, a few
     draws in 200: they are checked in draws that weight that entry (as ``--extended-weight``
     does), where each comes up about ten times in 100, so the check does not hang on one
     draw."""
-    text = _drawn_text(200)
+    text = _drawn_text_fresh(200)
     families = [
         ("pt.int_div", "pt.mod"),
         ("pt.pow",),
@@ -107,7 +127,7 @@ def test_generator_draws_every_op_family() -> None:
         ("keepdims=True",),
     ]
     missing = [f for f in families if not any(needle in text for needle in f)]
-    extended = _drawn_text(100, extended_weight=20)
+    extended = _drawn_text_fresh(100, extended_weight=20)
     newer = [
         ("pt.gammaln", "pt.psi", "pt.erfinv", "pt.jv", "pt.gammainc", "pt.betainc"),
         ("ptl.",),
