@@ -43,6 +43,7 @@ from ir.types import is_symbol_name
 from lowering.emitter import EmitOptions, check_emit_options, io_names, lower_module
 from passes import DEFAULT_PIPELINE, PassManager, PassStats, PipelineItem, make_passes, pass_name
 from passes.pass_manager import ALL, FolderDump, Instrumentation, IRPrinter, StageRecorder
+from passes.reassociate import fast_math_pipeline
 from passes.rewriter import RewriteTracer
 
 
@@ -89,6 +90,10 @@ class CompileOptions:
     value_info_shapes: bool = True
     #: Run ``onnx.checker.check_model(full_check=True)`` on the model ``to_onnx`` returns.
     check_model: bool = True
+    #: Fast math: also run rewrites exact in real arithmetic that change the last bits of
+    #: floats (sums of scaled and shifted terms, sums of squares; ``passes/reassociate.py``),
+    #: as PyTensor's NUMBA mode does with ``fastmath``. Off: every output keeps its bits.
+    fast_math: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pipeline", tuple(self.pipeline))
@@ -450,6 +455,8 @@ class Compiler:
 
     def _pipeline(self) -> tuple[PipelineItem, ...]:
         pipeline = self.options.pipeline
+        if self.options.fast_math:
+            pipeline = fast_math_pipeline(pipeline)
         if self.options.stop_after is not None:
             names = [pass_name(p) for p in pipeline]
             pipeline = pipeline[: names.index(self.options.stop_after) + 1]

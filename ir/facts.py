@@ -465,6 +465,13 @@ def _f_reduce_sum(op: Operation, args: list[ValueFacts]) -> list[ValueFacts]:
     return [ValueFacts(lo, hi, nan=nan, neg_zero=x.neg_zero)]
 
 
+@_forward(ops.ReduceSumSquare)
+def _f_reduce_sum_square(op: Operation, args: list[ValueFacts]) -> list[ValueFacts]:
+    (x,) = args
+    # Squares are +0.0 or more (overflow: +inf), so their sum is too: NaN only from a NaN.
+    return [ValueFacts(0.0, INF, nan=x.nan, neg_zero=False)]
+
+
 @_forward(ops.ReduceMax, ops.ReduceMin)
 def _f_reduce_extremum(op: Operation, args: list[ValueFacts]) -> list[ValueFacts]:
     (x,) = args
@@ -487,7 +494,7 @@ def _f_softmax(op: Operation, args: list[ValueFacts]) -> list[ValueFacts]:
 #: The result does not depend on the sign of a zero operand: f(-0.0) and f(+0.0) are the same.
 _SIGN_BLIND: frozenset[type[Operation]] = frozenset({
     ops.Exp, ops.Exp2, ops.Log, ops.Log2, ops.Log10, ops.Cos, ops.Cosh, ops.Sigmoid,
-    ops.Softplus, ops.IsNan, ops.IsInf, *ops.Compare.__subclasses__(),
+    ops.Softplus, ops.IsNan, ops.IsInf, *ops.Compare.__subclasses__(), ops.ReduceSumSquare,
 })  # fmt: skip
 #: A zero operand's sign changes at most the sign of a zero result (at operand ``index`` when
 #: ``_PASSES_SIGN_AT`` names one, else at every operand).

@@ -7,6 +7,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
     special_beta,
     special_hyp2f1,
     special_inverse,
+    sum_square,
 )
 from lowering.emitter import EmitOptions, emit_model, lower_module
 

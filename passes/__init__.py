@@ -18,6 +18,7 @@ from passes.fuse_silu import FuseSiLU
 from passes.hoist_loop_invariants import HoistLoopInvariants
 from passes.lower_dimshuffle import LowerDimShuffle
 from passes.pass_manager import Pass, PassFailure, PassManager, PassStats
+from passes.reassociate import Reassociate
 from passes.sign_select import SignSelect
 from passes.sink_into_regions import SinkIntoRegions
 from passes.sink_scalar_select import SinkScalarSelect
@@ -42,6 +43,7 @@ PASSES: dict[str, type[Pass]] = {
         FuseSiLU,
         SinkIntoRegions,
         DeadCodeElimination,
+        Reassociate,
     )
 }
 

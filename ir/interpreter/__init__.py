@@ -172,5 +172,6 @@ from ir.interpreter import (  # noqa: E402, F401
     special_bessel,
     special_beta,
     special_inverse,
+    sum_square,
     tensor,
 )

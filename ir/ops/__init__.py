@@ -12,4 +12,5 @@ from ir.ops.special import *  # noqa: F403
 from ir.ops.special_bessel import *  # noqa: F403
 from ir.ops.special_beta import *  # noqa: F403
 from ir.ops.special_inverse import *  # noqa: F403
+from ir.ops.sum_square import *  # noqa: F403
 from ir.ops.tensor import *  # noqa: F403
