@@ -4,7 +4,7 @@ PyTensor's default mode (NUMBA), same process, same run.
 
     python -m benchmarks.pymc [--models linear hierarchical logistic mixture]
                               [--sizes 100 10000 100000] [--seconds 0.5]
-                              [--baseline DIR] [--export DIR] [--threads N]
+                              [--baseline DIR] [--export DIR] [--threads N] [--fast-math]
 
 PyTensor runs ``model.logp_dlogp_function(ravel_inputs=True)`` (what PyMC's samplers call) in its
 default mode; ONNX Runtime runs the exported model's session with a preallocated input, with the
@@ -15,7 +15,9 @@ one per model, written with onnx.helper), run the same way: what ONNX Runtime ne
 files (exported by another commit) beside ours, for a before/after in one run. Figures are
 median wall times per call after a warm-up, the variants timed in interleaved rounds. A last
 table gives the per-call overhead of ``CompileResult.run`` (input conversion, name lookups)
-against the raw session call on the same model.
+against the raw session call on the same model. ``--fast-math`` also times the model exported
+with ``fast_math=True`` (value-changing reassociation, ``passes/reassociate.py``) in the same
+rounds, in the columns "fast nodes", "fast", "fast / NUMBA" and "fast rel diff".
 """
 
 from __future__ import annotations
@@ -371,6 +373,7 @@ def measure(
     baseline: Path | None = None,
     export: Path | None = None,
     threads: int | None = None,
+    fast_math: bool = False,
 ) -> tuple[list[object], list[object]]:
     """One row of the main table and one of the overhead table. NUMBA, ORT on our model, the
     floor and the ``baseline`` model (``<dir>/<name>_<n>.onnx``, when given) are timed in
@@ -382,6 +385,7 @@ def measure(
         result = export_logp(model)
         onnx_nodes = len(result.to_onnx().graph.node)
         reference = model.logp_dlogp_function(ravel_inputs=True)  # default mode: NUMBA
+        fast = export_logp(model, fast_math=True) if fast_math else None
     if export is not None:
         (export / f"{name}_{n}.onnx").write_bytes(result.to_bytes())
     reference.set_extra_values({})
@@ -396,6 +400,11 @@ def measure(
         "ours": ort.InferenceSession(result.to_bytes(), options, providers=["CPUExecutionProvider"])
     }
     nodes: dict[str, int | None] = {"ours": onnx_nodes, "floor": None, "baseline": None}
+    if fast is not None:
+        nodes["fast"] = len(fast.to_onnx().graph.node)
+        sessions["fast"] = ort.InferenceSession(
+            fast.to_bytes(), options, providers=["CPUExecutionProvider"]
+        )
     if name in FLOORS:
         floor_model = FLOORS[name](n)
         nodes["floor"] = len(floor_model.graph.node)
@@ -429,6 +438,9 @@ def measure(
         ratio(t_base), ratio(t_ort), ratio(t_floor), f"{errors['ours']:.1e}",
         f"{errors['floor']:.1e}" if "floor" in errors else "-",
     ]  # fmt: skip
+    if fast is not None:
+        t_fast = times["fast"]
+        main += [nodes["fast"], fmt_seconds(t_fast), ratio(t_fast), f"{errors['fast']:.1e}"]
     t_run = times["run"]
     overhead = [name, n, fmt_seconds(t_ort), fmt_seconds(t_run), fmt_seconds(t_run - t_ort)]
     return main, overhead
@@ -464,12 +476,17 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, help='ORT intra-op threads (default: as mode="ONNX" picks)'
     )
+    parser.add_argument(
+        "--fast-math", action="store_true", help="time the fast_math=True export beside ours"
+    )
     args = parser.parse_args()
     print_machine()
     rows, overheads = [], []
     for name in args.models:
         for n in args.sizes:
-            row, overhead = measure(name, n, args.seconds, args.baseline, args.export, args.threads)
+            row, overhead = measure(
+                name, n, args.seconds, args.baseline, args.export, args.threads, args.fast_math
+            )
             rows.append(row)
             overheads.append(overhead)
             print(" | ".join(str(c) for c in row), flush=True)
@@ -479,6 +496,8 @@ def main() -> None:
         "NUMBA", "baseline", "ORT", "floor", "baseline / NUMBA", "ORT / NUMBA", "floor / NUMBA",
         "max rel diff", "floor rel diff",
     ]  # fmt: skip
+    if args.fast_math:
+        headers += ["fast nodes", "fast", "fast / NUMBA", "fast rel diff"]
     print(format_table(headers, rows))
     print()
     print(format_table(["model", "N", "raw session", "result.run", "overhead"], overheads))
