@@ -179,6 +179,9 @@ def onnx_mode(
 
 #: The mode with the default compile options; also registered as ``mode="ONNX"``.
 ONNX_MODE = onnx_mode()
+#: The mode with ``fast_math=True`` (value-changing reassociation, ``passes/reassociate.py``),
+#: registered as ``mode="ONNX_FAST_MATH"``.
+ONNX_FAST_MATH_MODE = onnx_mode(fast_math=True)
 
 
 def compiled_result(function: Any) -> CompileResult:
@@ -199,8 +202,11 @@ def register_mode(name: str = "ONNX", linker_name: str = "onnx") -> None:
 
 
 register_mode()
+if "ONNX_FAST_MATH" not in predefined_modes:
+    register_pytensor_mode("ONNX_FAST_MATH", ONNX_FAST_MATH_MODE)
 
 __all__ = [
-    "EXCLUDED_REWRITES", "ONNXLinker", "ONNX_MODE", "SMALL_GRAPH_ELEMENTS", "compiled_result",
-    "largest_value_size", "make_session", "onnx_mode", "register_mode", "session_options",
+    "EXCLUDED_REWRITES", "ONNXLinker", "ONNX_FAST_MATH_MODE", "ONNX_MODE", "SMALL_GRAPH_ELEMENTS",
+    "compiled_result", "largest_value_size", "make_session", "onnx_mode", "register_mode",
+    "session_options",
 ]  # fmt: skip

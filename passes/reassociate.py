@@ -9,7 +9,7 @@ of a sum (or a product over a long axis) onto its small result:
     reduce_sum(x * k)          →  reduce_sum(x) * k
     reduce_sum(x / k)          →  reduce_sum(x) / k
     reduce_sum(x + k)          →  reduce_sum(x) + n * k         (n: the elements summed)
-    reduce_sum(x * x)          →  reduce_sum_square(x)
+    reduce_sum(x * x)          →  reduce_sum_square(x)           (and x ** 2)
     reduce_sum_square(x / k)   →  reduce_sum_square(x) / k / k
     reduce_sum(neg(x))         →  neg(reduce_sum(x))
     matmul(a, x / k)           →  matmul(a, x) / k
@@ -100,6 +100,12 @@ def _scaled(value: Value) -> Scaled:
     return Scaled(value, [], [])
 
 
+def _is_two(value: Value) -> bool:
+    """``value`` is a one-element constant 2."""
+    data = constant_array(value)
+    return data is not None and data.size == 1 and float(data.reshape(())) == 2.0
+
+
 def _float_sum(op: ops.Reduce, rw: Rewriter) -> bool:
     """The reduction sums float32/float64 over at least one axis of more than one element."""
     if op.result.dtype not in DTYPES or not op.reduced_axes():
@@ -135,7 +141,8 @@ def _sum_like(rw: Rewriter, op: ops.Reduce, cls: type[ops.Reduce], x: Value) -> 
 def sum_of_product(op: ops.ReduceSum, rw: Rewriter) -> bool:
     """`reduce_sum(x * k / d)` → `reduce_sum(x) * k / d`; `reduce_sum(x * x)` → sum of squares
 
-    ``reduce_sum(x * x)`` becomes ``reduce_sum_square(x)``. k and d are one element; the
+    ``reduce_sum(x * x)`` and ``reduce_sum(x ** 2)`` become ``reduce_sum_square(x)`` (x ** 2
+    is x * x rounded once, as in numpy and ONNX Runtime). k and d are one element; the
     product's full-size operands may themselves be ``y / d`` or ``y * k`` (their scalars move
     out too: ``sum((r / s) * r)`` → ``reduce_sum_square(r) / s``). Changes the rounding (the
     scale multiplies the sum once instead of every term: a few ulps); a product of full-size
@@ -163,8 +170,13 @@ def sum_of_product(op: ops.ReduceSum, rw: Rewriter) -> bool:
                 outer.divisors.extend(inner.divisors)
             else:
                 return rw.fail("an operand broadcast by another")
+    elif isinstance(product, ops.Pow) and _is_two(product.y) and product.x.type == op.x.type:
+        inner = _scaled(product.x)
+        full = [inner.base, inner.base]
+        outer.scale = [k for k in inner.scale for _ in (0, 1)]
+        outer.divisors = [d for d in inner.divisors for _ in (0, 1)]
     else:
-        return rw.fail("not a sum of a product or quotient")
+        return rw.fail("not a sum of a product, quotient or square")
     square = len(full) == 2 and full[0] is full[1]
     if not outer.scaled and not square:
         return rw.fail("no one-element factor or divisor, not a square")

@@ -206,6 +206,33 @@ def test_sum_of_squares_of_a_scaled_value():
     assert_close_after(source, [rng.normal(size=6), np.array(3.0), np.array([-0.5])])
 
 
+def test_sum_of_a_power_of_two():
+    """PyTensor's sqr(x / s) is pow(x / s, 2) when no rewrite made it a product."""
+    source = """
+        func @main(%x: f64[6], %s: f64[]) {
+          %q = tir.div %x, %s : f64[6]
+          %c = tir.constant dense<2.0> : f64[1]
+          %p = tir.pow %q, %c : f64[6]
+          %t = tir.reduce_sum %p {axes = [0], keepdims = false} : f64[]
+          return %t : "t"
+        }
+    """
+    assert_golden(
+        source,
+        PASSES,
+        """
+        func @main(%x: f64[6], %s: f64[]) {
+          %0 = tir.reduce_sum_square %x {axes = [0], keepdims = false} : f64[]
+          %1 = tir.div %0, %s : f64[]
+          %2 = tir.div %1, %s : f64[]
+          return %2 : "t"
+        }
+        """,
+    )
+    rng = np.random.default_rng(7)
+    assert_close_after(source, [rng.normal(size=6), np.array(0.3)])
+
+
 def test_sum_of_squares_moves_its_scale_out():
     source = """
         func @main(%x: f64[6], %k: f64[]) {
