@@ -22,6 +22,7 @@ from passes.reassociate import Reassociate
 from passes.sign_select import SignSelect
 from passes.sink_into_regions import SinkIntoRegions
 from passes.sink_scalar_select import SinkScalarSelect
+from passes.small_axis_first import SmallAxisFirst
 from passes.slices_to_split import SlicesToSplit
 from passes.unify_casts import UnifyCasts
 
@@ -39,6 +40,7 @@ PASSES: dict[str, type[Pass]] = {
         CommonSubexpressionElimination,
         SinkScalarSelect,
         SignSelect,
+        SmallAxisFirst,
         SlicesToSplit,
         FuseSiLU,
         SinkIntoRegions,
@@ -60,6 +62,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
     "cse",
     "sink-scalar-select",
     "sign-select",
+    "small-axis-first",
     "slices-to-split",
     "fuse-silu",
     "sink-into-regions",
