@@ -88,8 +88,10 @@ class Scaled:
 
 def _scaled(value: Value) -> Scaled:
     """``value`` as a ``Scaled``: ``x / k``, or a product of one operand of the value's type
-    and one-element ones; else ``value`` itself (no scale)."""
+    and one-element ones (all of its dtype); else ``value`` itself (no scale)."""
     owner = value.owner
+    if owner is None or any(v.dtype != value.dtype for v in owner.operands):
+        return Scaled(value, [], [])  # (a scalar of another dtype would change the result's)
     if isinstance(owner, ops.Div) and owner.x.type == value.type and _one_element(owner.y):
         return Scaled(owner.x, [], [owner.y])
     if isinstance(owner, ops.Mul):
@@ -188,7 +190,6 @@ def sum_of_product(op: ops.ReduceSum, rw: Rewriter) -> bool:
         total = _sum_like(rw, op, ops.ReduceSum, rw.create(ops.Mul, full))
     else:
         return rw.fail("the product has other users (a new product would be a pass more)")
-    outer.base = op.x
     rw.replace_op(op, [outer.apply(rw, total)])
     return True
 
