@@ -83,6 +83,9 @@ def _hyp_series(
         shrinking = ratio.unary("Abs").lt(1.0).and_(n.gt(a.unary("Abs") + b.unary("Abs")))
         shrinking = shrinking.and_((c + n).gt(1.0))
         done = term.eq(0.0).or_(small.and_(shrinking)).and_(n.ge(count))
+        # a term that overflowed (or is NaN) has lost the sum: stop (its estimate is NaN, so
+        # the form is never taken) rather than run to the cap
+        done = done.or_(_finite(term).unary("Not"))
         return done, [n, term, new_total, lost, size, r]
 
     zero = z * 0.0
@@ -341,7 +344,21 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     1 / (distance to an integer) cancellation is left where the paired form's Γ arguments are
     not all positive (BENCHMARKS.md)."""
     a, b, c, z = _broadcast(a, b, c, z)
-    poly_a, poly_b = _nonpositive_integer(a), _nonpositive_integer(b)
+    # Cephes (scipy, PyTensor's perform) answers by Euler's transformation before any other
+    # form where c - a - b <= -1 (``_euler_first``): (1 - z)**(c - a - b) F(c - a, c - b; c; z),
+    # whose inner c - a - b is >= 1. The same value where all is finite; taken the same way
+    # so that its factor's overflow and the inner rules' NaN and inf fall where scipy's do.
+    euler, _ = _euler_first(a, b, c, z)
+    factor = _pow(1.0 - z, c - a - b)
+    out = _hyp2f1_inner(_select(euler, c - a, a), _select(euler, c - b, b), c, z)
+    return _select(euler, factor * out, out)
+
+
+def _hyp2f1_inner(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
+    """``hyp2f1_64`` where Euler's transformation does not come first."""
+    # -inf is no integer to Cephes (|a - round(a)| is NaN): no polynomial, no pole
+    poly_a = _nonpositive_integer(a).and_(a.gt(-math.inf))
+    poly_b = _nonpositive_integer(b).and_(b.gt(-math.inf))
     polynomial = poly_a.or_(poly_b)
     not_polynomial = polynomial.unary("Not")
     degree = _select(
@@ -349,7 +366,8 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         _select(a.gt(b), -a, -b),
         _select(poly_a, -a, -b),
     )
-    pole = _nonpositive_integer(c).and_(not_polynomial.or_((-c).le(degree)))
+    pole = _nonpositive_integer(c).and_(c.gt(-math.inf))
+    pole = pole.and_(not_polynomial.or_((-c).le(degree)))
     inside = z.lt(1.0).or_(polynomial).and_(pole.unary("Not"))
     negative = z.lt(0.0).and_(not_polynomial)
     one_minus = 1.0 - z
@@ -446,7 +464,8 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     negatives = [_gamma_negative(v).v for v in (a, b, c)]
     odd = _Num(z.ctx, z.ctx.op("Xor", z.ctx.op("Xor", negatives[0], negatives[1]), negatives[2]))
     divergent = _select(d_near.le(-1.0).and_(odd), -math.inf, math.inf)
-    gauss = _select(d_near.gt(0.0), gauss, divergent)
+    # (an infinite c - a - b is no divergence: Γ(inf)/Γ(inf), NaN, as scipy)
+    gauss = _select(d_near.gt(0.0).or_((c - a - b).gt(0.0)), gauss, divergent)
     out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
     out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
     out = _select(z.eq(-math.inf).and_(not_polynomial), math.nan, out)
@@ -456,11 +475,99 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         _select(degree.eq(0.0), 1.0, _select((a * b / c * z).gt(0.0), math.inf, -math.inf)),
         out,
     )
+    out = _series_verdicts(a, b, c, z, out)
     out = _select(pole, math.inf, out)
+    out = _select(_pfaff_at_one(a, b, c, z, polynomial.or_(pole)), math.inf, out)
     out = _scipy_coincidences(a, b, c, z, out)
-    out = _select(z.eq(0.0), 1.0, out)
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(c.unary("IsNaN")).or_(z.unary("IsNaN"))
-    return _select(nan, _with_nan(a, b, c, z), out)
+    out = _select(nan, _with_nan(a, b, c, z), out)
+    # Cephes' first answer after z = 0 and a or b = 0 (c not): 2F1(-1, b; c; z) = 1 - b z / c,
+    # 0 where that is below 1e-15 in magnitude (exactly a = -1, NaN arguments included)
+    linear = 1.0 - b / c * z
+    linear = _select(linear.unary("Abs").lt(1e-15), 0.0, linear)
+    out = _select(a.eq(-1.0).and_(c.eq(0.0).unary("Not")), linear, out)
+    out = _select(a.eq(0.0).or_(b.eq(0.0)).and_(c.eq(0.0).unary("Not")), 1.0, out)
+    return _select(z.eq(0.0), 1.0, out)
+
+
+def _series_verdict(a: _Num, b: _Num, c: _Num) -> tuple[_Num, _Num]:
+    """(NaN, inf): where Cephes' power series routine (``hys2f1``) gives up before summing.
+    It orders a, b so that |a| >= |b| (a non-positive integer b of smaller magnitude taken
+    as a instead); where |a| > |c| + 1 (or that swap happened), |c - a| > 2 and |a| > 2 it
+    runs a recurrence in a over round(a - c) steps (round(a) where that would cross c or 0),
+    NaN beyond 10000 of them; elsewhere c within 1e-13 of 0 gives inf."""
+    swap = b.unary("Abs").gt(a.unary("Abs"))
+    big, small = _select(swap, b, a), _select(swap, a, b)
+    # (its test is on the rounded value: a tiny positive b counts as the integer 0)
+    rounded = small.unary("Round")
+    int_small = rounded.le(0.0).and_((small - rounded).unary("Abs").lt(_CEPHES_EPS))
+    back = int_small.and_(small.unary("Abs").lt(big.unary("Abs")))
+    big = _select(back, small, big)
+    abs_big = big.unary("Abs")
+    recurrence = abs_big.gt(c.unary("Abs") + 1.0).or_(back)
+    recurrence = recurrence.and_((c - big).unary("Abs").gt(2.0)).and_(abs_big.gt(2.0))
+    toward_c = c.lt(0.0).and_(big.le(c)).or_(c.ge(0.0).and_(big.ge(c)))
+    steps = _select(toward_c, big - c, big).unary("Round").unary("Abs")
+    nan = recurrence.and_(steps.le(10000.0).unary("Not"))
+    inf = recurrence.unary("Not").and_(c.unary("Abs").lt(_CEPHES_EPS))
+    return nan, inf
+
+
+def _series_verdicts(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> _Num:
+    """``out`` but for ``_series_verdict``'s NaN or inf where Cephes reaches its power series
+    (after its earlier answers, which the caller applies over this): a polynomial (a or b
+    within 1e-13 of a non-positive integer) at any z; otherwise for |z| < 1 or z = -1 with
+    c - a - b >= 0, the series in z for z >= -1/2 (at most 0.9), Pfaff's for z < -1/2
+    (F(a, c - b; c) for b > a, else F(c - a, b; c)), and where c - a or c - b is a
+    non-positive integer, F(c - a, c - b; c)."""
+    int_a, _ = _near_nonpositive_integer(a)
+    int_b, _ = _near_nonpositive_integer(b)
+    polynomial = int_a.or_(int_b)
+    int_ca, _ = _near_nonpositive_integer(c - a)
+    int_cb, _ = _near_nonpositive_integer(c - b)
+    inside = z.unary("Abs").lt(1.0).or_(z.eq(-1.0))
+    inside = inside.and_(polynomial.unary("Not")).and_((c - a - b).ge(0.0))
+    pfaff = z.lt(-0.5)
+    higher = b.gt(a)
+    p = _select(pfaff, _select(higher, a, c - a), a)
+    q = _select(pfaff, _select(higher, c - b, b), b)
+    turned = inside.and_(int_ca.or_(int_cb))
+    p = _select(turned, c - a, p)
+    q = _select(turned, c - b, q)
+    direct = inside.and_(z.le(0.9).or_(turned))
+    nan, inf = _series_verdict(p, q, c)
+    applies = polynomial.or_(direct)
+    out = _select(applies.and_(inf), math.inf, out)
+    return _select(applies.and_(nan), math.nan, out)
+
+
+def _pfaff_at_one(a: _Num, b: _Num, c: _Num, z: _Num, excluded: _Num) -> _Num:
+    """Where scipy gives inf for z < -1 far enough out that Pfaff's w = z/(z - 1) is within
+    1e-13 of 1 (z below about -1e13): with b - a an integer (within 1e-13; or z >= -2) Cephes
+    takes (1 - z)**-a F(a, c - b; c; w) for |a| < |b|, else (1 - z)**-b F(b, c - a; c; w), and
+    that inner call counts w as 1 (|w - 1| < 1e-13): inf where its c - a - b, d, is in (-1, 0]
+    (but d = 0 with c - a or c - b a non-positive integer: its polynomial), or d <= -1 with
+    w = 1 exactly (Euler's (1 - w)**d overflows), unless the inner a or b is 0, -1 or a
+    non-positive integer (its early answers and polynomials are finite). The true value there
+    is finite (a zero of the Γ factors' pole cancels it)."""
+    e = (b - a).unary("Abs")
+    integer = (e - e.unary("Round")).unary("Abs").le(_CEPHES_EPS)
+    pfaff = z.lt(-1.0).and_(integer.or_(z.ge(-2.0))).and_(excluded.unary("Not"))
+    first = a.unary("Abs").lt(b.unary("Abs"))
+    a2 = _select(first, a, b)
+    b2 = _select(first, c - b, c - a)
+    w = z / (z - 1.0)
+    at_one = (w - 1.0).unary("Abs").lt(_CEPHES_EPS)
+    d = c - a2 - b2
+    int_a2, _ = _near_nonpositive_integer(a2)
+    int_b2, _ = _near_nonpositive_integer(b2)
+    int_ca, _ = _near_nonpositive_integer(c - a2)
+    int_cb, _ = _near_nonpositive_integer(c - b2)
+    early = a2.eq(0.0).or_(b2.eq(0.0)).or_(a2.eq(-1.0)).or_(int_a2).or_(int_b2)
+    near_zero = d.gt(-1.0).and_(d.le(0.0))
+    near_zero = near_zero.and_(d.ge(0.0).and_(int_ca.or_(int_cb)).and_(w.lt(1.0)).unary("Not"))
+    diverges = near_zero.or_(d.le(-1.0).and_(w.eq(1.0)))
+    return pfaff.and_(at_one).and_(early.unary("Not")).and_(diverges)
 
 
 # -- scipy's parameter coincidences --------------------------------------------------------------
@@ -483,8 +590,9 @@ def _euler_first(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num]:
     int_b, _ = _near_nonpositive_integer(b)
     polynomial = int_a.or_(int_b)
     d = c - a - b
-    near_integer = (d - d.unary("Round")).unary("Abs").le(_CEPHES_EPS)
-    euler = d.le(-1.0).and_(near_integer.or_(z.gt(1.0).unary("Not")))
+    # (an infinite d is no non-integer to its test, |d - round(d)| > 1e-13: NaN is not)
+    non_integer = (d - d.unary("Round")).unary("Abs").gt(_CEPHES_EPS)
+    euler = d.le(-1.0).and_(non_integer.and_(z.gt(1.0)).unary("Not"))
     return euler.and_(polynomial.unary("Not")), polynomial
 
 
@@ -534,21 +642,13 @@ def _coincidence(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num]:
 
 
 def _scipy_coincidences(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> _Num:
-    """``out`` where the parameters coincide as Cephes (scipy) tests them: 1 where a or b is
-    0 and c is not; where c - a - b <= -1 (but for a non-integer c - a - b at z > 1) and neither
-    a nor b is a non-positive integer, Euler's (1 - z)**(c - a - b) times the coincidence of
-    (c - a, c - b, c); else the coincidence of (a, b, c), as ``_coincidence`` (except at z = 1
-    where c - a - b <= 0, which diverges)."""
-    euler, polynomial = _euler_first(a, b, c, z)
-    d = c - a - b
+    """``out`` where the parameters coincide as Cephes (scipy) tests them, as
+    ``_coincidence`` (except at z = 1 where c - a - b <= 0, which diverges). Euler's
+    transformation, which Cephes takes before, is ``hyp2f1_64``'s."""
+    _, polynomial = _euler_first(a, b, c, z)
+    divergent = (c - a - b).le(0.0).and_(z.eq(1.0)).and_(polynomial.unary("Not"))
     direct, direct_value = _coincidence(a, b, c, z)
-    turned, turned_value = _coincidence(c - a, c - b, c, z)
-    turned = turned.or_((c - a).eq(0.0).or_((c - b).eq(0.0)).and_(c.eq(0.0).unary("Not")))
-    turned_value = _select((c - a).eq(0.0).or_((c - b).eq(0.0)), 1.0, turned_value)
-    divergent = d.le(0.0).and_(z.eq(1.0)).and_(polynomial.unary("Not"))
-    out = _select(euler.unary("Not").and_(divergent.unary("Not")).and_(direct), direct_value, out)
-    out = _select(euler.and_(turned), _pow(1.0 - z, d) * turned_value, out)
-    return _select(a.eq(0.0).or_(b.eq(0.0)).and_(c.eq(0.0).unary("Not")), 1.0, out)
+    return _select(divergent.unary("Not").and_(direct), direct_value, out)
 
 
 def _with_nan(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
