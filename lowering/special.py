@@ -608,6 +608,8 @@ def gammaln64(x: _Num) -> _Num:
     out = _select(reflect, reflected, positive)
     pole = reflect.and_(x.unary("Floor").eq(x))
     out = _select(pole, math.inf, out)
+    # scipy (Cephes' lgam divides by x) gives inf where 1/x overflows: |x| < 5.56e-309.
+    out = _select((1.0 / x).unary("Abs").eq(math.inf), math.inf, out)
     out = _select(x.eq(-math.inf), -math.inf, out)  # scipy's gammaln(-inf)
     return _keep_nan(x, out)
 

@@ -1,0 +1,73 @@
+"""The special-value conformance sweep (``benchmarks/special_values.py``) in the suite: every op
+of the sweep over every tuple of the default menu, both float dtypes, with NaN/inf where
+PyTensor has them, exact zeros of PyTensor's sign, and finite values that differ from
+PyTensor's beyond the flag only where mpmath shows ours within bound (or closer than
+PyTensor's). Regression tests of the mismatches the sweep found, and of the sweep's own
+comparison (it must be able to see a mismatch)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor.tensor as pt
+import pytest
+
+from benchmarks import special_values as sv
+from tests.lowering.util import check
+
+OPS = sv.all_ops()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_special_values_match_pytensor(name: str, dtype: str) -> None:
+    row = sv.sweep(OPS[name], dtype)
+    assert not row.error, row.error
+    wrong = [m for m in row.mismatches if not m.verdict.startswith("ours ok")]
+    assert not wrong, "\n".join(m.text() for m in wrong)
+
+
+# -- the sweep's own comparison ---------------------------------------------------------------
+
+
+def test_ulp_distance_counts_representable_values_across_zero() -> None:
+    a = np.array([1.0, 0.0, -0.0, 5e-324, np.float64(np.finfo(np.float64).max)])
+    b = np.array([np.nextafter(1.0, 2.0), -0.0, -5e-324, -5e-324, np.inf])
+    assert sv.ulp_distance(a, b)[:4].tolist() == [1.0, 0.0, 1.0, 2.0]
+    f = np.array([1.0], dtype=np.float32)
+    assert sv.ulp_distance(f, np.nextafter(f, np.float32(0.0))).tolist() == [1.0]
+    # 2**62 apart: exact (a float64 of the bit patterns would round them to 1024 ulps).
+    assert sv.ulp_distance(np.array([1.0]), np.array([1.0 + 2.0**-52]))[0] == 1.0
+
+
+def test_compare_sees_each_kind_of_mismatch() -> None:
+    """NaN for a number, -0 for +0, ~470 ulps off (1e-13 relative), inf for a number; the
+    matching point is not reported; the finite one is triaged against mpmath's erf(0.5)."""
+    op = OPS["erf"]
+    args = (np.array([np.nan, 0.0, 0.5, 0.5, 1.0]),)
+    erf_half, erf_one = 0.5204998778130465, 0.8427007929497149  # scipy.special.erf
+    theirs = np.array([np.nan, 0.0, erf_half, erf_half, erf_one])
+    ours = np.array([0.0, -0.0, erf_half * (1 + 1e-13), erf_half, np.inf])
+    found = sv.compare(op, args, ours, theirs)
+    assert [m.kind for m in found] == ["nan/inf", "zero sign", "finite", "nan/inf"]
+    assert [m.args[0] for m in found[1:]] == [0.0, 0.5, 1.0]
+    assert found[2].verdict == "OURS WRONG"
+    assert found[2].ulp_ours is not None and 400 < found[2].ulp_ours < 520
+
+
+# -- regressions ----------------------------------------------------------------------------------
+
+
+def test_gammaln_is_inf_where_scipy_divides_by_an_overflowing_reciprocal() -> None:
+    """scipy's gammaln (Cephes' lgam, PyTensor's perform) is +inf for |x| below about
+    5.56e-309, where its 1/x overflows, though the true value is finite (744.44 at 5e-324);
+    PyTensor is the contract for inf placement. Either side of the threshold, both signs."""
+    with np.errstate(divide="ignore", over="ignore"):
+        # The smallest x whose reciprocal is finite (1/x overflows below it).
+        above = np.float64(1.0) / np.finfo(np.float64).max
+        while not np.isfinite(1.0 / above):
+            above = np.nextafter(above, 1.0)
+    below = np.nextafter(above, 0.0)
+    values = np.array([5e-324, 1e-320, 1e-310, below, above, 1e-308, 2.2250738585072014e-308])
+    x = np.concatenate([values, -values])
+    v = pt.vector("x", dtype="float64")
+    check([v], [pt.gammaln(v)], [x])
