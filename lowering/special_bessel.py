@@ -975,11 +975,14 @@ def _jy_debye_oscillating(nu: _Num, a: _Num) -> tuple[_Num, _Num, _Num]:
     return j, second, tail
 
 
-def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]:
-    """(J_nu(a), Y_nu(a) if ``want_y``, the size of the last two terms) for 0 <= a < nu by
-    Debye's expansion: J = w^nu e^r' S+ / sqrt(2π r'), Y = -2 w^-nu e^-r' S- / sqrt(2π r'),
-    r' = sqrt(nu² - a²), w = a/(nu + r'), S± = sum (±1)^k P_k(t²)/r'^k, t = nu/r' (the
-    polynomials of ive's expansion); r' and w in double-double as there."""
+def _jy_debye(nu: _Num, a: _Num, y_factor: _Num | None = None) -> tuple[_Num, _Num | None, _Num]:
+    """(J_nu(a), y_factor Y_nu(a) if ``y_factor`` is given, the size of the last two terms)
+    for 0 <= a < nu by Debye's expansion: J = w^nu e^r' S+ / sqrt(2π r'),
+    Y = -2 w^-nu e^-r' S- / sqrt(2π r'), r' = sqrt(nu² - a²), w = a/(nu + r'),
+    S± = sum (±1)^k P_k(t²)/r'^k, t = nu/r' (the polynomials of ive's expansion); r' and w in
+    double-double as there. Where Y's pieces overflow, the factor (|y_factor| <= 1, the
+    reflection's sine) and 2/sqrt(2π r') go inside the power, so that a product in range
+    stays finite."""
     vv, vv_e = _two_prod(nu, nu)
     aa, aa_e = _two_prod(a, a)
     sq, sq_e = _two_sum(vv, -aa)
@@ -1015,12 +1018,18 @@ def _jy_debye(nu: _Num, a: _Num, want_y: bool) -> tuple[_Num, _Num | None, _Num]
     piece = w_part * (r * share).unary("Exp")
     front = _select(squared, piece * piece, piece._op("Pow", piece.v, parts.v))
     j = front * c.unary("Exp") * _debye_sum(polynomials, inv_r) / root
-    if not want_y:
+    if y_factor is None:
         return j, None, tail
     piece_y = (-(r * share)).unary("Exp") / w_part
     front_y = _select(squared, piece_y * piece_y, piece_y._op("Pow", piece_y.v, parts.v))
-    y = -2.0 * front_y * (-c).unary("Exp") * _debye_sum(polynomials, -inv_r) / root
-    return j, y, tail
+    rest = (-c).unary("Exp") * _debye_sum(polynomials, -inv_r)
+    y = -2.0 * front_y * rest / root * y_factor
+    # |Y| beyond the double range with y_factor Y (or J_-nu) inside it: a few ulps more
+    inner = 2.0 * y_factor.unary("Abs") / root
+    piece_in = piece_y * inner._op("Pow", inner.v, share.v)
+    scaled = _select(squared, piece_in * piece_in, piece_in._op("Pow", piece_in.v, parts.v))
+    y_wide = -scaled * rest * _select(y_factor.lt(0.0), -1.0, 1.0)
+    return j, _select(front_y.lt(math.inf), y, y_wide), tail
 
 
 #: Steed's continued fraction for (J' + iY')/(J + iY) from its 30th level: below 1 ulp from
@@ -1216,7 +1225,7 @@ def _shifted_debye(m: _Num, m_lo: _Num, a: _Num) -> tuple[_Num, _Num]:
     """(J_m+m_lo(a), the size of Debye's last terms) for a < m by Debye's expansion at m and
     d log J/dm = -acosh(m/a) - m/(2 (m² - a²)) (to its first order: m_lo is below an ulp of
     m)."""
-    j, _, tail = _jy_debye(m, a, want_y=False)
+    j, _, tail = _jy_debye(m, a)
     ratio = m / a
     acosh = (ratio + ((ratio - 1.0) * (ratio + 1.0)).unary("Sqrt")).unary("Log")
     slope = -acosh - 0.5 * m / ((m - a) * (m + a))
@@ -1325,11 +1334,11 @@ def _jv_large(
     reflection formula), and the recurrences (``_jv_recurring``) elsewhere."""
     below = a.lt(nu)
     safe_nu = _select(below, nu, a + 1.0)
-    j, y, tail = _jy_debye(safe_nu, a, want_y=neg is not None)
+    j, sin_y, tail = _jy_debye(safe_nu, a, None if neg is None else _sinpi(nu))
     debye = j
     if neg is not None:
-        assert y is not None
-        reflected = _cospi(nu) * j - _sinpi(nu) * y
+        assert sin_y is not None
+        reflected = _cospi(nu) * j - sin_y
         debye = _select(neg, reflected, j)
     use_debye = covered.unary("Not").and_(below).and_(tail.lt(_TAIL))
     out = _select(use_debye, debye, out)
@@ -1355,6 +1364,43 @@ def _jv_large(
         return _jv_recurring(nu_, a_, far_, neg_, has_j, j_miller, j_mu, j_mu1, covered_)
 
     return _only_if(need, lambda: _on_subset(need, values, recurring, out), out)
+
+
+#: AMOS's overflow limit on exponents (zbesh: 2.303 (1021 log10(2) - 3)).
+_AMOS_ELIM = 2.303 * (1021 * math.log10(2.0) - 3.0)
+#: AMOS's zbesj and zbesh refuse (ierr 4) beyond |z| or order 0.5 / 2**-52 = 2**51.
+_AMOS_J_LIMIT = 2.0**51
+#: Cephes' machine epsilon (2**-53) and jv's region bounds (jv.c).
+_CEPHES_MACHEP = 2.0**-53
+_CEPHES_SERIES_FROM = 21.0
+
+
+def _as_scipy_where_amos_fails(v: _Num, x: _Num, nu: _Num, a: _Num, neg: _Num, out: _Num) -> _Num:
+    """scipy's jv for negative non-integer orders where AMOS fails: scipy takes
+    J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu from AMOS, and where AMOS reports Y_nu as
+    overflowing (its exponent nu log((nu + r)/a) - r, r = sqrt(nu² - a²), beyond AMOS's
+    limit 700.92; or nu or a beyond 2**51) falls back to Cephes' jv, which gives
+    (x > 0): for x² < |v + 1| 2**-53 the power (x/2)^v / Γ(v + 1) (±inf with the true sign
+    where it overflows, as computed here); for x < 3.6 sqrt(nu), nu > 21 its series, +inf
+    (whatever the sign) where the value overflows; for nu < 3.6 sqrt(x), x > 21 Hankel's
+    expansion (finite); elsewhere NaN (its recurrences for nu < 500 overflow into NaN there,
+    and from 500 on it has no method for negative orders), also where the value is finite.
+    Elsewhere ``out``."""
+    below = a.lt(nu).and_(a.gt(0.0))
+    nu_b = _select(below, nu, 2.0)
+    a_b = _select(below, a, 1.0)
+    r = (nu_b - a_b).unary("Sqrt") * (nu_b + a_b).unary("Sqrt")
+    exponent = nu_b * ((nu_b.unary("Log") - a_b.unary("Log")) + (1.0 + r / nu_b).unary("Log"))
+    exponent = exponent - r
+    fails = below.and_(exponent.gt(_AMOS_ELIM))
+    fails = fails.or_(nu.gt(_AMOS_J_LIMIT)).or_(a.gt(_AMOS_J_LIMIT))
+    fails = fails.and_(neg).and_(x.gt(0.0))
+    tiny = (x * x).lt((v + 1.0).unary("Abs") * _CEPHES_MACHEP)
+    series = a.lt(3.6 * nu.unary("Sqrt")).and_(nu.gt(_CEPHES_SERIES_FROM))
+    hankel = nu.lt(3.6 * a.unary("Sqrt")).and_(a.gt(_CEPHES_SERIES_FROM))
+    by_series = _select(out.unary("Abs").eq(math.inf), math.inf, out)
+    cephes = _select(series, by_series, _select(hankel, out, math.nan))
+    return _select(fails.and_(tiny.unary("Not")), cephes, out)
 
 
 def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
@@ -1426,6 +1472,8 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
         ),
         out,
     )
+    if negative:
+        out = _as_scipy_where_amos_fails(v, x, nu, a, neg, out)
     # Integer orders: J_-n = (-1)^n J_n and J_n(-x) = (-1)^n J_n(x).
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     flip = integer.and_(odd).and_(_xor(v.lt(0.0), x.lt(0.0)))

@@ -192,6 +192,37 @@ def test_jv_formerly_uncovered_regions_match_pytensor_and_interpreter() -> None:
     assert_matches_pytensor(fgraph, [orders, args], rtol=1e-11)
 
 
+# Negative non-integer orders where scipy's AMOS reports Y_|v| as overflowing and scipy falls
+# back to Cephes' jv: +inf from its series whatever the sign (x < 3.6 sqrt(|v|)), NaN beyond
+# (also for a finite value), and values near the double range that must not overflow on the
+# way. (v, x, scipy.special.jv(v, x) of scipy 1.18.)
+_JV_NEGATIVE_OVERFLOW = [
+    (-4565.610019265777, 187.0354057964986, np.inf),  # the true value is -inf
+    (-3653.9544677746917, 30.470563984102288, np.inf),  # -inf too
+    (-500.0000001, 40.0, np.inf),
+    (-492.02104982325426, 86.6846243805001, np.nan),  # Cephes' recurrences: NaN
+    (-3192.432241173521, 475.4186312526611, np.nan),
+    (-1364.2680478303103, 311.84160274160143, np.nan),
+    (-1970.8710036297148, 1098.9128840241424, np.nan),  # 4.68e304, but AMOS overflows
+    (-458.0556990825508, 71.82328346334747, 3.757813810192224e306),
+    (-227.2655737379289, 7.284278123672709, -7.957908582482199e307),
+    (-352.15311412926496, 34.50740016497825, 9.816017744349723e306),
+    (-300.000001, 120.0, 8.01850559424948e77),
+]
+
+
+def test_jv_negative_orders_where_amos_overflows_as_scipy() -> None:
+    v, x = pt.vector("v"), pt.vector("x")
+    orders, args, scipy_values = (np.array(c) for c in zip(*_JV_NEGATIVE_OVERFLOW, strict=True))
+    result = compile_checked(fgraph_of([v, x], [pt.jv(v, x)]))
+    (got,) = result.run(orders, args)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(scipy_values))
+    np.testing.assert_array_equal(got[np.isinf(scipy_values)], scipy_values[np.isinf(scipy_values)])
+    finite = np.isfinite(scipy_values)
+    np.testing.assert_allclose(got[finite], scipy_values[finite], rtol=1e-12)
+    assert_matches_pytensor(fgraph_of([v, x], [pt.jv(v, x)]), [orders, args], rtol=1e-12)
+
+
 def test_j_gradients() -> None:
     """d jv = (jv(v - 1) - jv(v + 1))/2 (PyTensor's pullback)."""
     dtype = "float64"
