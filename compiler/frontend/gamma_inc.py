@@ -234,8 +234,10 @@ def _large_a_exponent(a: Scalar, x: Scalar) -> tuple[DD, Scalar]:
     # (Outside, t's value only has to keep log1pmx finite: the far branch is taken.)
     close = _log1pmx_dd((ps.clip(t[0], _f(-0.5), _f(0.5)), t[1]))
     q_hi, q_lo = _dd_div((xb, _f(0.0)), (ab, _f(0.0)))
-    log_q = _log_dd(ps.clip(q_hi, _f(1e-300), _f(1e300)))
-    log_q = _fast_two_sum(log_q[0], log_q[1] + q_lo / q_hi)
+    q_in = ps.clip(q_hi, _f(1e-300), _f(1e300))
+    log_q = _log_dd(q_in)
+    # (a quotient that underflowed to 0 must not make 0 / 0: the factor is 0 there)
+    log_q = _fast_two_sum(log_q[0], log_q[1] + ps.switch(ps.eq(q_in, q_hi), q_lo / q_in, _f(0.0)))
     far = _dd_add(log_q, _dd_neg(t))
     log1pmx = (ps.switch(near, close[0], far[0]), ps.switch(near, close[1], far[1]))
     e_hi, e_lo = _dd_mul_d(log1pmx, ab)
@@ -543,15 +545,21 @@ def _q_fraction(a: Scalar, x: Scalar, run: Scalar) -> Scalar:
     return _f(1.0) / (b + tail)
 
 
-def _q_small_x(a: Scalar, x: Scalar) -> Scalar:
-    """Q for x <= 1.1 and small a (see the module docstring)."""
-    log_x = ps.log(x)
+def _q_small_x_sum(a: Scalar, x: Scalar) -> Scalar:
+    """Σ_{n>=1} (-x)^n / (n! (a + n)), the sum of the small-x series of Q."""
     total = None
     factor = _f(1.0)
     for n in range(1, _SMALL_X_TERMS + 1):
         factor = factor * (-x) / _f(float(n))
         term = factor / (a + _f(float(n)))
         total = term if total is None else total + term
+    return total
+
+
+def _q_small_x(a: Scalar, x: Scalar) -> Scalar:
+    """Q for x <= 1.1 and small a (see the module docstring)."""
+    log_x = ps.log(x)
+    total = _q_small_x_sum(a, x)
     exponent = a * log_x - _lgamma1p(a)
     # x**a / Γ(a) = a x**a / Γ(1 + a): lgamma(a) ~ -log(a) would cost ulps for tiny a.
     return -ps.expm1(exponent) - a * ps.exp(exponent) * total
@@ -570,34 +578,103 @@ def _special_cases(a: Scalar, x: Scalar, p_or_q: Scalar, upper: bool) -> Scalar:
     return ps.switch(bad, nan, out)
 
 
+#: Cephes' MAXLOG, log(DBL_MAX).
+_MAXLOG = 7.09782712893383973096e2
+#: The constant terms of the numerator and of the denominator's linear term of Boost's scaled
+#: Lanczos sum (Cephes' lanczos_sum_expg_scaled(a) ~ 56906521.9 / (39916800 a) for tiny a).
+_LANCZOS_NUM_0 = 56906521.91347156388090791033559122686859
+_LANCZOS_DEN_1 = 39916800.0
+#: The smallest normal float64.
+_DBL_MIN = 2.2250738585072014e-308
+
+
+def _scipy_factor_underflows(a: Scalar, x: Scalar) -> Scalar:
+    """Where scipy's (Cephes') x**a e**-x / Γ(a) is 0 (igam_fac): for |a - x| > 0.4 a where
+    a log x - x - lgamma(a) < -MAXLOG, else where the scaled Lanczos sum overflows (a below
+    about 7.9e-309). Its series (for P) and continued fraction (for Q) then return 0, also
+    where the factor's 1/Γ(a) ~ a is cancelled by the series' own 1/a (tiny a: P is about 1
+    there, and scipy gives 0)."""
+    by_log = a * ps.log(x) - x - psm.gammaln(a) < -_f(_MAXLOG)
+    lanczos = ps.isinf(_f(_LANCZOS_NUM_0) / (_f(_LANCZOS_DEN_1) * a))
+    return ps.switch(ps.abs(a - x) > _f(0.4) * a, by_log, lanczos)
+
+
+def _as_scipy_where_factor_underflows(a: Scalar, x: Scalar, p_or_q: Scalar, upper: bool) -> Scalar:
+    """P or Q as scipy gives them where its factor x**a e**-x / Γ(a) underflows
+    (``_scipy_factor_underflows``; a, x > 0 finite): outside the region of Temme's expansion
+    (20 < a < 200 and |x - a| < 0.3 a, or a > 200 and |x - a| < 4.5 sqrt(a)), P's series
+    (x <= 1 or x <= a) gives 0 and Q's continued fraction (x > 1.1, x >= a) 0, so 1 - Q and
+    1 - P there are 1 (Cephes igam and igamc's splits). Where this code's value is within
+    the smallest normal number of scipy's (a true value that is itself subnormal, such as
+    P(20, 2.4e-15) = 1.65e-311), it is kept: the values differ in the last bits of the
+    subnormal range only; what changes is P of a tiny a (about 1 - a E1(x), scipy's 0)."""
+    ratio = ps.abs(x - a) / a
+    temme = ((a > _f(20.0)) & (a < _f(200.0)) & (ratio < _f(0.3))) | (
+        (a > _f(200.0)) & (ratio < _f(4.5) / ps.sqrt(a))
+    )
+    zero = _scipy_factor_underflows(a, x) & ~temme
+    continued_fraction = (x > _f(1.1)) & (x >= a)
+    if upper:
+        one_minus_p = ps.switch(
+            x > _f(1.1),
+            x < a,
+            ps.switch(x <= _f(0.5), _f(-0.4) / ps.log(x) < a, x * _f(1.1) < a),
+        )
+        rules = [(one_minus_p, 1.0), (continued_fraction, 0.0)]
+    else:
+        rules = [(~((x > _f(1.0)) & (x > a)), 0.0), (continued_fraction, 1.0)]
+    out = p_or_q
+    for region, value in rules:
+        material = ps.abs(p_or_q - _f(value)) >= _f(_DBL_MIN)
+        out = ps.switch(zero & region & material, _f(value), out)
+    return out
+
+
 def _ordinary(a: Scalar, x: Scalar) -> Scalar:
     """False where _special_cases decides; the loops do not run there."""
     finite = ~ps.isinf(a) & ~ps.isinf(x)
     return finite & (a > _f(0.0)) & (x > _f(0.0))
 
 
-def _p_of(
+def _p_parts(
     a: Scalar, x: Scalar, ordinary: Scalar, exponent: tuple[DD, Scalar] | None = None
-) -> Scalar:
-    """P where ``ordinary`` (the loops run there only); ``exponent`` is
-    ``_large_a_exponent(a, x)`` where the caller has it."""
+) -> tuple[Scalar, Scalar]:
+    """(main, scale) with P = main · scale where ``ordinary`` (the loops run there only);
+    scale is 1 or e**-600 (``_exp_scaled``: main keeps the digits of a P below the normal
+    range). ``exponent`` is ``_large_a_exponent(a, x)`` where the caller has it."""
     large, t = exponent or _large_a_exponent(a, x)
     temme = _temme_region(a, t)
     fraction_side = (x > _f(1.0)) & (x > a)
     factor, scale = _series_factor(a, x, large)
     run = ordinary & ~temme
-    series = (_p_series(a, x, run & ~fraction_side) * factor) * scale
+    series = _p_series(a, x, run & ~fraction_side) * factor
     fraction = _f(1.0) - (_q_fraction(a, x, run & fraction_side) * (a * factor)) * scale
     t_main, t_scale, t_upper = _temme(a, large, t)
-    by_temme = t_main * t_scale
-    by_temme = ps.switch(t_upper, _f(1.0) - by_temme, by_temme)
-    return ps.switch(temme, by_temme, ps.switch(fraction_side, fraction, series))
+    one = _f(1.0)
+    main = ps.switch(fraction_side, fraction, series)
+    scale = ps.switch(fraction_side, one, scale)
+    main = ps.switch(temme, ps.switch(t_upper, one - t_main * t_scale, t_main), main)
+    return main, ps.switch(temme, ps.switch(t_upper, one, t_scale), scale)
 
 
-def _q_of(
+def _p_of(
     a: Scalar, x: Scalar, ordinary: Scalar, exponent: tuple[DD, Scalar] | None = None
 ) -> Scalar:
-    """Q where ``ordinary``; ``exponent`` as for ``_p_of``."""
+    """P where ``ordinary``; ``exponent`` as for ``_p_parts``."""
+    main, scale = _p_parts(a, x, ordinary, exponent)
+    return main * scale
+
+
+def _q_parts(
+    a: Scalar,
+    x: Scalar,
+    ordinary: Scalar,
+    exponent: tuple[DD, Scalar] | None = None,
+    with_parts_by_a: bool = False,
+) -> tuple[Scalar, ...]:
+    """(main, scale) with Q = main · scale where ``ordinary``, as ``_p_parts``; with
+    ``with_parts_by_a`` also (by_a, use_by_a): main / a where ``use_by_a`` (its digits kept
+    where main is below the normal range)."""
     log_x = ps.log(x)
     large, t = exponent or _large_a_exponent(a, x)
     temme = _temme_region(a, t)
@@ -614,13 +691,34 @@ def _q_of(
     factor, scale = _series_factor(a, x, large)
     run = ordinary & ~temme
     p = (_p_series(a, x, run & one_minus_p) * factor) * scale
-    fraction = (_q_fraction(a, x, run & fraction_side) * (a * factor)) * scale
+    cf = _q_fraction(a, x, run & fraction_side)
+    fraction = cf * (a * factor)
     small = _q_small_x(a, x)
     t_main, t_scale, t_upper = _temme(a, large, t)
-    by_temme = t_main * t_scale
-    by_temme = ps.switch(t_upper, by_temme, _f(1.0) - by_temme)
-    by_loops = ps.switch(one_minus_p, _f(1.0) - p, ps.switch(fraction_side, fraction, small))
-    return ps.switch(temme, by_temme, by_loops)
+    one = _f(1.0)
+    main = ps.switch(one_minus_p, one - p, ps.switch(fraction_side, fraction, small))
+    scale = ps.switch(fraction_side & ~one_minus_p, scale, one)
+    main = ps.switch(temme, ps.switch(t_upper, t_main, one - t_main * t_scale), main)
+    scale = ps.switch(temme, ps.switch(t_upper, t_scale, one), scale)
+    if not with_parts_by_a:
+        return main, scale
+    # main / a where a · factor or Q itself is below the normal range while main / a is not
+    # (tiny a: Q ~ a E1(x)): the continued fraction's cf · factor for a < 1 (where the target's
+    # q / a loses nothing either), and for a below 1e-100 the
+    # small-x series' -log x - euler_gamma - Σ (-x)^n / (n! n) (Q / a to O(a))
+    by_a_sum = cf * factor
+    use_sum = ~temme & ~one_minus_p & fraction_side & (a < _f(1.0))  # (q / a is exact)
+    by_a_tiny = -(log_x + _f(np.euler_gamma) + _q_small_x_sum(a, x))
+    use_tiny = ~temme & ~one_minus_p & ~fraction_side & (a < _f(1e-100))
+    return main, scale, ps.switch(use_sum, by_a_sum, by_a_tiny), use_sum | use_tiny
+
+
+def _q_of(
+    a: Scalar, x: Scalar, ordinary: Scalar, exponent: tuple[DD, Scalar] | None = None
+) -> Scalar:
+    """Q where ``ordinary``; ``exponent`` as for ``_p_parts``."""
+    main, scale = _q_parts(a, x, ordinary, exponent)
+    return main * scale
 
 
 def _graph(upper: bool) -> ps.Composite:
@@ -631,6 +729,7 @@ def _graph(upper: bool) -> ps.Composite:
     a_safe = ps.switch(ordinary, a, _f(1.0))
     x_safe = ps.switch(ordinary, x, _f(1.0))
     value = (_q_of if upper else _p_of)(a_safe, x_safe, ordinary)
+    value = _as_scipy_where_factor_underflows(a_safe, x_safe, value, upper)
     return ps.Composite([a, x], [_special_cases(a, x, value, upper)])
 
 
@@ -671,6 +770,15 @@ def _initial_guess(a: Scalar, lower_p: Scalar, upper_q: Scalar, lower_is_small: 
     return ps.switch(use_tail, tail, wilson)
 
 
+def _log_ratio(main: Scalar, scale: Scalar, target: Scalar) -> Scalar:
+    """log(main · scale / target) (scale 1 or e**-600): the ratio's log where it is in range
+    (near the root, where its digits matter), else the difference of logs."""
+    ratio = (main / target) * scale
+    log_scale = ps.switch(ps.eq(scale, _f(1.0)), _f(0.0), -_f(_SCALE_AT))
+    far = ps.log(main) + log_scale - ps.log(target)
+    return ps.switch(ps.isinf(ratio) | ps.eq(ratio, _f(0.0)), far, ps.log(ratio))
+
+
 def _inverse_graph(upper: bool) -> ps.Composite:
     """x with P(a, x) = p (gammaincinv) or Q(a, x) = p (gammainccinv): Newton's iteration on
     the logarithm of whichever of P and Q has the smaller target, in a ScalarLoop (each step
@@ -692,19 +800,30 @@ def _inverse_graph(upper: bool) -> ps.Composite:
     ) -> tuple[list[Scalar], Scalar]:
         ordinary = ~ps.isnan(x)
         exponent = _large_a_exponent(a_, x)
-        factor, scale = _series_factor(a_, x, exponent[0])
-        slope = factor * scale * a_ / x  # dP/dx
-        p_now = _p_of(a_, x, ordinary & small, exponent)
-        q_now = _q_of(a_, x, ordinary & ~small, exponent)
+        factor, f_scale = _series_factor(a_, x, exponent[0])
+        p_main, p_scale = _p_parts(a_, x, ordinary & small, exponent)
+        q_main, q_scale, by_a, use_by_a = _q_parts(a_, x, ordinary & ~small, exponent, True)
+        p_now, q_now = p_main * p_scale, q_main * q_scale
+        # P / (x dP/dx) = P / (a x**a e**-x / Γ(a + 1)), Q / (dQ/dx) likewise, and P / p,
+        # Q / q, from the parts (each scale 1 or e**-600, and Q / a for tiny a): a P, Q or
+        # factor below the normal range keeps its digits (a subnormal target, a tiny a, or a
+        # large a, where the factor is the density times sqrt(a)).
+        p_ratio = (p_main / (factor * a_)) * (p_scale / f_scale)
+        q_over_f = ps.switch(use_by_a, by_a / factor, q_main / (factor * a_))
+        q_ratio = q_over_f * (q_scale / f_scale) * x
+        log_p = _log_ratio(p_main, p_scale, low)
+        q_ratio_main = ps.switch(use_by_a, by_a, q_main)
+        log_q = _log_ratio(q_ratio_main, q_scale, ps.switch(use_by_a, up / a_, up))
         # log x - log(P / p) P / (x P'), clamped (a far start can make P / p overflow).
         # Far from the root the steps are damped (at most e**±5 in x, x/4 .. 4x + 10), and
-        # where P or Q underflows x moves toward where it does not.
-        log_step = ps.log(p_now / low) * p_now / (x * slope)
+        # where P or Q underflows x moves toward where it does not (for Q toward a).
+        log_step = log_p * p_ratio
         log_step = ps.switch(ps.eq(p_now, _f(0.0)), _f(-5.0), log_step)
         by_log = x * ps.exp(-ps.clip(log_step, _f(-5.0), _f(5.0)))
-        by_x = x + ps.log(q_now / up) * q_now / slope
+        by_x = x + log_q * q_ratio
         by_x = ps.clip(by_x, x * _f(0.25), x * _f(4.0) + _f(10.0))
-        by_x = ps.switch(ps.eq(q_now, _f(0.0)), x * _f(0.75), by_x)
+        toward_a = x - _f(0.25) * (x - ps.maximum(a_ - _f(1.0), _f(0.0)))
+        by_x = ps.switch(ps.eq(q_now, _f(0.0)), toward_a, by_x)
         nxt = ps.switch(small, by_log, by_x)
         nxt = ps.switch(ps.isnan(nxt), x, nxt)
         done = ps.abs(nxt - x) <= _f(2.0**-52) * nxt
@@ -716,8 +835,40 @@ def _inverse_graph(upper: bool) -> ps.Composite:
     at_zero, at_one = (inf, zero) if upper else (zero, inf)  # (1 - p rounds to 1 for tiny p)
     out = ps.switch(ps.eq(p, zero), at_zero, ps.switch(ps.eq(p, _f(1.0)), at_one, x))
     out = ps.switch((ps.eq(a, zero) | ps.isinf(a)) & (p > zero) & (p < _f(1.0)), nan, out)
+    out = _as_scipy_for_tiny_a(a, p, out, upper)
     bad = (a < zero) | ps.isnan(a) | ps.isnan(p) | (p < zero) | (p > _f(1.0))
-    return ps.Composite([a, p], [ps.switch(bad, nan, out)])
+    out = ps.switch(bad, nan, out)
+    return ps.Composite([a, p], [ps.switch(_scipy_zero_at_negative_zero(a, p, upper), zero, out)])
+
+
+#: Cephes' find_inverse_gamma switches forms for a < 1 at this q (DiDonato and Morris' eq. 21).
+_DM21_Q = 1e-5
+
+
+def _as_scipy_for_tiny_a(a: Scalar, p: Scalar, out: Scalar, upper: bool) -> Scalar:
+    """scipy's (Cephes') inverses where Γ(a) overflows (a = +0 and a below about 5.6e-309,
+    Cephes' Γ(a) = 1 / ((1 + euler_gamma a) a) there), for 0 < p < 1: its first guess (DiDonato and
+    Morris) is u / (1 - u / (a + 1)), u = exp(-q / a - euler_gamma) for q <= 1e-5 (q the upper tail,
+    1 - p for gammaincinv), NaN for larger q (a power of inf · 0); u is 0 unless q is
+    within a few hundred times a, and Halley's steps do not move a result of 0. Elsewhere
+    ``out`` (where u is not 0, this code's root: the true one is as good a root of the
+    rounded functions)."""
+    gamma_inf = ps.eq(_f(1.0) / ((_f(1.0) + _f(np.euler_gamma) * a) * a), _f(math.inf))
+    inside = gamma_inf & (p > _f(0.0)) & (p < _f(1.0))
+    q = p if upper else _f(1.0) - p
+    u = ps.exp(-q / ps.switch(inside, a, _f(1.0)) - _f(np.euler_gamma))
+    small_q = q <= _f(_DM21_Q)
+    out = ps.switch(inside & small_q & ps.eq(u, _f(0.0)), _f(0.0), out)
+    return ps.switch(inside & ~small_q, _f(math.nan), out)
+
+
+def _scipy_zero_at_negative_zero(a: Scalar, p: Scalar, upper: bool) -> Scalar:
+    """Where scipy gives 0 for a = -0.0 (not < 0 for Cephes): p > 1 for gammaincinv and
+    q < 0 for gammainccinv (a domain error whose computation goes on: Γ(-0.0) = -inf makes
+    DiDonato and Morris' first guess exp(-q / -0.0 - euler_gamma) = 0, where Halley's steps
+    stop)."""
+    negative_zero = ps.eq(a, _f(0.0)) & (_f(1.0) / a < _f(0.0))
+    return negative_zero & ((p < _f(0.0)) if upper else (p > _f(1.0)))
 
 
 @functools.cache

@@ -108,6 +108,79 @@ def test_inverses_match_pytensor_and_interpreter() -> None:
     assert_matches_pytensor(fgraph_of([a, p], outs), [av, pv], rtol=1e-9, atol=0.0)
 
 
+# (a, x, scipy's P, scipy's Q) where scipy's factor x**a e**-x / Γ(a) underflows: its series
+# gives P = 0 for a tiny a (the true P is about 1 - a E1(x)), and a = 1e300 with x tiny was
+# NaN here.
+_FACTOR_UNDERFLOW = [
+    (5e-324, 0.5, 0.0, 0.0),
+    (1e-310, 1.0, 0.0, -5.772156649016e-311),  # (scipy's Q: a negative subnormal)
+    (1e-310, 1e-300, 0.0, 6.9019831223331e-308),
+    (5e-324, 30.0, 1.0, 0.0),
+    (1e-300, 1.0, 1.0000000000000238, 2.193839343955394e-301),  # (scipy's P above 1)
+    (1e300, 1e-300, 0.0, 1.0),
+    (1e300, 5e-324, 0.0, 1.0),
+]
+
+
+def test_as_scipy_where_its_factor_underflows() -> None:
+    a, x, want_p, want_q = (np.array(c) for c in zip(*_FACTOR_UNDERFLOW, strict=True))
+    got_p, got_q = _compiled_p_and_q().run(a, x)
+    np.testing.assert_array_equal(got_p, [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    # Q within the smallest normal number of scipy's, and of the truth (a E1(x) for tiny a)
+    np.testing.assert_allclose(got_q, want_q, rtol=0.0, atol=2.3e-308)
+    np.testing.assert_allclose(want_p, got_p, rtol=3e-14)
+
+
+# (a, p or q, scipy's gammaincinv, scipy's gammainccinv): where Γ(a) overflows (a = +0 or below
+# 5.6e-309) scipy's first guess is NaN unless the upper tail is at most 1e-5, where it is 0;
+# a = -0.0 gives 0 for p > 1 (gammaincinv) and q < 0 (gammainccinv).
+_TINY_A_INVERSES = [
+    (5e-324, 0.5, np.nan, np.nan),
+    (1e-310, 1.0 - 1e-6, 0.0, np.nan),
+    (0.0, 1.0 - 1e-6, 0.0, np.nan),
+    (0.0, 1e-300, np.nan, 0.0),
+    (0.0, 1e-5, np.nan, 0.0),
+    (0.0, 1.1e-5, np.nan, np.nan),
+    (1e-310, 1e-300, np.nan, 0.0),
+    (-0.0, 2.5, 0.0, np.nan),
+    (-0.0, np.inf, 0.0, np.nan),
+    (-0.0, -1.0, np.nan, 0.0),
+    (1e-300, 0.5, 0.0, 0.0),
+]
+
+
+def test_inverses_for_tiny_and_signed_zero_a_as_scipy() -> None:
+    a, p, want, want_c = (np.array(c) for c in zip(*_TINY_A_INVERSES, strict=True))
+    av, pv = pt.dvector("a"), pt.dvector("p")
+    result = compile_checked(fgraph_of([av, pv], [pt.gammaincinv(av, pv), pt.gammainccinv(av, pv)]))
+    got, got_c = result.run(a, p)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got_c, want_c)
+
+
+# gammainccinv where the target or the factor is below the normal range, and a huge a whose
+# root rounds to a (mpmath's roots at 50 digits; scipy: 740.44, 869.488, 0.2603, 19.98417369,
+# 1e300): Newton works on Q / q and Q / Q' kept in range (this model gave 740.17, 1.234e300).
+_SUBNORMAL_INVERSES = [
+    (0.5, 5e-324, 740.5633273776781),
+    (30.0, 5e-324, 869.48608139270097),
+    (1e-310, 1e-310, 0.26473701045154316),
+    (1e-300, 1e-310, 19.984172765540567),
+    (1e-310, 5e-324, 27.297105511725459),
+    (1e5, 5e-324, 112662.27134679987),
+    (1e300, 5e-324, 1e300),
+    (1e50, 1e-300, 1e50),
+]
+
+
+def test_inverse_with_targets_below_the_normal_range_within_64_ulp() -> None:
+    a, q, want = (np.array(c) for c in zip(*_SUBNORMAL_INVERSES, strict=True))
+    av, qv = pt.dvector("a"), pt.dvector("q")
+    (got,) = compile_checked(fgraph_of([av, qv], [pt.gammainccinv(av, qv)])).run(a, q)
+    ulps = np.abs(got - want) / np.spacing(want)
+    assert np.all(ulps <= 64), dict(zip(zip(a, q, strict=True), ulps, strict=True))
+
+
 @pytest.mark.parametrize("name", ["gammaincinv", "gammainccinv"])
 def test_inverse_sweep_within_ulp_bound(name: str) -> None:
     assert_sweep_within_ulp_bound(name, "float64", points=6)
