@@ -595,6 +595,10 @@ def _lgamma_positive(y: _Num) -> _Num:
     return _select(y.lt(_ASYMPTOTIC_FROM), small, stirling)
 
 
+#: scipy's gammaln is inf beyond this (Cephes' MAXLGM), where log Γ is still finite.
+_SCIPY_MAXLGM = 2.556348e305
+
+
 def gammaln64(x: _Num) -> _Num:
     """log|Γ(x)|: the Taylor series at 2 on [1.5, 2.5) (relative accuracy at the zeros 1 and
     2), the recurrence below 10, Stirling's series from 10, the reflection
@@ -610,6 +614,7 @@ def gammaln64(x: _Num) -> _Num:
     out = _select(pole, math.inf, out)
     # scipy (Cephes' lgam divides by x) gives inf where 1/x overflows: |x| < 5.56e-309.
     out = _select((1.0 / x).unary("Abs").eq(math.inf), math.inf, out)
+    out = _select(x.gt(_SCIPY_MAXLGM), math.inf, out)  # and from its MAXLGM on (still finite)
     out = _select(x.eq(-math.inf), -math.inf, out)  # scipy's gammaln(-inf)
     return _keep_nan(x, out)
 
@@ -620,6 +625,8 @@ lowers(ops.GammaLn)(_in_float64(gammaln64))
 #: Γ overflows from here on (and Stirling's pieces would make inf * 0 beyond).
 _GAMMA_OVERFLOW = 180.0
 _SQRT_2PI = 2.5066282746310002
+#: scipy's Γ is inf from here on (Cephes' MAXGAM; Γ itself overflows at 171.62437695630272).
+_SCIPY_MAXGAM = 171.6243769563027
 
 
 def _sinpi(x: _Num) -> _Num:
@@ -648,8 +655,14 @@ def gamma64(x: _Num) -> _Num:
     series = (w * _horner(w * w, _STIRLING)).unary("Exp") * _SQRT_2PI
     stirling = v * ((v / big.unary("Exp")) * series)
     positive = _select(y.lt(_ASYMPTOTIC_FROM), small, stirling)
-    reflected = math.pi / (_sinpi(x) * (y * positive))
-    out = _select(reflect, reflected, positive)
+    # scipy (Cephes) is inf from its MAXGAM on, where Γ is still finite, and its reflection
+    # π / ((q sin) Γ(q)) multiplies in that order: ±0 where that product overflows (from
+    # -171.04 down), of Γ's sign, and -0 for |x| >= 2**31 (its int of floor(q) overflows).
+    positive = _select(y.ge(_SCIPY_MAXGAM), math.inf, positive)
+    product = (_sinpi(x) * y) * positive
+    product = _select(y.ge(2.0**31), -product.unary("Abs"), product)
+    reflected = math.pi / product
+    out = _signed_select(reflect, reflected, positive, zeros="a")
     out = _select(x.eq(0.0), 1.0 / x, out)  # ±inf by the sign of zero (Where drops a -0.0 of m)
     pole = reflect.and_(x.unary("Floor").eq(x))
     return _keep_nan(x, _select(pole, math.nan, out))

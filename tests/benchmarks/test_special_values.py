@@ -71,3 +71,43 @@ def test_gammaln_is_inf_where_scipy_divides_by_an_overflowing_reciprocal() -> No
     x = np.concatenate([values, -values])
     v = pt.vector("x", dtype="float64")
     check([v], [pt.gammaln(v)], [x])
+
+
+def test_gammaln_is_inf_beyond_scipys_maxlgm() -> None:
+    """scipy's gammaln is +inf from 2.556348e305 on (Cephes' MAXLGM), where log Γ is finite
+    (1.795e308 there)."""
+    edge = 2.556348e305
+    x = np.array([np.nextafter(edge, 0.0), edge, np.nextafter(edge, np.inf), 1e306, 1.7e308])
+    v = pt.vector("x", dtype="float64")
+    check([v], [pt.gammaln(v)], [x])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gamma_overflow_and_underflow_as_scipy(dtype: str) -> None:
+    """scipy's Γ: inf from its MAXGAM 171.6243769563027 on (Γ is still finite there); for
+    x < -171 its reflection π / ((q sin πq) Γ(q)) is ±0 where that product overflows (from
+    about -171.04: it was 0 here already at -171.038, where scipy has 1.7e-308), of Γ's sign
+    (it was always +0 here), and -0 for |x| >= 2**31 (Cephes' int of floor(q))."""
+    edge = 171.6243769563027
+    with np.errstate(over="ignore"):
+        x = np.array(
+            [
+                np.nextafter(edge, 0.0),
+                edge,
+                172.0,
+                -171.03800971244561,
+                -171.0380097124456,
+                -171.5,
+                -172.00000000000003,
+                -173.5,
+                -174.5,
+                -1000.25,
+                -(2.0**31 - 0.5),
+                -(2.0**31 + 1.5),
+                -4503599627370495.5,
+                -170.5,
+                -33.5,
+            ]
+        ).astype(dtype)
+    v = pt.vector("x", dtype=dtype)
+    check([v], [pt.gamma(v)], [x], signed_zeros=True)
