@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 import mpmath as mp
 import numpy as np
 
+from benchmarks.special_boundaries import boundary_tuples
+
 #: ulp distance to PyTensor beyond which a finite point is triaged against mpmath.
 FLAG_ULP = {"float64": 64.0, "float32": 4.0}
 
@@ -385,15 +387,26 @@ def run_compiled(op: Op, args: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.asarray(got)
 
 
-def run_pytensor(op: Op, args: tuple[np.ndarray, ...]) -> np.ndarray:
-    """PyTensor's own result (``FAST_COMPILE``: the op's ``perform``)."""
+def pytensor_function(op: Op, dtype: str) -> Callable[..., np.ndarray]:
+    """PyTensor's own function (``FAST_COMPILE``: the op's ``perform``) on vectors."""
     import pytensor
 
-    inputs = _inputs(op, str(args[0].dtype))
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    inputs = _inputs(op, dtype)
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fn = pytensor.function(inputs, op.build(*inputs), mode="FAST_COMPILE")
-        return np.asarray(fn(*args))
+
+    def run(*args: np.ndarray) -> np.ndarray:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return np.asarray(fn(*args))
+
+    return run
+
+
+def run_pytensor(op: Op, args: tuple[np.ndarray, ...]) -> np.ndarray:
+    """PyTensor's own result (``FAST_COMPILE``: the op's ``perform``)."""
+    return pytensor_function(op, str(args[0].dtype))(*args)
 
 
 def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -530,8 +543,20 @@ def _triage(op: Op, m: Mismatch, bound: float, dtype) -> None:
 
 
 def sweep(op: Op, dtype: str, mpmath: bool = True, kind: str = "default") -> Row:
-    """One op over every tuple of the ``kind`` menu in ``dtype``."""
-    args = argument_tuples(op.arity, dtype, kind)
+    """One op over every tuple of the ``kind`` menu in ``dtype`` (``boundaries``: the tuples
+    next to PyTensor's NaN/inf, zero and sign boundaries, ``benchmarks.special_boundaries``,
+    along lines through the default menu)."""
+    if kind == "boundaries":
+        args = boundary_tuples(
+            pytensor_function(op, dtype),
+            op.arity,
+            dtype,
+            MENU[dtype],
+            op.keep,
+            extra=menu(dtype, "extended").tolist(),
+        )
+    else:
+        args = argument_tuples(op.arity, dtype, kind)
     if op.keep is not None:
         kept = op.keep(*args)
         args = tuple(a[kept] for a in args)
@@ -573,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dtypes", nargs="*", default=["float64", "float32"])
     parser.add_argument("--details", action="store_true", help="list every mismatch")
     parser.add_argument("--no-mpmath", action="store_true", help="skip the triage")
-    parser.add_argument("--menu", choices=["default", "extended"], default="default")
+    parser.add_argument("--menu", choices=["default", "extended", "boundaries"], default="default")
     args = parser.parse_args(argv)
     rows = []
     for name in args.ops:
