@@ -685,6 +685,11 @@ def _is_integer(v: _Num) -> _Num:
 _AMOS_LIMIT = 1073741823.5
 
 
+#: AMOS's smallest |z| (1e3 times the smallest normal double): below it its power series
+#: gives I_v and J_v as 0 for v != 0 (1 for v = 0) and zbesk reports K as overflowing.
+_AMOS_TINY = 1e3 * 2.2250738585072014e-308
+
+
 def _beyond_amos(nu: _Num, a: _Num) -> _Num:
     """Where scipy's AMOS-based ive and kve give NaN: |v| or |x| beyond AMOS's limit (±inf
     included)."""
@@ -710,6 +715,10 @@ def ive64(v: _Num, x: _Num, reflect: bool = True) -> _Num:
         out = _select(v.lt(0.0).and_(integer.unary("Not")), reflected, out)
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     out = _select(x.lt(0.0).and_(odd), -out, out)
+    # scipy (AMOS) below |x| = 1e3 DBL_MIN: 0 for v != 0 (true value (x/2)^v / Γ(v + 1),
+    # about 1 for a tiny v), NaN for negative non-integer orders (K "overflows")
+    tiny = a.gt(0.0).and_(a.lt(_AMOS_TINY)).and_(nu.gt(0.0))
+    out = _select(tiny, _select(v.lt(0.0).and_(integer.unary("Not")), math.nan, 0.0), out)
     bad = x.lt(0.0).and_(integer.unary("Not")).or_(_beyond_amos(nu, a))
     out = _select(bad, math.nan, out)
     return _keep_nan(v, _keep_nan(x, out))
@@ -724,6 +733,8 @@ def kve64(v: _Num, x: _Num) -> _Num:
     nu = v.unary("Abs")
     positive = _select(x.gt(0.0), x, 1.0)  # keeps the unused branches finite
     out = _positive(nu, positive, "k")["k"]
+    # scipy: +inf below x = 1e3 DBL_MIN (AMOS's zbesk reports an overflow there)
+    out = _select(x.gt(0.0).and_(x.lt(_AMOS_TINY)), math.inf, out)
     bad = x.lt(0.0).or_(_beyond_amos(nu, x)).or_(v.unary("IsNaN"))
     out = _select(bad, math.nan, out)
     return _keep_nan(x, _select(x.eq(0.0), math.inf, out))
@@ -897,6 +908,41 @@ def _arcsine_table() -> np.ndarray:
 _ARCSINE = _arcsine_table()
 
 
+def _asin_series() -> tuple[tuple[float, float], ...]:
+    """The coefficients (2k)! / (4^k (k!)² (2k + 1)) of t^(2k+1) in asin(t), k = 1..8, each as
+    hi + lo (|t| <= π/256: the next term is below 1e-36)."""
+    from fractions import Fraction
+
+    out = []
+    for k in range(1, 9):
+        c = Fraction(math.factorial(2 * k), 4**k * math.factorial(k) ** 2 * (2 * k + 1))
+        hi = float(c)
+        out.append((hi, float(c - Fraction(hi))))
+    return tuple(out)
+
+
+_ASIN_SERIES = _asin_series()
+
+
+def _dd_mul(x: tuple[_Num | float, _Num | float], y: tuple[_Num, _Num]) -> tuple[_Num, _Num]:
+    """(x_hi + x_lo)(y_hi + y_lo) as hi + lo (renormalized)."""
+    x_hi, x_lo = x
+    if not isinstance(x_hi, _Num):
+        x_hi = y[0] * 0.0 + x_hi
+    p, e = _two_prod(x_hi, y[0])
+    e = e + (x_hi * y[1] + y[0] * x_lo)
+    hi = p + e
+    return hi, e - (hi - p)
+
+
+def _dd_add_const(x: tuple[_Num, _Num], c_hi: float, c_lo: float) -> tuple[_Num, _Num]:
+    """(x_hi + x_lo) + (c_hi + c_lo) as hi + lo."""
+    s, e = _two_sum(x[0], c_hi)
+    e = e + (x[1] + c_lo)
+    hi = s + e
+    return hi, e - (hi - s)
+
+
 def _two_prod_dd(a: _Num, hi: _Num, lo: _Num | float) -> tuple[_Num, _Num]:
     """a (hi + lo) to twice the precision."""
     p, e = _two_prod(a, hi)
@@ -907,7 +953,7 @@ def _nu_arcsine(nu: _Num, a: _Num, rho: tuple[_Num, _Num]) -> tuple[_Num, _Num]:
     """nu asin(nu/a) as hi + lo (to about 1e-32 relatively) for 0 <= nu < a, rho = sqrt(a² -
     nu²) as hi + lo: beta = beta_k + δ with beta_k from a table (the nearest of k π/128 to a
     float32 arcsine) and sin δ = (nu cos beta_k - rho sin beta_k)/a to twice the precision,
-    δ = asin(sin δ) by its series (|δ| <= π/256: five terms)."""
+    δ = asin(sin δ) by its series in double-double (|δ| <= π/256: eight terms)."""
     ctx = nu.ctx
     rough = _Num(ctx, ctx.op("Cast", (nu / a).v, to=onnx_dtype("float32"))).unary("Asin")
     rough = _Num(ctx, ctx.op("Cast", rough.v, to=onnx_dtype(F64)))
@@ -926,12 +972,18 @@ def _nu_arcsine(nu: _Num, a: _Num, rho: tuple[_Num, _Num]) -> tuple[_Num, _Num]:
     t = d / a
     q, qe = _two_prod(t, a)
     t_lo = (((d - q) - qe) + de) / a
-    t2 = t * t
-    # asin(t) - t = t³/6 + 3t⁵/40 + 5t⁷/112 + 35t⁹/1152 + 63t¹¹/2816
-    rest = t * t2 * _horner(t2, [1.0 / 6.0, 3.0 / 40.0, 5.0 / 112.0, 35.0 / 1152.0, 63.0 / 2816.0])
+    # asin(t) - t = t³ (1/6 + 3t²/40 + ...) in double-double: in plain double its rounding
+    # (1e-16 of t³/6 ~ 3e-7) times nu put 1e-3 rad into the phase at nu = 1e18
+    t2, t2_lo = _two_prod(t, t)
+    t2_lo = t2_lo + 2.0 * t * t_lo
+    acc: tuple[_Num | float, _Num | float] = _ASIN_SERIES[-1]
+    for c_hi, c_lo in reversed(_ASIN_SERIES[:-1]):
+        acc = _dd_add_const(_dd_mul(acc, (t2, t2_lo)), c_hi, c_lo)
+    t3 = _dd_mul((t2, t2_lo), (t, t_lo))
+    rest, rest_lo = _dd_mul(t3, acc)
     delta, delta_lo = _two_sum(t, rest)  # δ = t + rest as hi + lo (nu δ is up to 1e-2 nu)
     b1, b1e = _two_prod_dd(nu, beta_hi, beta_lo)
-    b2, b2e = _two_prod_dd(nu, delta, delta_lo + t_lo)
+    b2, b2e = _two_prod_dd(nu, delta, delta_lo + (t_lo + rest_lo))
     total, total_e = _two_sum(b1, b2)
     return total, total_e + (b1e + b2e)
 
@@ -963,9 +1015,11 @@ def _jy_debye_oscillating(nu: _Num, a: _Num) -> tuple[_Num, _Num, _Num]:
     phase, phase_e = _two_sum(rho, arc)
     low = phase_e + (rho_lo + arc_lo)
     c, sn = phase.unary("Cos"), phase.unary("Sin")
-    half = 0.5 * (low * low)
-    cos_s = c * (1.0 - half) - sn * low
-    sin_s = sn * (1.0 - half) + c * low
+    # cos and sin of the low part itself: it is up to half an ulp of the phase (thousands
+    # for orders near 1e20, where a second-order Taylor form of them was garbage)
+    cos_low, sin_low = low.unary("Cos"), low.unary("Sin")
+    cos_s = c * cos_low - sn * sin_low
+    sin_s = sn * cos_low + c * sin_low
     cos_phi, sin_phi = _quarter_turns(nu)
     cos_xi = cos_s * cos_phi + sin_s * sin_phi
     sin_xi = sin_s * cos_phi - cos_s * sin_phi
@@ -1375,6 +1429,24 @@ _CEPHES_MACHEP = 2.0**-53
 _CEPHES_SERIES_FROM = 21.0
 
 
+def _debye_exponent_below(nu: _Num, a: _Num) -> tuple[_Num, _Num]:
+    """(below, E): where 0 < a < nu, Debye's exponent E = nu log((nu + r)/a) - r,
+    r = sqrt(nu² - a²), in plain float64 without overflow for any finite nu (J_nu(a) is
+    about e**-E / sqrt(2π r), Y_nu(a) about -2 e**E / sqrt(2π r)); elsewhere ``below`` is
+    false and E a harmless number."""
+    below = a.lt(nu).and_(a.gt(0.0)).and_(nu.lt(math.inf))
+    nu_b = _select(below, nu, 2.0)
+    a_b = _select(below, a, 1.0)
+    r = (nu_b - a_b).unary("Sqrt") * (nu_b + a_b).unary("Sqrt")
+    log_ratio = (nu_b.unary("Log") - a_b.unary("Log")) + (1.0 + r / nu_b).unary("Log")
+    return below, nu_b * log_ratio - r
+
+
+#: Where Debye's exponent exceeds this, |J_nu(a)| < e**-E is below half the smallest
+#: subnormal (e**-745.13): J is 0.
+_J_UNDERFLOW_EXPONENT = 746.0
+
+
 def _as_scipy_where_amos_fails(v: _Num, x: _Num, nu: _Num, a: _Num, neg: _Num, out: _Num) -> _Num:
     """scipy's jv for negative non-integer orders where AMOS fails: scipy takes
     J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu from AMOS, and where AMOS reports Y_nu as
@@ -1386,12 +1458,7 @@ def _as_scipy_where_amos_fails(v: _Num, x: _Num, nu: _Num, a: _Num, neg: _Num, o
     expansion (finite); elsewhere NaN (its recurrences for nu < 500 overflow into NaN there,
     and from 500 on it has no method for negative orders), also where the value is finite.
     Elsewhere ``out``."""
-    below = a.lt(nu).and_(a.gt(0.0))
-    nu_b = _select(below, nu, 2.0)
-    a_b = _select(below, a, 1.0)
-    r = (nu_b - a_b).unary("Sqrt") * (nu_b + a_b).unary("Sqrt")
-    exponent = nu_b * ((nu_b.unary("Log") - a_b.unary("Log")) + (1.0 + r / nu_b).unary("Log"))
-    exponent = exponent - r
+    below, exponent = _debye_exponent_below(nu, a)
     fails = below.and_(exponent.gt(_AMOS_ELIM))
     fails = fails.or_(nu.gt(_AMOS_J_LIMIT)).or_(a.gt(_AMOS_J_LIMIT))
     fails = fails.and_(neg).and_(x.gt(0.0))
@@ -1472,16 +1539,28 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
         ),
         out,
     )
+    # Where the methods fail for huge orders (nu² overflows) and J underflows: 0, as scipy
+    # (e.g. jv(1e300, 0.5)); not for negative non-integer orders (J_-nu is huge there)
+    below, exponent = _debye_exponent_below(nu, a)
+    underflow = below.and_(exponent.gt(_J_UNDERFLOW_EXPONENT)).and_(out.unary("IsNaN"))
+    out = _select(underflow.and_(neg.unary("Not")), 0.0, out)
+    # Orders beyond AMOS's 2**51: scipy's Cephes jv takes (x/2)^v / Γ(v + 1) for
+    # x² < |v + 1| 2**-53, an inf · 0 (NaN) for |x| > 2, else 0
+    cephes_power = nu.gt(_AMOS_J_LIMIT).and_((x * x).lt((v + 1.0).unary("Abs") * _CEPHES_MACHEP))
+    out = _select(cephes_power.and_(neg.unary("Not")), _select(a.gt(2.0), math.nan, 0.0), out)
     if negative:
         out = _as_scipy_where_amos_fails(v, x, nu, a, neg, out)
     # Integer orders: J_-n = (-1)^n J_n and J_n(-x) = (-1)^n J_n(x).
     odd = (v - 2.0 * (0.5 * v).unary("Floor")).eq(1.0)
     flip = integer.and_(odd).and_(_xor(v.lt(0.0), x.lt(0.0)))
     out = _select(flip, -out, out)
-    # scipy's zeros at x = ±0 for odd integer orders: -0.0 when v < 0 (whatever the zero).
+    # scipy's zeros at x = ±0 for odd integer orders: -0.0 when v < 0 (whatever the zero);
+    # the same below |x| = 1e3 DBL_MIN for v > 0 and integer v (AMOS's power series gives 0
+    # there: the true value, (x/2)^v / Γ(v + 1), is about 1 for a tiny v)
     zero_sign = integer.and_(odd).and_(v.lt(0.0))
-    out = _select(a.eq(0.0).and_(nu.gt(0.0)).and_(integer), 0.0, out)
-    out = out * _select(a.eq(0.0).and_(zero_sign), -1.0, 1.0)
+    small = a.lt(_AMOS_TINY)
+    out = _select(small.and_(nu.gt(0.0)).and_(integer.or_(v.gt(0.0))), 0.0, out)
+    out = out * _select(small.and_(zero_sign), -1.0, 1.0)
     # scipy: jv(±inf, x) is 0 for 0 <= x <= 2 and NaN beyond (and for x < 0).
     infinite = nu.eq(math.inf)
     out = _select(infinite, _select(a.le(2.0), 0.0, math.nan), out)

@@ -223,6 +223,40 @@ def test_jv_negative_orders_where_amos_overflows_as_scipy() -> None:
     assert_matches_pytensor(fgraph_of([v, x], [pt.jv(v, x)]), [orders, args], rtol=1e-12)
 
 
+def test_tiny_arguments_and_huge_orders_as_scipy() -> None:
+    """Below |x| = 1e3 DBL_MIN scipy's AMOS gives ive and jv as 0 for v != 0 (-0.0 for jv of
+    negative odd orders; NaN for ive of negative non-integer orders) and kve as +inf; for
+    orders beyond 2**51 scipy's Cephes jv takes (x/2)^v / Γ(v + 1) for small x: 0 up to
+    x = 2, inf · 0 = NaN beyond; J underflowing at huge orders is 0, not NaN."""
+    v = np.array([5e-324, 1.0, -1.0, -3.0, 2.5, 1.0, 0.0, -0.5, 1e300, 1e300, 1e300, 1e5, 1e300])
+    x = np.array([1e-310, 1e-310, -1e-310, 1e-310, 2e-305, -5e-324, 1e-310, 1e-310, 0.5, 2.5,
+                  1e-300, 5e-324, 1e200])  # fmt: skip
+    a, b = pt.vector("v"), pt.vector("x")
+    fgraph = fgraph_of([a, b], [pt.jv(a, b), pt.ive(a, b), pt.kve(a, b)])
+    assert_matches_pytensor(fgraph, [v, x])
+    assert_signed_zeros_match(fgraph, [v, x])
+
+
+# J_v(x) of orders 1e12 to 1e18 beyond the turning point (Debye's expansion, its phase
+# rho + v asin(v/x) in double-double): the leading terms of DLMF 10.19.6 at 80 digits (mpmath;
+# the next are below 1e-36 relatively), and the envelope sqrt(2/(π rho)) the error counts
+# against. Before, asin's series and the phase's low part were rounded in double:
+# J_1e18(1.5e18) came out 7.5e-8, 140 times the envelope.
+_JV_HUGE_ORDERS = [
+    (1e12, 1.5e12, -7.1116367746843352187e-7, 7.546e-7),
+    (1e15, 1.5e15, 1.5864988520622533561e-8, 2.386e-8),
+    (1e18, 1.5e18, 5.4493970265945537404e-10, 7.546e-10),
+]
+
+
+def test_jv_huge_orders_beyond_the_turning_point() -> None:
+    v, x = pt.vector("v"), pt.vector("x")
+    orders, args, true, scale = (np.array(c) for c in zip(*_JV_HUGE_ORDERS, strict=True))
+    (got,) = compile_checked(fgraph_of([v, x], [pt.jv(v, x)])).run(orders, args)
+    ulps = np.abs(got - true) / np.spacing(scale)
+    assert np.all(ulps <= 64), ulps
+
+
 def test_j_gradients() -> None:
     """d jv = (jv(v - 1) - jv(v + 1))/2 (PyTensor's pullback)."""
     dtype = "float64"
