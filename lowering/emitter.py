@@ -31,6 +31,7 @@ from lowering import (  # noqa: F401  (each module registers its rules)
 from lowering.broadcast_ranks import give_result_ranks
 from lowering.cleanup import live_nodes_and_initializers
 from lowering.context import LoweringContext, onnx_dtype, onnx_shape, set_type
+from lowering.ort_noop_guard import guard_noop_elimination
 from lowering.registry import LOWERINGS
 
 SUPPORTED_OPSETS = (18,)
@@ -99,14 +100,16 @@ def lower_module(module: Module, options: EmitOptions | None = None) -> oir.Mode
         name=options.graph_name,
         doc_string=module.doc or None,
     )
-    if not options.value_info_shapes:
-        _drop_intermediate_shapes(graph)
-    return oir.Model(
+    model = oir.Model(
         graph,
         ir_version=options.ir_version,
         producer_name=PRODUCER_NAME,
         producer_version=PRODUCER_VERSION,
     )
+    guard_noop_elimination(ctx, model)  # reads the intermediate shapes: before they go
+    if not options.value_info_shapes:
+        _drop_intermediate_shapes(graph)
+    return model
 
 
 def _drop_intermediate_shapes(graph: oir.Graph) -> None:
