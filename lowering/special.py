@@ -695,6 +695,8 @@ def trigamma64(x: _Num) -> _Num:
     _, s = _sinpi_abs(x)
     reflected = (math.pi * math.pi) / (s * s) - total
     out = _select(reflect, reflected, total)
+    # scipy's 1/x² overflows below this |x| (both signs): inf there, as PyTensor.
+    out = _select(x.unary("Abs").lt(7.458340731200208e-155), math.inf, out)
     pole = reflect.and_(x.unary("Floor").eq(x))
     return _keep_nan(x, _select(pole, math.inf, out))
 

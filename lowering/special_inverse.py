@@ -265,13 +265,39 @@ def _cot_derivative(n: int) -> tuple[int, tuple[float, ...]]:
     return parity, tuple(float(pi_power * q[k]) for k in range(parity, len(q), 2))
 
 
+#: For n = 1..16, the smallest |x| where scipy's polygamma(n, x) is finite (found by bisection
+#: over the floats on scipy itself, both signs alike): below it scipy's is ±inf.
+_SCIPY_POLYGAMMA_FINITE_FROM = (
+    7.458340731200208e-155,
+    2.232397248598194e-103,
+    1.351633423649212e-77,
+    4.2179277503577575e-62,
+    9.348550556514883e-52,
+    2.3539781075404897e-44,
+    8.530301316690669e-39,
+    1.8247381479613791e-34,
+    5.376563102397627e-31,
+    3.742709623781821e-28,
+    8.821383030332196e-26,
+    9.032688450421093e-24,
+    4.801727196771808e-22,
+    1.510240755991188e-20,
+    3.0999986392532013e-19,
+    4.476468485632404e-18,
+)
+
+
 def _polygamma_positive_order(x: _Num, n: int) -> _Num:
     """ψ⁽ⁿ⁾(x) for n >= 1: (-1)ⁿ⁺¹ n! ζ(n + 1, x) for x >= 0; the reflection
     ψ⁽ⁿ⁾(x) = -π dⁿ/dxⁿ cot(πx) - n! ζ(n + 1, 1 - x) below (cot from two sines of arguments in
     [0, π/2], as psi)."""
     sign = -1.0 if n % 2 == 0 else 1.0  # (-1)**(n+1)
     reflect = x.lt(0.0)
-    magnitude = _scaled_hurwitz(_select(reflect, 1.0 - x, x), n)
+    # For -1e-9 < x < 0, ψ⁽ⁿ⁾(x) = n!/|x|ⁿ⁺¹ (1 + O(|x|ⁿ⁺¹)) = n! ζ(n + 1, |x|) to far below
+    # an ulp: the series at |x|, as for x > 0 (the reflection's cot term overflowed first,
+    # inf where scipy is finite next to its threshold below).
+    tiny_negative = reflect.and_(x.gt(-1e-9))
+    magnitude = _scaled_hurwitz(_select(reflect, _select(tiny_negative, -x, 1.0 - x), x), n)
     r, s = _sinpi_abs(x)
     c = (math.pi * (0.5 - r.unary("Abs"))).unary("Sin")
     c = _select(r.lt(0.0), -c, c) / s
@@ -283,9 +309,14 @@ def _polygamma_positive_order(x: _Num, n: int) -> _Num:
     # For x >= 0 the value is sign * magnitude, the sign applied last so that a zero keeps it
     # (ORT's Where drops -0.0); the reflection is rewritten in that form.
     reflected = sign * (-cot_term - magnitude)
+    reflected = _select(tiny_negative, sign * magnitude, reflected)
     out = _select(reflect, reflected, magnitude)
     pole = reflect.and_(x.unary("Floor").eq(x)).or_(x.eq(0.0))  # -inf included
     out = _select(pole, math.inf, out)
+    # scipy's n! ζ(n + 1, x) overflows where its pow(|x|, -(n + 1)) times n! does: ±inf there
+    # (+inf for x < 0), where ours rounded to the largest finite value at the threshold.
+    tiny = x.unary("Abs").lt(_SCIPY_POLYGAMMA_FINITE_FROM[n - 1])
+    out = _select(tiny, _select(reflect, sign * math.inf, math.inf), out)
     return _keep_nan(x, sign * out)
 
 

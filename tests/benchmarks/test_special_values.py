@@ -126,3 +126,19 @@ def test_float32_log1p_expm1_are_rounded_once_from_float64(name: str) -> None:
     assert got.dtype == np.float32
     assert sv.ulp_distance(got, want).max() <= 1.0
     assert np.count_nonzero(got != want) <= 2
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 16])
+def test_polygamma_is_inf_where_scipys_power_overflows(n: int) -> None:
+    """scipy's polygamma(n, x) (PyTensor's perform) is ±inf for |x| below a threshold where
+    n!/|x|**(n+1) is about the largest float (+inf for x < 0); ours rounded to the largest
+    finite value one float below it (trigamma(-7.458340731200207e-155)). Both sides of each
+    threshold, both signs; the thresholds here are scipy's own."""
+    thresholds = {1: 7.458340731200208e-155, 2: 2.232397248598194e-103, 3: 1.351633423649212e-77,
+                  7: 8.530301316690669e-39, 16: 4.476468485632404e-18}  # fmt: skip
+    t = thresholds[n]
+    near = [np.nextafter(np.nextafter(t, 0.0), 0.0), np.nextafter(t, 0.0), t, np.nextafter(t, 1.0)]
+    x = np.array([*near, *(-v for v in near)])
+    v = pt.vector("x", dtype="float64")
+    outputs = [pt.polygamma(n, v)] + ([pt.tri_gamma(v)] if n == 1 else [])
+    check([v], outputs, [x])
