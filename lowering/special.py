@@ -18,7 +18,7 @@ import onnx_ir as oir
 
 from ir import ops
 from ir.core import Operation
-from lowering.context import LoweringContext
+from lowering.context import LoweringContext, onnx_dtype
 from lowering.elementwise import _dtype, _expm1, _log1p, where
 from lowering.registry import lowers
 
@@ -123,6 +123,37 @@ def _sign_of(x: _Num) -> _Num:
 def _keep_nan(x: _Num, out: _Num) -> _Num:
     """NaN in, NaN out, whatever branch the selections took."""
     return _select(x.unary("IsNaN"), x, out)
+
+
+def _build_subgraph(
+    ctx: LoweringContext,
+    name: str,
+    inputs: Sequence[tuple[str, str, bool]],
+    build: Callable[[list[V]], Sequence[V]],
+) -> oir.Graph:
+    """An ONNX subgraph (a Loop body, an If branch) built apart from the enclosing graph: fresh
+    inputs for ``inputs`` ((name hint, dtype, scalar): scalars of shape [], the others of
+    unknown shape), the nodes ``build`` emits on them in a node list of their own (constants
+    it caches are forgotten afterwards: the enclosing graph cannot read them), and the values
+    ``build`` returns as outputs (one not computed in the subgraph, an input or an outer value,
+    through an Identity: a graph output must come from one of its nodes)."""
+    saved = ctx.nodes, dict(ctx._cached_constants), set(ctx._cached_ids)
+    ctx.nodes = []
+    try:
+        args = [
+            oir.Value(
+                name=ctx.fresh_name(hint),
+                type=oir.TensorType(onnx_dtype(dtype)),
+                shape=oir.Shape([]) if scalar else None,
+            )
+            for hint, dtype, scalar in inputs
+        ]
+        outs = list(build(args))
+        made_here = {id(o) for node in ctx.nodes for o in node.outputs}
+        outs = [o if id(o) in made_here else ctx.op("Identity", o) for o in outs]
+        return oir.Graph(args, outs, nodes=ctx.nodes, name=ctx.fresh_name(name))
+    finally:
+        ctx.nodes, ctx._cached_constants, ctx._cached_ids = saved
 
 
 def _in_float64(rule: Callable[..., _Num]):

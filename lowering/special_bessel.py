@@ -26,6 +26,7 @@ from lowering.registry import lowers
 from lowering.special import (
     _INV_SQRT_PI,
     F64,
+    _build_subgraph,
     _horner,
     _in_float64,
     _keep_nan,
@@ -1167,19 +1168,8 @@ def _recurrences(
         state += [prev, zero, cur, zero, c, c_lo, steps, cur]
     width = 8
     left = _any_positive([state[width * i + 6] for i in range(len(sequences))])
-    saved = ctx.nodes, dict(ctx._cached_constants), set(ctx._cached_ids)
-    ctx.nodes = []
-    try:
 
-        def arg(hint: str, dtype: str, scalar: bool = False) -> V:
-            return oir.Value(
-                name=ctx.fresh_name(hint),
-                type=oir.TensorType(onnx_dtype(dtype)),
-                shape=oir.Shape([]) if scalar else None,
-            )
-
-        ins = [arg("iter", "int64", True), arg("cond", "bool", True)]
-        ins += [arg("rec", F64) for _ in state]
+    def step(ins: list[V]) -> list[V]:
         old = [_Num(ctx, v) for v in ins[2:]]
         new: list[_Num] = []
         for i, (inc_hi, inc_lo) in enumerate(increments):
@@ -1207,12 +1197,10 @@ def _recurrences(
                 result,
             ]
         more = _any_positive([new[width * i + 6] for i in range(len(sequences))])
-        outs = [more.v, *(n.v for n in new)]
-        made_here = {id(o) for node in ctx.nodes for o in node.outputs}
-        outs = [o if id(o) in made_here else ctx.op("Identity", o) for o in outs]
-        body = oir.Graph(ins, outs, nodes=ctx.nodes, name=ctx.fresh_name("bessel_recurrence"))
-    finally:
-        ctx.nodes, ctx._cached_constants, ctx._cached_ids = saved
+        return [more.v, *(n.v for n in new)]
+
+    inputs = [("iter", "int64", True), ("cond", "bool", True)] + [("rec", F64, False)] * len(state)
+    body = _build_subgraph(ctx, "bessel_recurrence", inputs, step)
     results = ctx.node(
         "Loop",
         [ctx.constant(_RECURRENCE_MAX, "int64"), left.v, *(s.v for s in state)],
@@ -1230,15 +1218,7 @@ def _only_if(mask: _Num, compute: Callable[[], _Num], otherwise: _Num) -> _Num:
     any_true = _Num(ctx, ctx.op("ReduceMax", flag.v, keepdims=0)).gt(0.0)
 
     def branch(make: Callable[[], _Num], name: str) -> oir.Graph:
-        saved = ctx.nodes, dict(ctx._cached_constants), set(ctx._cached_ids)
-        ctx.nodes = []
-        try:
-            value = make().v
-            if id(value) not in {id(o) for node in ctx.nodes for o in node.outputs}:
-                value = ctx.op("Identity", value)
-            return oir.Graph([], [value], nodes=ctx.nodes, name=ctx.fresh_name(name))
-        finally:
-            ctx.nodes, ctx._cached_constants, ctx._cached_ids = saved
+        return _build_subgraph(ctx, name, [], lambda _: [make().v])
 
     then_branch = branch(compute, "bessel_then")
     else_branch = branch(lambda: otherwise, "bessel_else")

@@ -25,6 +25,7 @@ from lowering.special import (
     _LGAMMA2,
     _STIRLING,
     F64,
+    _build_subgraph,
     _horner,
     _in_float64,
     _log1p64,
@@ -69,38 +70,25 @@ def _iterate(
     done0 = done0._op("Not", done0.v)
     if done is not None:
         done0 = done0.or_(done)
-    saved_nodes, saved_cache = ctx.nodes, dict(ctx._cached_constants)
-    saved_ids = set(ctx._cached_ids)
-    ctx.nodes = []
-    try:
 
-        def arg(hint: str, dtype: str, scalar: bool = False) -> V:
-            return oir.Value(
-                name=ctx.fresh_name(hint),
-                type=oir.TensorType(onnx_dtype(dtype)),
-                shape=oir.Shape([]) if scalar else None,
-            )
-
-        iteration, cond = arg("iter", "int64", True), arg("cond", "bool", True)
-        done_in = arg("done", "bool")
-        ins = [arg("state", F64) for _ in state]
+    def body(args: list[V]) -> list[V]:
+        _, _, done_in, *ins = args
         old = [_Num(ctx, v) for v in ins]
-        done = _Num(ctx, done_in)
-        converged, new = step(old, done)
-        nxt = [_Num(ctx, ctx.op("Where", done.v, o.v, n.v)) for o, n in zip(old, new, strict=True)]
-        done_next = done.or_(converged)
+        frozen = _Num(ctx, done_in)
+        converged, new = step(old, frozen)
+        nxt = [
+            _Num(ctx, ctx.op("Where", frozen.v, o.v, n.v)) for o, n in zip(old, new, strict=True)
+        ]
+        done_next = frozen.or_(converged)
         left = ctx.op("Cast", ctx.op("Not", done_next.v), to=onnx_dtype("float32"))
         more = ctx.op(
             "Greater", ctx.op("ReduceMax", left, keepdims=0), ctx.constant(0.0, "float32")
         )
-        outs = [more, done_next.v, *(n.v for n in nxt)]
-        made_here = {id(o) for node in ctx.nodes for o in node.outputs}
-        outs = [o if id(o) in made_here else ctx.op("Identity", o) for o in outs]
-        body = oir.Graph(
-            [iteration, cond, done_in, *ins], outs, nodes=ctx.nodes, name=ctx.fresh_name("body")
-        )
-    finally:
-        ctx.nodes, ctx._cached_constants, ctx._cached_ids = saved_nodes, saved_cache, saved_ids
+        return [more, done_next.v, *(n.v for n in nxt)]
+
+    inputs = [("iter", "int64", True), ("cond", "bool", True), ("done", "bool", False)]
+    inputs += [("state", F64, False)] * len(state)
+    body_graph = _build_subgraph(ctx, "body", inputs, body)
     results = ctx.node(
         "Loop",
         [
@@ -109,7 +97,7 @@ def _iterate(
             done0.v,
             *(s.v for s in state),
         ],
-        {"body": body},
+        {"body": body_graph},
         num_outputs=1 + len(state),
     )
     return _Num(ctx, results[0]), [_Num(ctx, r) for r in results[1:]]
