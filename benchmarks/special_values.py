@@ -314,8 +314,13 @@ def all_ops() -> dict[str, Op]:
 
     def polygamma(n: int) -> Op:
         # ψ⁽⁰⁾ is psi; scipy's polygamma of a negative order is NaN (no reference).
-        fn = acc["psi"] if n == 0 else acc.get(f"polygamma{n}")
-        exact, terms = (fn.exact, fn.terms) if fn is not None else (None, None)
+        from benchmarks.accuracy_inverse import _mp_polygamma, _polygamma_terms
+
+        exact, terms = None, None
+        if n == 0:
+            exact, terms = acc["psi"].exact, acc["psi"].terms
+        elif n > 0:
+            exact, terms = _mp_polygamma(n), _polygamma_terms(n)
         keep = _not_far_negative if n >= 1 else None
         return Op(f"polygamma{n}", _polygamma_build(n), 1, exact, terms=terms, keep=keep)
 
@@ -324,7 +329,7 @@ def all_ops() -> dict[str, Op]:
         from_accuracy("gamma"),
         from_accuracy("psi"),
         from_accuracy("tri_gamma", "trigamma", keep=_not_far_negative),
-        *[polygamma(n) for n in (-1, 0, 1, 2, 3, 16)],
+        *[polygamma(n) for n in (-1, 0, 1, 2, 3, 4, 5, 7, 10, 16)],
         from_accuracy("erf"),
         from_accuracy("erfc"),
         from_accuracy("erfcx"),
