@@ -103,6 +103,10 @@ def drop_empty_loop(loop: ops.Loop) -> bool:
     stacked = [r.type for r in loop.results[k:]]
     if any(not isinstance(d, int) and d != UNKNOWN for t in stacked for d in t.shape):
         return False  # a stored symbolic dim would no longer hold
+    if any(r.type != i.type for r, i in zip(loop.results[:k], loop.inits, strict=True)):
+        # A carried result typed more precisely than its initial value (a Scan's i64[3] of an
+        # i64[?] init): its users' types would no longer follow from their operands.
+        return False
     for result, init in zip(loop.results[:k], loop.inits, strict=True):
         result.replace_all_uses_with(init)
     for result, type_ in zip(loop.results[k:], stacked, strict=True):

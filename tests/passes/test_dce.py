@@ -307,3 +307,25 @@ def test_dce_replaces_a_loop_that_runs_no_iteration():
     x = np.array([1.0, 2.0, 3.0], np.float32)
     outs = assert_numbers(source, [PASS], [x, np.ones(4, np.float32)])
     assert [o.shape for o in outs] == [(3,), (0, 3), (0, 0)]
+
+
+def test_dce_keeps_a_loop_of_no_iteration_whose_result_type_is_not_its_inits():
+    """A Scan's carried result is typed from its step (i64[3]) where the initial value is
+    i64[?]: replacing the result by the init left `tir.unsqueeze %x : i64[1, 3]` of an
+    i64[x_0] operand, which the verifier rejects (random graphs, seed 104)."""
+    assert_unchanged(
+        """
+        func @main(%x: i64[k], %w: i64[3]) {
+          %t = tir.constant dense<true> : bool[]
+          %n = tir.constant dense<0> : i64[]
+          %0 = tir.loop %n, %t, %x : i64[3] {
+          ^(%i: i64[], %c: bool[], %a: i64[?]):
+            %1 = tir.mul %a, %w : i64[3]
+            yield %c, %1
+          }
+          %2 = tir.unsqueeze %0 {axes = [0]} : i64[1, 3]
+          return %2 : "y"
+        }
+        """,
+        PASS,
+    )

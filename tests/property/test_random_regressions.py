@@ -107,6 +107,22 @@ def test_scan_of_zero_steps_has_no_pytensor_oracle_and_compiles_to_the_declared_
         assert check_fgraph(fgraph, feeds, ["scan"]).kind is Kind.OK
 
 
+def test_scan_of_zero_steps_whose_step_type_is_more_precise_than_its_init():
+    """Found as CRASH (graph 49 of the seed-104 run, fast_run variant, here shrunk): after
+    fast_run the Scan's carried result is i64[?, 3] (its step multiplies by a (3,) vector) of
+    an i64[?] initial value; dce replaced the zero-step loop by that init and left an
+    unsqueeze typed i64[1, 3] of an i64[x4_0] operand, which the verifier rejects."""
+    source = """
+        x2 = pt.tensor('x2', dtype='int64', shape=(0, 3))
+        x3 = pt.tensor('x3', dtype='int64', shape=(3,))
+        x4 = pt.tensor('x4', dtype='int64', shape=(None,))
+        v3 = pytensor.scan(lambda s, acc, w: acc * w + s, sequences=[x2], outputs_info=[x4], non_sequences=[x3], return_updates=False)
+        outputs = [v3]
+    """  # noqa: E501
+    feeds = [np.zeros((0, 3), np.int64), np.array([0, 1, 2]), np.array([5, -1, 7])]
+    assert outcomes_of(source, feeds) == {"raw": Kind.OK, "fast_run": Kind.OK}
+
+
 # -- the generator's exclusions ------------------------------------------------------------------
 
 
