@@ -30,7 +30,7 @@ _KINDS = ("nan", "+inf", "-inf", "+0", "-0", "+", "-")
 
 
 def _itype(dtype: str) -> type[np.signedinteger]:
-    return np.int64 if dtype == "float64" else np.int32
+    return {8: np.int64, 4: np.int32, 2: np.int16}[np.dtype(dtype).itemsize]
 
 
 def to_ordered(x: np.ndarray) -> np.ndarray:

@@ -40,7 +40,7 @@ import numpy as np
 from benchmarks.special_boundaries import boundary_tuples
 
 #: ulp distance to PyTensor beyond which a finite point is triaged against mpmath.
-FLAG_ULP = {"float64": 64.0, "float32": 4.0}
+FLAG_ULP = {"float64": 64.0, "float32": 4.0, "float16": 2.0}
 
 _F64 = np.finfo(np.float64)
 _F32 = np.finfo(np.float32)
@@ -182,11 +182,35 @@ _EXTRA: dict[str, list[float]] = {
 }
 
 
-def menu(dtype: str, kind: str = "default") -> np.ndarray:
+MENU["float16"] = np.array(
+    [0.0, -0.0, 6e-8, -6e-8, 6.104e-5, -6.104e-5, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0,
+     -3.0, -2.5, 2048.0, -2048.0, 1e4, -1e4, 65504.0, -65504.0, np.inf, -np.inf, np.nan],
+    dtype=np.float16,
+)  # fmt: skip
+
+#: Integer inputs (PyTensor upgrades them to float32 or float64): every value of the 8-bit
+#: types, and for the wider ones the edges where a float loses integers or overflows.
+_INT_SPECIAL = [0, 1, -1, 2, -2, 3, -3, 10, -10, 171, 172, -171, 2**24 + 1, -(2**24 + 1),
+                2**31 - 1, -(2**31), 2**53 + 1, -(2**53 + 1), 2**63 - 1, -(2**63)]  # fmt: skip
+
+
+def _integer_menu(dtype: str, arity: int) -> np.ndarray:
+    info = np.iinfo(dtype)
+    if info.bits == 8 or (info.bits == 16 and arity == 1):
+        return np.arange(info.min, info.max + 1).astype(dtype)
+    values = {min(max(v, info.min), info.max) for v in _INT_SPECIAL}
+    return np.array(sorted(values), dtype=dtype)
+
+
+def menu(dtype: str, kind: str = "default", arity: int = 1) -> np.ndarray:
     """The menu of ``dtype``: ``default`` (about 27 values) or ``extended`` (with ``_EXTRA``
-    at both signs, about 85)."""
+    at both signs, about 85); integer dtypes have their own (``_integer_menu``)."""
+    if np.dtype(dtype).kind in "iu":
+        return _integer_menu(dtype, arity)
     base = MENU[dtype]
     if kind == "default":
+        return base
+    if dtype not in _EXTRA:
         return base
     extra = np.array(_EXTRA[dtype], dtype=dtype)
     return np.concatenate([base, extra, -extra])
@@ -368,7 +392,7 @@ def all_ops() -> dict[str, Op]:
 
 def argument_tuples(arity: int, dtype: str, kind: str = "default") -> tuple[np.ndarray, ...]:
     """Every tuple of ``arity`` menu values, one array per argument."""
-    values = menu(dtype, kind)
+    values = menu(dtype, kind, arity)
     grids = np.meshgrid(*([values] * arity), indexing="ij")
     return tuple(g.ravel().astype(dtype) for g in grids)
 
@@ -417,7 +441,7 @@ def run_pytensor(op: Op, args: tuple[np.ndarray, ...]) -> np.ndarray:
 def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The number of representable values between ``a`` and ``b`` (float, both finite; +0 and
     -0 are the same point)."""
-    itype = np.int64 if a.dtype == np.float64 else np.int32
+    itype = {8: np.int64, 4: np.int32, 2: np.int16}[a.dtype.itemsize]
     mask = int(np.iinfo(itype).max)
 
     def ordered(v: np.ndarray) -> list[int]:
