@@ -464,23 +464,26 @@ def _hyp2f1_inner(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     negatives = [_gamma_negative(v).v for v in (a, b, c)]
     odd = _Num(z.ctx, z.ctx.op("Xor", z.ctx.op("Xor", negatives[0], negatives[1]), negatives[2]))
     divergent = _select(d_near.le(-1.0).and_(odd), -math.inf, math.inf)
-    # (an infinite c - a - b is no divergence: Γ(inf)/Γ(inf), NaN, as scipy)
-    gauss = _select(d_near.gt(0.0).or_((c - a - b).gt(0.0)), gauss, divergent)
+    # divergent where Cephes' c - a - b (rounded as it computes it) is <= 0; a NaN one (from
+    # infinite parameters) is not: Γ(inf)/Γ(inf), NaN, as scipy
+    gauss = _select((c - a - b).le(0.0), divergent, gauss)
     out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
     out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
     out = _select(z.eq(-math.inf).and_(not_polynomial), math.nan, out)
-    # a polynomial at ±inf: as scipy, the sign of its first term (a b / c) z, not of its last
-    out = _select(
-        z.unary("IsInf").and_(polynomial),
-        _select(degree.eq(0.0), 1.0, _select((a * b / c * z).gt(0.0), math.inf, -math.inf)),
-        out,
-    )
-    out = _series_verdicts(a, b, c, z, out)
+    # (a polynomial at ±inf: scipy's 1 + a b z / c, ±inf or NaN: ``_series_verdicts``)
+    out, series_inf = _series_verdicts(a, b, c, z, out)
     out = _select(pole, math.inf, out)
     out = _select(_pfaff_at_one(a, b, c, z, polynomial.or_(pole)), math.inf, out)
     out = _scipy_coincidences(a, b, c, z, out)
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(c.unary("IsNaN")).or_(z.unary("IsNaN"))
     out = _select(nan, _with_nan(a, b, c, z), out)
+    # Cephes' tests before any arithmetic answer with NaN arguments too: b = c or a = c (for
+    # |z| < 1, z = -1) give (1 - z)**-a or (1 - z)**-b (1 where 1 - z rounds to 1), and the
+    # series' inf for c within 1e-13 of 0 where it is reached
+    coincide, coincide_value = _coincidence(a, b, c, z)
+    out = _select(nan.and_(coincide), coincide_value, out)
+    reached = series_inf.unary("IsNaN").unary("Not").and_(coincide.unary("Not"))
+    out = _select(nan.and_(reached).and_(out.unary("IsNaN")), series_inf, out)
     # Cephes' first answer after z = 0 and a or b = 0 (c not): 2F1(-1, b; c; z) = 1 - b z / c,
     # 0 where that is below 1e-15 in magnitude (exactly a = -1, NaN arguments included)
     linear = 1.0 - b / c * z
@@ -490,55 +493,83 @@ def _hyp2f1_inner(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     return _select(z.eq(0.0), 1.0, out)
 
 
-def _series_verdict(a: _Num, b: _Num, c: _Num) -> tuple[_Num, _Num]:
-    """(NaN, inf): where Cephes' power series routine (``hys2f1``) gives up before summing.
-    It orders a, b so that |a| >= |b| (a non-positive integer b of smaller magnitude taken
-    as a instead); where |a| > |c| + 1 (or that swap happened), |c - a| > 2 and |a| > 2 it
-    runs a recurrence in a over round(a - c) steps (round(a) where that would cross c or 0),
-    NaN beyond 10000 of them; elsewhere c within 1e-13 of 0 gives inf."""
+def _series_verdict(a: _Num, b: _Num, c: _Num, z: _Num) -> tuple[_Num, _Num, _Num]:
+    """(NaN, inf, first): where Cephes' power series routine (``hys2f1``) answers without
+    summing, and the sum of its first two terms, 1 + a b z / c (NaN where neither). It orders
+    a, b so that |a| >= |b| (a b within 1e-13 of an integer <= 0 and of smaller magnitude taken
+    as a instead); where |a| > |c| + 1 (or that swap happened), |c - a| > 2 and |a| > 2 it runs
+    a recurrence in a over round(a - c) steps (round(a) where that would cross c or 0): NaN
+    beyond 10000 of them or at an infinite z (its series are NaN or infinite there). Elsewhere
+    c within 1e-13 of 0 gives inf, and the series stops after its first term where that term
+    overflows (a NaN or infinite sum) or is below 1.1e-16 of the sum (whatever follows)."""
     swap = b.unary("Abs").gt(a.unary("Abs"))
     big, small = _select(swap, b, a), _select(swap, a, b)
     # (its test is on the rounded value: a tiny positive b counts as the integer 0)
     rounded = small.unary("Round")
     int_small = rounded.le(0.0).and_((small - rounded).unary("Abs").lt(_CEPHES_EPS))
     back = int_small.and_(small.unary("Abs").lt(big.unary("Abs")))
-    big = _select(back, small, big)
+    big, small = _select(back, small, big), _select(back, big, small)
     abs_big = big.unary("Abs")
     recurrence = abs_big.gt(c.unary("Abs") + 1.0).or_(back)
     recurrence = recurrence.and_((c - big).unary("Abs").gt(2.0)).and_(abs_big.gt(2.0))
     toward_c = c.lt(0.0).and_(big.le(c)).or_(c.ge(0.0).and_(big.ge(c)))
     steps = _select(toward_c, big - c, big).unary("Round").unary("Abs")
-    nan = recurrence.and_(steps.le(10000.0).unary("Not"))
+    nan = recurrence.and_(steps.le(10000.0).unary("Not").or_(z.unary("IsInf")))
     inf = recurrence.unary("Not").and_(c.unary("Abs").lt(_CEPHES_EPS))
-    return nan, inf
+    term = big * small * z / c  # in Cephes' order of operations
+    first = 1.0 + term
+    ends = (
+        _finite(first).unary("Not").or_(term.unary("Abs").le(_CEPHES_MACHEP * first.unary("Abs")))
+    )
+    ends = ends.and_(recurrence.or_(inf).unary("Not")).and_(first.eq(0.0).unary("Not"))
+    return nan, inf, _select(ends, first, math.nan)
 
 
-def _series_verdicts(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> _Num:
-    """``out`` but for ``_series_verdict``'s NaN or inf where Cephes reaches its power series
+def _series_verdicts(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> tuple[_Num, _Num]:
+    """``out`` but for ``_series_verdict``'s answers where Cephes reaches its power series
     (after its earlier answers, which the caller applies over this): a polynomial (a or b
-    within 1e-13 of a non-positive integer) at any z; otherwise for |z| < 1 or z = -1 with
-    c - a - b >= 0, the series in z for z >= -1/2 (at most 0.9), Pfaff's for z < -1/2
-    (F(a, c - b; c) for b > a, else F(c - a, b; c)), and where c - a or c - b is a
-    non-positive integer, F(c - a, c - b; c)."""
+    within 1e-13 of a non-positive integer, of magnitude below 2**31) at any z; otherwise (a
+    polynomial of larger degree, or |z| < 1 or z = -1 with c - a - b >= 0) the series in z
+    for z >= -1/2 (at most 0.9), Pfaff's in z/(z - 1) for
+    z < -1/2 (F(a, c - b; c) for b > a, else F(c - a, b; c); their power of 1 - z finite),
+    and where c - a or c - b is a non-positive integer, F(c - a, c - b; c) (times
+    (1 - z)**(c - a - b)). Also returns its inf (times that power of 1 - z) where it applies,
+    else NaN."""
     int_a, _ = _near_nonpositive_integer(a)
     int_b, _ = _near_nonpositive_integer(b)
     polynomial = int_a.or_(int_b)
+    # Cephes' transformations routine (hyt2f1) tests a and b as C ints: from 2**31 on they
+    # are no integers there, and it transforms as for any a, b
+    int_limit = 2.0**31
+    small = int_a.and_(a.unary("Abs").lt(int_limit)).or_(int_b.and_(b.unary("Abs").lt(int_limit)))
     int_ca, _ = _near_nonpositive_integer(c - a)
     int_cb, _ = _near_nonpositive_integer(c - b)
-    inside = z.unary("Abs").lt(1.0).or_(z.eq(-1.0))
-    inside = inside.and_(polynomial.unary("Not")).and_((c - a - b).ge(0.0))
-    pfaff = z.lt(-0.5)
+    # (|z| < 1, z = -1 or a NaN z, which fails each of Cephes' tests of z; c - a - b not
+    # below 0, NaN included)
+    inside = z.unary("Abs").ge(1.0).and_(z.eq(-1.0).unary("Not")).unary("Not")
+    inside = inside.and_(polynomial.unary("Not")).and_((c - a - b).lt(0.0).unary("Not"))
+    pfaff = inside.or_(polynomial.and_(small.unary("Not"))).and_(z.lt(-0.5))
     higher = b.gt(a)
     p = _select(pfaff, _select(higher, a, c - a), a)
     q = _select(pfaff, _select(higher, c - b, b), b)
+    arg = _select(pfaff, -z / (1.0 - z), z)
+    scale = _select(pfaff, _pow(1.0 - z, -_select(higher, a, b)), 1.0)
     turned = inside.and_(int_ca.or_(int_cb))
     p = _select(turned, c - a, p)
     q = _select(turned, c - b, q)
-    direct = inside.and_(z.le(0.9).or_(turned))
-    nan, inf = _series_verdict(p, q, c)
-    applies = polynomial.or_(direct)
-    out = _select(applies.and_(inf), math.inf, out)
-    return _select(applies.and_(nan), math.nan, out)
+    arg = _select(turned, z, arg)
+    scale = _select(turned, _pow(1.0 - z, c - a - b), scale)
+    # (Cephes transforms for z < -1/2 and z > 0.9: a NaN z is summed as it is)
+    between = z.lt(-0.5).or_(z.gt(0.9)).unary("Not")
+    direct = inside.or_(polynomial).and_(between).or_(turned).or_(small)
+    nan, inf, first = _series_verdict(p, q, c, arg)
+    applies = direct.or_(pfaff)
+    value = scale * first
+    out = _select(applies.and_(value.unary("IsNaN").unary("Not")), value, out)
+    inf = applies.and_(inf)
+    infinite = scale * math.inf  # NaN where the power of 1 - z is (a NaN argument) or 0
+    out = _select(inf, infinite, out)
+    return _select(applies.and_(nan), math.nan, out), _select(inf, infinite, math.nan)
 
 
 def _pfaff_at_one(a: _Num, b: _Num, c: _Num, z: _Num, excluded: _Num) -> _Num:
@@ -574,6 +605,8 @@ def _pfaff_at_one(a: _Num, b: _Num, c: _Num, z: _Num, excluded: _Num) -> _Num:
 #: scipy (Cephes' hyp2f1, PyTensor's ``perform``) takes a parameter within this of an integer,
 #: or of another parameter, as equal to it.
 _CEPHES_EPS = 1e-13
+#: Cephes' MACHEP, 2**-53: its series stops after a term below this of the sum.
+_CEPHES_MACHEP = 1.11022302462515654042e-16
 
 
 def _near_nonpositive_integer(v: _Num) -> tuple[_Num, _Num]:

@@ -193,7 +193,8 @@ def test_hyp2f1_nan_and_inf_as_scipy_at_extremes() -> None:
     benchmarks.accuracy_hyp2f1 --special-values``), and a = b far out on the negative axis:
     2F1(-1, b; c; z) = 1 - b z / c (0 below 1e-15), -inf is no integer (no polynomial, no
     pole), Euler's transformation first for c - a - b <= -1 (its factor 0 or inf), the power
-    series giving up (NaN beyond 10000 recurrence steps, inf for c within 1e-13 of 0),
+    series giving up (NaN beyond 10000 recurrence steps or at an infinite z, inf for c within
+    1e-13 of 0) or stopping after a first term that overflows or is negligible,
     Gauss's sum at z = 1 with an infinite c - a - b (NaN), and inf where Pfaff's w = z/(z - 1)
     is within 1e-13 of 1 with the inner c - a - b = 0 (z below about -1e13; the true value is
     finite there). Expected values: PyTensor's (scipy's); ORT and the interpreter."""
@@ -206,7 +207,15 @@ def test_hyp2f1_nan_and_inf_as_scipy_at_extremes() -> None:
             (-1, math.nan, 3, 0.5), (1, -inf, 1, 2.5), (3, -inf, 1, inf), (1, inf, 1, 2.5),
             (1, 1, 5e-324, -0.5), (inf, 1, 1, 3), (5e-324, 2.5, -0.5, 3), (1, -1, tiny, -1),
             (1, -big, 3, inf), (-big, 5e-324, 3, 5e-324),
-            (1, -inf, big, 1), (2.5, 1, 1e-14, 0.5)]  # fmt: skip
+            (1, -inf, big, 1), (2.5, 1, 1e-14, 0.5),
+            # the series' first term: NaN for the recurrence at an infinite z, a polynomial's
+            # ±inf at ±inf, its overflow, its negligible size; a = -1.8e308 is no C int
+            (1, -3, 1, inf), (-2, 1, 3, inf), (-2, 1, 3, -inf), (-inf, -1, 1, -0.5),
+            (-big, tiny, 2.5, tiny), (1, -big, big, 3),
+            # NaN arguments: the series' inf for c near 0 (times a NaN power of 1 - z: NaN),
+            # b = c with 1 - z = 1, Gauss's sum with c - a - b NaN
+            (math.nan, -1, tiny, 3), (-0.5, -0.5, tiny, math.nan), (math.nan, 1, 1, 5e-324),
+            (1, math.nan, tiny, -1), (inf, -inf, 1, 1)]  # fmt: skip
     a, b, c, z = (pt.dvector(n) for n in "abcz")
     feeds = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
     check([a, b, c, z], [pt.hyp2f1(a, b, c, z)], feeds)
