@@ -576,6 +576,43 @@ def _domain(a: _Num, b: _Num, x: _Num) -> _Num:
     return ok.and_(a.lt(math.inf)).and_(b.lt(math.inf))
 
 
+def _settled_tails(a: _Num, b: _Num, x: _Num, ok: _Num, out: _Num) -> _Num:
+    """0 or 1 where ``out`` is NaN (extreme parameters: a or b near 1e300 or subnormal, where
+    the front factor's pieces overflow or the loops stop) but the front factor
+    x**a (1 - x)**b / (p B(a, b)) (p = a left of the mean, b right of it) is below e**-745
+    by a margin covering the continued fraction's value (at most about (a + b)²) and the
+    rounding of log B(a, b): I is then 0 left of the mean and 1 right of it (as scipy); and
+    the limits where a or b is below 1e-300."""
+
+    def lgamma(v: _Num) -> _Num:  # finite below 1e-300 (gammaln64 has scipy's inf there)
+        return _select(v.lt(1e-300), -v.unary("Log"), gammaln64(v))
+
+    ga, gb, gab = lgamma(a), lgamma(b), lgamma(a + b)
+    lbeta = ga + gb - gab
+    slack = 1e-14 * (ga.unary("Abs") + gb.unary("Abs") + gab.unary("Abs"))
+    # one parameter far above the other (s² < 1e-16 l): log B = lgamma(s) - s log l, without
+    # the cancellation of lgamma(l) - lgamma(l + s)
+    small = _select(a.lt(b), a, b)
+    large = _select(a.lt(b), b, a)
+    lopsided = large.ge(1e16 * (small + 1.0) * (small + 1.0))
+    g_small = _select(a.lt(b), ga, gb)
+    lbeta = _select(lopsided, g_small - small * large.unary("Log"), lbeta)
+    slack = _select(lopsided, 1e-14 * g_small.unary("Abs") + 1.0, slack)
+    log_powers = a * x.unary("Log") + b * _log1p64(-x) - lbeta
+    margin = -(745.0 + 50.0) - 2.0 * (a + b + 2.0).unary("Log") - slack
+    right = x.gt((a + 1.0) / (a + b + 2.0))
+    left_small = (log_powers - a.unary("Log")).lt(margin)
+    right_small = (log_powers - b.unary("Log")).lt(margin)
+    stuck = ok.and_(out.unary("IsNaN"))
+    out = _select(stuck.and_(right.unary("Not")).and_(left_small), 0.0, out)
+    out = _select(stuck.and_(right).and_(right_small), 1.0, out)
+    # a parameter below 1e-300: I = 1 - a (-log x + ...) for a tiny a, b (...) for a tiny b,
+    # both to the last bit for any x in (0, 1); both tiny: b / (a + b) (to O(a log x))
+    tiny_a, tiny_b = a.lt(1e-300), b.lt(1e-300)
+    limit = _select(tiny_a, _select(tiny_b, b / (a + b), 1.0), 0.0)
+    return _select(stuck.and_(tiny_a.or_(tiny_b)), limit, out)
+
+
 def betainc64(a: _Num, b: _Num, x: _Num) -> _Num:
     """I_x(a, b): on the side of the mean where it converges fast (x < (a + 1)/(a + b + 2),
     else 1 - I_{1-x}(b, a)), x**a (1 - x)**b / (a B(a, b)) times the continued fraction
@@ -598,6 +635,7 @@ def betainc64(a: _Num, b: _Num, x: _Num) -> _Num:
     ok = _domain(a, b, x)
     converged, out, _ = _ibeta(a, b, x, y, yl, ok)
     out = _select(converged, out, math.nan)
+    out = _settled_tails(a, b, x, ok, out)
     # Edge values (scipy's): x = 0 gives 0 and x = 1 gives 1; a = 0 or b = ∞ is the step
     # at 0, b = 0 or a = ∞ the step at 1.
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(x.unary("IsNaN"))

@@ -171,3 +171,32 @@ def test_betaincinv_formerly_nan_region_matches_pytensor() -> None:
     )
     assert report.ok
     np.testing.assert_allclose(scipy_special.betaincinv(a, b, y), x, rtol=1e-13)
+
+
+# Extreme parameters where betainc was NaN (its front factor's pieces overflow, or the loops
+# stop): (a, b, x, scipy's value). The front factor's bound settles 0 (left of the mean) or 1
+# (right of it); a parameter below 1e-300 gives the limits 1 (a) and 0 (b).
+_EXTREME_PARAMETERS = [
+    (1e300, 2.5, 0.5, 0.0),
+    (1e300, 0.5, 1e-300, 0.0),
+    (2.5, 1e300, 0.5, 1.0),
+    (1e300, 1e300, 1e-300, 0.0),
+    (5e-324, 2.5, 0.5, 1.0),
+    (5e-324, 1e300, 1e-300, 1.0),
+    (1e-310, 1e5, 0.5, 1.0),
+    (2.5, 5e-324, 0.5, 0.0),
+    (1e5, 1e-310, 1e-300, 0.0),
+    (0.5, 1e300, 0.5, 1.0),
+]
+
+
+def test_betainc_extreme_parameters_as_scipy() -> None:
+    a, b, x, want = (np.array(c) for c in zip(*_EXTREME_PARAMETERS, strict=True))
+    av, bv, xv = pt.dvector("a"), pt.dvector("b"), pt.dvector("x")
+    fgraph = fgraph_of([av, bv, xv], [pt.betainc(av, bv, xv)])
+    (got,) = compile_checked(fgraph).run(a, b, x)
+    np.testing.assert_array_equal(got, want)
+    assert_matches_pytensor(fgraph, [a, b, x])
+    # both parameters tiny: b / (a + b), the true limit (scipy gives 0 there)
+    (got,) = compile_checked(fgraph).run(np.array([1e-310]), np.array([3e-310]), np.array([0.5]))
+    np.testing.assert_allclose(got, [0.75], rtol=1e-12)
