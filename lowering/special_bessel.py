@@ -19,7 +19,6 @@ import numpy as np
 import onnx_ir as oir
 
 from ir import ops
-from ir.core import Operation
 from ir.ops.tensor import constant_array
 from lowering.context import LoweringContext, onnx_dtype
 from lowering.registry import lowers
@@ -742,7 +741,7 @@ def kve64(v: _Num, x: _Num) -> _Num:
 
 
 @lowers(ops.Ive)
-def _lower_ive(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def _lower_ive(op: ops.Ive, ctx: LoweringContext, args: list[V]) -> V:
     """ive64; the K part only where the order may be a negative non-integer."""
     order = constant_array(op.operands[0])
     reflect = order is None or bool(np.any((order < 0) & (np.floor(order) != order)))
@@ -1556,7 +1555,7 @@ def _xor(p: _Num, q: _Num) -> _Num:
 
 
 @lowers(ops.Jv)
-def _lower_jv(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
+def _lower_jv(op: ops.Jv, ctx: LoweringContext, args: list[V]) -> V:
     """jv64; the parts for negative non-integer orders only where the order may be one."""
     order = constant_array(op.operands[0])
     negative = order is None or bool(np.any((order < 0) & (np.floor(order) != order)))
