@@ -636,6 +636,7 @@ def betainc64(a: _Num, b: _Num, x: _Num) -> _Num:
     converged, out, _ = _ibeta(a, b, x, y, yl, ok)
     out = _select(converged, out, math.nan)
     out = _settled_tails(a, b, x, ok, out)
+    out = _select(out.gt(1.0), 1.0, out)  # (1 + ulp where a tiny a's 1 - ... rounds up)
     # Edge values (scipy's): x = 0 gives 0 and x = 1 gives 1; a = 0 or b = ∞ is the step
     # at 0, b = 0 or a = ∞ the step at 1.
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(x.unary("IsNaN"))
