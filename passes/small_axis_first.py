@@ -25,8 +25,9 @@ the same either way.
   `(K,) -> (K, 1)`; an unsqueeze that puts back what a squeeze removed is the squeezed value
   (a max over K without kept dims read as a column again: PyTensor's logsumexp gradient).
 
-The pass runs before ``cse``, which merges what the moved region computes twice (the two
-shifted exps of a logsumexp and of its gradient, once their max is one value). Values enter
+The pass runs before ``hoist-loop-invariants`` (a loop body's transposes of values defined
+outside it leave the loop) and ``cse``, which merges what the moved region computes twice (the
+two shifted exps of a logsumexp and of its gradient, once their max is one value). Values enter
 the region moved: constants at compile time, other values through one
 ``tir.transpose`` each (shared by their users in the region); a moved value read outside the
 region (another op, an output) is transposed back once, right after it is made.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytensor
 import pytensor.tensor as pt
 import pytest
 from hypothesis import given, settings
@@ -392,6 +393,26 @@ def test_float32_casts_and_comparisons_match_pytensor():
     rng = np.random.default_rng(7)
     feeds = [rng.normal(size=(64, 2)).astype("float32"), np.array([0.5, -0.5], "float32")]
     _check([x, m], outputs, feeds)
+
+
+def test_region_in_a_scan_body_matches_pytensor():
+    """A loop body's region moves too: what it reads from outside is transposed at the body's
+    top (then hoisted out of the loop), what it yields is a reduction to (2,)."""
+    x = pt.tensor("x", shape=(None, 2), dtype="float64")
+    m0 = pt.vector("m0", shape=(2,), dtype="float64")
+    col = pt.tensor("col", shape=(None, 1), dtype="float64")
+
+    def step(m, x, col):
+        d = (x - m) * col
+        e = pt.exp(d - pt.max(d, axis=1, keepdims=True)) * m
+        return m + 0.01 * e.sum(axis=0)
+
+    ms = pytensor.scan(
+        step, outputs_info=[m0], non_sequences=[x, col], n_steps=3, return_updates=False
+    )
+    rng = np.random.default_rng(10)
+    feeds = [rng.normal(size=(40, 2)), np.array([0.1, -0.2]), rng.normal(size=(40, 1))]
+    _check([x, m0, col], [ms[-1]], feeds)
 
 
 # -- property: N, K and broadcasting patterns ----------------------------------------------------
