@@ -1399,6 +1399,69 @@ def _jv_large(
     return _only_if(need, lambda: _on_subset(need, values, recurring, out), out)
 
 
+#: The transition expansion (DLMF 10.19.8, Cephes' jnt) where |x - v| <= 0.7 v^(1/3) from
+#: v = 1e9 (its fifth terms are below 1e-30 relatively there), where the recurrences stop.
+_TRANSITION_FROM = 1e9
+_TRANSITION_Z = 0.7
+# F_k(z), G_k(z) of the expansion (as Cephes' jv.c): F2 = (a0 z³ + a1) z², F3 = b(z³),
+# F4 = c(z³) z, G1 = d(z³), G2 = e(z³) z, G3 = f(z³) z², polynomials in z³ (descending).
+_TRANSITION_F2 = (-9.0000000000000000000e-2, 8.5714285714285714286e-2)
+_TRANSITION_F3 = (1.3671428571428571429e-1, -5.4920634920634920635e-2, -4.4444444444444444444e-3)
+_TRANSITION_F4 = (1.3500000000000000000e-3, -1.6036054421768707483e-1,
+                  4.2590187590187590188e-2, 2.7330447330447330447e-3)  # fmt: skip
+_TRANSITION_G1 = (-2.4285714285714285714e-1, 1.4285714285714285714e-2)
+_TRANSITION_G2 = (-9.0000000000000000000e-3, 1.9396825396825396825e-1, -1.1746031746031746032e-2)
+_TRANSITION_G3 = (1.9607142857142857143e-2, -1.5983694083694083694e-1, 6.3838383838383838384e-3)
+#: Ai(0) and -Ai'(0).
+_AIRY_C1 = 0.355028053887817239260
+_AIRY_C2 = 0.258819403792806798405
+_AIRY_TERMS = 14
+
+
+def _airy_small(t: _Num) -> tuple[_Num, _Num]:
+    """(Ai(t), Ai'(t)) for |t| <= 1 by the Maclaurin series: Ai = c1 f - c2 g with
+    f = sum a_k t^3k, g = sum b_k t^(3k+1), a_k = prod_j 1/((3j - 1) 3j),
+    b_k = prod_j 1/(3j (3j + 1)), and their derivatives term by term."""
+    a_k, b_k = [1.0], [1.0]
+    for k in range(1, _AIRY_TERMS):
+        a_k.append(a_k[-1] / ((3 * k - 1) * 3 * k))
+        b_k.append(b_k[-1] / (3 * k * (3 * k + 1)))
+    t3 = t * t * t
+    f = _horner(t3, a_k)
+    g = _horner(t3, b_k)
+    fd = _horner(t3, [3 * k * a_k[k] for k in range(1, _AIRY_TERMS)])  # f' / t²
+    gd = _horner(t3, [(3 * k + 1) * b_k[k] for k in range(_AIRY_TERMS)])  # g'
+    return _AIRY_C1 * f - _AIRY_C2 * (t * g), _AIRY_C1 * ((t * t) * fd) - _AIRY_C2 * gd
+
+
+def _polevl(x: _Num, coefficients: Sequence[float]) -> _Num:
+    """c[0] x^N + ... + c[N] (descending, as Cephes' polevl)."""
+    return _horner(x, list(reversed(coefficients)))
+
+
+def _jv_transition(nu: _Num, cbn: _Num, z: _Num) -> _Num:
+    """J_nu(nu + z nu^(1/3)) by the transition expansion (DLMF 10.19.8; the F_k, G_k of
+    Cephes' jnt): 2^(1/3) Ai(-2^(1/3) z) P / nu^(1/3) + 4^(1/3) Ai'(-2^(1/3) z) Q / nu,
+    P = sum F_k nu^(-2k/3), Q = sum G_k nu^(-2k/3), for |z| <= 0.7."""
+    cbtwo = 2.0 ** (1.0 / 3.0)
+    ai, aip = _airy_small(-cbtwo * z)
+    zz = z * z
+    z3 = zz * z
+    f = [z * 0.0 + 1.0, -z / 5.0, _polevl(z3, _TRANSITION_F2) * zz, _polevl(z3, _TRANSITION_F3),
+         _polevl(z3, _TRANSITION_F4) * z]  # fmt: skip
+    g = [0.3 * zz, _polevl(z3, _TRANSITION_G1), _polevl(z3, _TRANSITION_G2) * z,
+         _polevl(z3, _TRANSITION_G3) * zz]  # fmt: skip
+    step = 1.0 / (cbn * cbn)
+    pp: _Num | None = None
+    qq: _Num | None = None
+    for k in reversed(range(5)):
+        pp = f[k] if pp is None else pp * step + f[k]
+        if k < 4:
+            qq = g[k] if qq is None else qq * step + g[k]
+    assert pp is not None and qq is not None
+    return cbtwo * ai * pp / cbn + (4.0 ** (1.0 / 3.0)) * aip * qq / nu
+
+
 #: AMOS's overflow limit on exponents (zbesh: 2.303 (1021 log10(2) - 3)).
 _AMOS_ELIM = 2.303 * (1021 * math.log10(2.0) - 3.0)
 #: AMOS's zbesj and zbesh refuse (ierr 4) beyond |z| or order 0.5 / 2**-52 = 2**51.
@@ -1457,7 +1520,9 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
     turning point (a < nu), and beyond it (a > nu, its phase in double-double). What is left
     (about 10 nu^(1/3) either side of the turning point, and for negative non-integer orders
     2 sqrt(nu) < a < nu) by recurrences in double-double (``_jv_recurring``): forward from
-    J_mu, J_mu+1 past the turning point, backward from Debye's J at an order beyond it. Negative
+    J_mu, J_mu+1 past the turning point, backward from Debye's J at an order beyond it; from
+    order 1e9 on, where those take too many steps, the transition expansion (DLMF 10.19.8)
+    within 0.7 nu^(1/3) of the turning point (NaN beyond it there). Negative
     integer orders by J_-n = (-1)^n J_n, negative non-integer ones directly (series, Miller's
     recurrence continued downward past their turning point, Hankel) or by
     J_-nu = cos(nu π) J_nu - sin(nu π) Y_nu (Debye, and Y_nu by the forward recurrence); x < 0
@@ -1518,6 +1583,16 @@ def jv64(v: _Num, x: _Num, negative: bool = True) -> _Num:
         ),
         out,
     )
+    # Near the turning point of huge orders (beyond the recurrences' reach): the transition
+    # expansion, as scipy's Cephes there
+    near = out.unary("IsNaN").and_(nu.gt(_TRANSITION_FROM)).and_(nu.lt(math.inf))
+    near = near.and_(o.ge(0.0)).and_(a.gt(0.0))
+    safe_nu = _select(near, nu, 1e12)
+    cbn = _cbrt(safe_nu)
+    cbn = cbn - (cbn * cbn * cbn - safe_nu) / (3.0 * cbn * cbn)  # (Pow's 1/3 is rounded)
+    z = (_select(near, a, 1e12) - safe_nu) / cbn
+    near = near.and_(z.unary("Abs").le(_TRANSITION_Z))
+    out = _select(near, _jv_transition(safe_nu, cbn, _select(near, z, 0.0)), out)
     # Where the methods fail for huge orders (nu² overflows) and J underflows: 0, as scipy
     # (e.g. jv(1e300, 0.5)); not for negative non-integer orders (J_-nu is huge there)
     below, exponent = _debye_exponent_below(nu, a)

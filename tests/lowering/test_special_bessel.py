@@ -257,6 +257,18 @@ def test_jv_huge_orders_beyond_the_turning_point() -> None:
     assert np.all(ulps <= 64), ulps
 
 
+def test_jv_transition_region_of_huge_orders() -> None:
+    """|x - v| <= 0.7 v^(1/3) beyond v = 1e9, where the recurrences would take too many steps
+    (NaN before): the transition expansion, as scipy's Cephes (its values, scipy 1.18)."""
+    v = np.array([1e300, 1e16, 1e16, 1e20])
+    x = np.array([1e300, 1e16 + 1e5, 1e16 - 1.4e5, 1e20 - 3e6])
+    want = [4.473073183964723e-101, 2.8779370398683924e-06, 9.729937156577776e-07,
+            4.5405797960630476e-08]  # fmt: skip
+    a, b = pt.vector("v"), pt.vector("x")
+    (got,) = compile_checked(fgraph_of([a, b], [pt.jv(a, b)])).run(v, x)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
 def test_j_gradients() -> None:
     """d jv = (jv(v - 1) - jv(v + 1))/2 (PyTensor's pullback)."""
     dtype = "float64"
