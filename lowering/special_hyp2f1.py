@@ -336,11 +336,16 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     Γ(c) Γ(c - a - b) / (Γ(c - a) Γ(c - b)) at z = 1. NaN where no form converges. As scipy:
     1 at z = 0, inf where c is a non-positive integer (not cancelled by a polynomial of lower
     degree) and for z > 1, at z = 1 when c - a - b <= 0 inf (-inf where c - a - b <= -1 and
-    Γ(c)/(Γ(a) Γ(b)) < 0), NaN at z = -inf (not a polynomial), a polynomial's ±inf at ±inf
-    with the sign of a b z / c. Measured (``benchmarks/accuracy_hyp2f1.py``): ≤ 63 ulp
-    (float64) with positive parameters over the whole z line, near-integer exponent
-    differences included; with parameters of both signs, where every form's terms cancel,
-    ≤ 90 ulp on the grid (scipy up to 579 on the same point); the two-term form's
+    Γ(c)/(Γ(a) Γ(b)) < 0), at z = -inf A&S 15.3.7's limit (NaN for an integer b - a), a
+    polynomial's 1 + a b z / c at ±inf; and Cephes' own rules where they decide (Euler's
+    transformation first for c - a - b <= -1, 2F1(-1, b; c; z) = 1 - b z / c, its power
+    series' NaN and inf, its early answers with NaN arguments, a = b below z = -1e13: the
+    helpers below). Measured (``benchmarks/accuracy_hyp2f1.py``): ≤ 64 ulp (float64) with
+    positive parameters over the whole z line, near-integer exponent differences included,
+    but near zeros of 2F1 for z < -1, where the two terms of 15.3.8 cancel: 77 ulp of a value
+    1.75e-7 from terms of 7e-6, scipy 372; 682 ulp of 1.6e-15 from terms of 1.5e-13, about 7
+    ulp of the terms, scipy 347; with parameters of both signs, where every form's terms
+    cancel, ≤ 91 ulp on the grid (scipy up to 579 on the same point); the two-term form's
     1 / (distance to an integer) cancellation is left where the paired form's Γ arguments are
     not all positive (BENCHMARKS.md)."""
     a, b, c, z = _broadcast(a, b, c, z)
@@ -469,7 +474,7 @@ def _hyp2f1_inner(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     gauss = _select((c - a - b).le(0.0), divergent, gauss)
     out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
     out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
-    out = _select(z.eq(-math.inf).and_(not_polynomial), math.nan, out)
+    out = _select(z.eq(-math.inf).and_(not_polynomial), _at_minus_infinity(a, b, c, gc), out)
     # (a polynomial at ±inf: scipy's 1 + a b z / c, ±inf or NaN: ``_series_verdicts``)
     out, series_inf = _series_verdicts(a, b, c, z, out)
     out = _select(pole, math.inf, out)
@@ -570,6 +575,20 @@ def _series_verdicts(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> tuple[_Nu
     infinite = scale * math.inf  # NaN where the power of 1 - z is (a NaN argument) or 0
     out = _select(inf, infinite, out)
     return _select(applies.and_(nan), math.nan, out), _select(inf, infinite, math.nan)
+
+
+def _at_minus_infinity(a: _Num, b: _Num, c: _Num, gc: _Num) -> _Num:
+    """scipy's 2F1 at z = -inf (not a polynomial): where b - a is not within 1e-13 of an
+    integer, Cephes' A&S 15.3.7 with its two series at 1/z = -0 (both 1):
+    Γ(c) Γ(b - a) / (Γ(b) Γ(c - a)) inf**-a + Γ(c) Γ(a - b) / (Γ(a) Γ(c - b)) inf**-b, the
+    limit (0 for a, b > 0, ±inf where one is negative; NaN where a factor 0 meets inf); NaN
+    where b - a is an integer (Pfaff's z/(z - 1) is inf/inf there)."""
+    e = (b - a).unary("Abs")
+    non_integer = (e - e.unary("Round")).unary("Abs").gt(_CEPHES_EPS)
+    inf = a * 0.0 + math.inf
+    p = gc * gamma64(b - a) * (_rgamma(b) * _rgamma(c - a)) * _pow(inf, -a)
+    q = gc * gamma64(a - b) * (_rgamma(a) * _rgamma(c - b)) * _pow(inf, -b)
+    return _select(non_integer, p + q, math.nan)
 
 
 def _pfaff_at_one(a: _Num, b: _Num, c: _Num, z: _Num, excluded: _Num) -> _Num:

@@ -195,7 +195,8 @@ def test_hyp2f1_nan_and_inf_as_scipy_at_extremes() -> None:
     pole), Euler's transformation first for c - a - b <= -1 (its factor 0 or inf), the power
     series giving up (NaN beyond 10000 recurrence steps or at an infinite z, inf for c within
     1e-13 of 0) or stopping after a first term that overflows or is negligible,
-    Gauss's sum at z = 1 with an infinite c - a - b (NaN), and inf where Pfaff's w = z/(z - 1)
+    Gauss's sum at z = 1 with an infinite c - a - b (NaN), A&S 15.3.7's limit at z = -inf,
+    and inf where Pfaff's w = z/(z - 1)
     is within 1e-13 of 1 with the inner c - a - b = 0 (z below about -1e13; the true value is
     finite there). Expected values: PyTensor's (scipy's); ORT and the interpreter."""
     from tests.lowering.util import check
@@ -215,7 +216,10 @@ def test_hyp2f1_nan_and_inf_as_scipy_at_extremes() -> None:
             # NaN arguments: the series' inf for c near 0 (times a NaN power of 1 - z: NaN),
             # b = c with 1 - z = 1, Gauss's sum with c - a - b NaN
             (math.nan, -1, tiny, 3), (-0.5, -0.5, tiny, math.nan), (math.nan, 1, 1, 5e-324),
-            (1, math.nan, tiny, -1), (inf, -inf, 1, 1)]  # fmt: skip
+            (1, math.nan, tiny, -1), (inf, -inf, 1, 1),
+            # z = -inf with b - a no integer: A&S 15.3.7's limit (0, or inf for a negative a)
+            (1, 2.5, 3, -inf), (1, -0.5, 2.5, -inf), (-0.5, 3, 2.5, -inf),
+            (0.5, 1.5, 2.5, -inf)]  # fmt: skip
     a, b, c, z = (pt.dvector(n) for n in "abcz")
     feeds = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
     check([a, b, c, z], [pt.hyp2f1(a, b, c, z)], feeds)
