@@ -1,13 +1,17 @@
 """Conformance sweep of the elementwise special functions over a menu of special values.
 
-    python -m benchmarks.special_values [--ops gammaln erf ...] [--dtypes float64]
+    python -m benchmarks.special_values [--ops gammaln erf ...] [--dtypes float64 int8 ...]
+                                        [--menu default|extended|boundaries]
                                         [--details] [--no-mpmath]
 
 For each op and dtype, every argument tuple over a menu of about 27 special values (±0, the
 smallest subnormal, the smallest normal, tiny, ±1e-16, ±0.5, ±1, ±2, negative integers and
-half-integers, ±1e16, huge, the largest finite, ±inf, NaN; float32 has its own analogues) is
-compiled as one graph on vectors, run in ONNX Runtime, and compared with PyTensor's own result
-(``mode="FAST_COMPILE"``: the op's ``perform``, mostly scipy.special / numpy):
+half-integers, ±1e16, huge, the largest finite, ±inf, NaN; float32 and float16 have their own
+analogues, integer dtypes every 8-bit value or the edges of the wider ones; ``extended`` adds
+about 60 magnitudes, ``boundaries`` takes instead the floats next to each of PyTensor's NaN/inf,
+zero and sign edges, ``benchmarks.special_boundaries``) is compiled as one graph on vectors,
+run in ONNX Runtime, and compared with PyTensor's own result (``mode="FAST_COMPILE"``: the
+op's ``perform``, mostly scipy.special / numpy):
 
 - NaN vs not, and ±inf vs not (or the other infinity): the contract puts them exactly where
   PyTensor does;
