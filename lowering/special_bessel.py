@@ -724,6 +724,22 @@ def ive64(v: _Num, x: _Num, reflect: bool = True) -> _Num:
     return _keep_nan(v, _keep_nan(x, out))
 
 
+def _as_amos_for_subnormal_orders(nu: _Num, x: _Num, out: _Num) -> _Num:
+    """scipy's kve where the order is so small that AMOS's factor nu π / sin(nu π) overflows
+    (nu below about 1.77e-309) and x <= 2 (zbknu's series): the factor is inf, and the series'
+    first term inf · (smu / 2 - euler_gamma), smu = fl(log(2/x) nu) / nu (the subnormal product
+    rounds log(2/x) to a multiple of 1/nu's step); +inf where that is positive, NaN
+    (inf - inf in the series) elsewhere."""
+    pi_nu = math.pi * nu
+    overflows = nu.gt(0.0).and_((1.0 / pi_nu.unary("Sin")).eq(math.inf))
+    inside = overflows.and_(x.ge(_AMOS_TINY)).and_(x.le(2.0))
+    safe_x = _select(inside, x, 1.0)
+    safe_nu = _select(inside, nu, 1e-320)
+    smu = ((2.0 / safe_x).unary("Log") * safe_nu) / safe_nu  # sinh of a subnormal is itself
+    first = 0.5 * smu - 0.5772156649015329
+    return _select(inside, _select(first.gt(0.0), math.inf, math.nan), out)
+
+
 def kve64(v: _Num, x: _Num) -> _Num:
     """K_v(x) e^x (scipy's kve), even in v: for nu = |v|, Temme's series for K_mu, K_mu+1
     (|mu| <= 1/2) where x <= 1, the trapezoid rule on the integral e^x ∫ e^(-x cosh t)
@@ -733,6 +749,7 @@ def kve64(v: _Num, x: _Num) -> _Num:
     nu = v.unary("Abs")
     positive = _select(x.gt(0.0), x, 1.0)  # keeps the unused branches finite
     out = _positive(nu, positive, "k")["k"]
+    out = _as_amos_for_subnormal_orders(nu, x, out)
     # scipy: +inf below x = 1e3 DBL_MIN (AMOS's zbesk reports an overflow there)
     out = _select(x.gt(0.0).and_(x.lt(_AMOS_TINY)), math.inf, out)
     bad = x.lt(0.0).or_(_beyond_amos(nu, x)).or_(v.unary("IsNaN"))

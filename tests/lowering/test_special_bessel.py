@@ -257,6 +257,16 @@ def test_jv_huge_orders_beyond_the_turning_point() -> None:
     assert np.all(ulps <= 64), ulps
 
 
+def test_kve_of_subnormal_orders_as_scipy() -> None:
+    """Orders below about 1.77e-309 make AMOS's nu π / sin(nu π) inf: for x <= 2 scipy's kve
+    is +inf or NaN by the sign of its series' first term (kve(5e-324, 0.5) NaN,
+    kve(1e-310, 0.5) inf, kve(5e-324, 0.25) inf), as here; from x = 2 on, the value."""
+    v = np.array([5e-324, 5e-324, 1e-310, 1e-310, 5e-324, -5e-324, 1e-310, 1e-300, 5e-324])
+    x = np.array([0.5, 0.25, 0.5, 1.0, 1e-300, 0.5, 2.0, 0.5, 10.0])
+    a, b = pt.vector("v"), pt.vector("x")
+    check([a, b], [pt.kve(a, b)], [v, x])
+
+
 def test_jv_transition_region_of_huge_orders() -> None:
     """|x - v| <= 0.7 v^(1/3) beyond v = 1e9, where the recurrences would take too many steps
     (NaN before): the transition expansion, as scipy's Cephes (its values, scipy 1.18)."""
