@@ -783,8 +783,14 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
     out = _select(converged.and_(conv_half), out, math.nan)
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(y.unary("IsNaN"))
     nan = nan.or_(a.le(0.0)).or_(b.le(0.0)).or_(y.lt(0.0)).or_(y.gt(1.0))
-    # scipy: infinite parameters give NaN inside (0, 1) (except for a parameter of 1)
+    # scipy: infinite parameters give NaN inside (0, 1), except with the other parameter 1
     out = _select(a.eq(math.inf).or_(b.eq(math.inf)), math.nan, out)
+    # where that or the loops leave NaN, a parameter of 1 has a closed form (I_x(1, b) =
+    # 1 - (1 - x)^b, I_x(a, 1) = x^a): 0 for b = inf, 1 for a = inf, as scipy; and
+    # betaincinv(1, 1e300, 1/2) = log(2)/1e300
+    closed = _select(a.eq(1.0), -_expm1_64(_log1p64(-y) / b), (y.unary("Log") / a).unary("Exp"))
+    use_closed = out.unary("IsNaN").and_(a.eq(1.0).or_(b.eq(1.0)))
+    out = _select(use_closed, closed, out)
     out = _select(y.eq(0.0), 0.0, _select(y.eq(1.0), 1.0, out))
     return _select(nan, math.nan, out)
 

@@ -200,3 +200,16 @@ def test_betainc_extreme_parameters_as_scipy() -> None:
     # both parameters tiny: b / (a + b), the true limit (scipy gives 0 there)
     (got,) = compile_checked(fgraph).run(np.array([1e-310]), np.array([3e-310]), np.array([0.5]))
     np.testing.assert_allclose(got, [0.75], rtol=1e-12)
+
+
+def test_betaincinv_with_a_parameter_of_one_as_scipy() -> None:
+    """I_x(1, b) = 1 - (1 - x)^b and I_x(a, 1) = x^a where the iteration gave NaN: infinite
+    b with a = 1 gives 0 and infinite a with b = 1 gives 1 (scipy's values), a huge b
+    log(1/(1 - y))/b."""
+    a = np.array([1.0, np.inf, 1.0, 1e300, 2.5])
+    b = np.array([np.inf, 1.0, 1e300, 1.0, np.inf])
+    y = np.array([0.5, 0.3, 0.5, 0.9, 0.5])
+    av, bv, yv = pt.dvector("a"), pt.dvector("b"), pt.dvector("y")
+    fgraph = fgraph_of([av, bv, yv], [pt.betaincinv(av, bv, yv)])
+    (got,) = compile_checked(fgraph).run(a, b, y)
+    np.testing.assert_allclose(got, [0.0, 1.0, 6.931471805599452e-301, 1.0, np.nan], rtol=1e-15)
