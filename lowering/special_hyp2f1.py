@@ -343,11 +343,11 @@ def hyp2f1_64(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     helpers below). Measured (``benchmarks/accuracy_hyp2f1.py``): ≤ 64 ulp (float64) with
     positive parameters over the whole z line, near-integer exponent differences included,
     but near zeros of 2F1 for z < -1, where the two terms of 15.3.8 cancel: 77 ulp of a value
-    1.75e-7 from terms of 7e-6, scipy 372; 682 ulp of 1.6e-15 from terms of 1.5e-13, about 7
-    ulp of the terms, scipy 347; with parameters of both signs, where every form's terms
-    cancel, ≤ 91 ulp on the grid (scipy up to 579 on the same point); the two-term form's
-    1 / (distance to an integer) cancellation is left where the paired form's Γ arguments are
-    not all positive (BENCHMARKS.md)."""
+    1.75e-7 from terms of 7e-6, scipy 372; 682 ulp of 1.6e-15 from terms of 1.5e-13, about 5
+    ulp of the terms, scipy 347 (2.7 of the terms); with parameters of both signs, where
+    every form's terms cancel, ≤ 91 ulp on the grid (scipy up to 579 on the same point); the
+    two-term form's 1 / (distance to an integer) cancellation is left where the paired form's
+    Γ arguments are not all positive (BENCHMARKS.md)."""
     a, b, c, z = _broadcast(a, b, c, z)
     # Cephes (scipy, PyTensor's perform) answers by Euler's transformation before any other
     # form where c - a - b <= -1 (``_euler_first``): (1 - z)**(c - a - b) F(c - a, c - b; c; z),
@@ -458,7 +458,9 @@ def _hyp2f1_inner(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
         ok, total, amp = _hyp_series(p, q, r, _select(use, arg, 0.0), use, front)
         value = total if scale is None else scale * total
         ok = use.and_(ok)
-        better = ok.and_(amp.lt(best))
+        # (a sum of exactly 0, a polynomial's, has an infinite estimate: taken where no other
+        # form was, as scipy's sum)
+        better = ok.and_(amp.lt(best).or_(out.unary("IsNaN").and_(amp.eq(math.inf))))
         out = _select(better, value, out)
         best = _select(better, amp, best)
         found = found.or_(ok.and_(amp.le(_ACCEPT)))

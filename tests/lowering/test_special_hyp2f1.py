@@ -195,10 +195,10 @@ def test_hyp2f1_nan_and_inf_as_scipy_at_extremes() -> None:
     pole), Euler's transformation first for c - a - b <= -1 (its factor 0 or inf), the power
     series giving up (NaN beyond 10000 recurrence steps or at an infinite z, inf for c within
     1e-13 of 0) or stopping after a first term that overflows or is negligible,
-    Gauss's sum at z = 1 with an infinite c - a - b (NaN), A&S 15.3.7's limit at z = -inf,
-    and inf where Pfaff's w = z/(z - 1)
-    is within 1e-13 of 1 with the inner c - a - b = 0 (z below about -1e13; the true value is
-    finite there). Expected values: PyTensor's (scipy's); ORT and the interpreter."""
+    Gauss's sum at z = 1 with an infinite c - a - b (NaN), A&S 15.3.7's limit at z = -inf, a
+    polynomial summing to 0, and inf where Pfaff's w = z/(z - 1) is within 1e-13 of 1 with the
+    inner c - a - b = 0 (z below about -1e13; the true value is finite there). Expected
+    values: PyTensor's (scipy's); ORT and the interpreter."""
     from tests.lowering.util import check
 
     inf, big, tiny = math.inf, 1.7976931348623157e308, 2.2250738585072014e-308
@@ -219,7 +219,10 @@ def test_hyp2f1_nan_and_inf_as_scipy_at_extremes() -> None:
             (1, math.nan, tiny, -1), (inf, -inf, 1, 1),
             # z = -inf with b - a no integer: A&S 15.3.7's limit (0, or inf for a negative a)
             (1, 2.5, 3, -inf), (1, -0.5, 2.5, -inf), (-0.5, 3, 2.5, -inf),
-            (0.5, 1.5, 2.5, -inf)]  # fmt: skip
+            (0.5, 1.5, 2.5, -inf),
+            # polynomials whose sum is exactly 0 (NaN before: an infinite error estimate)
+            (1, -1, 1, 1), (1, -1, 2.5, 2.5), (-3, 3, 1, 1), (1, 2.5, -0.5, -1),
+            (-3, -3, 1, -1)]  # fmt: skip
     a, b, c, z = (pt.dvector(n) for n in "abcz")
     feeds = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
     check([a, b, c, z], [pt.hyp2f1(a, b, c, z)], feeds)
