@@ -581,8 +581,8 @@ def _settled_tails(a: _Num, b: _Num, x: _Num, ok: _Num, out: _Num) -> _Num:
     the front factor's pieces overflow or the loops stop) but the front factor
     x**a (1 - x)**b / (p B(a, b)) (p = a left of the mean, b right of it) is below e**-745
     by a margin covering the continued fraction's value (at most about (a + b)²) and the
-    rounding of log B(a, b): I is then 0 left of the mean and 1 right of it (as scipy); and
-    the limits where a or b is below 1e-300."""
+    rounding of log B(a, b): I is then 0 left of the mean and 1 right of it (as scipy); the
+    limits where a or b is below 1e-300, and the closed forms for a parameter of 1."""
 
     def lgamma(v: _Num) -> _Num:  # finite below 1e-300 (gammaln64 has scipy's inf there)
         return _select(v.lt(1e-300), -v.unary("Log"), gammaln64(v))
@@ -610,7 +610,10 @@ def _settled_tails(a: _Num, b: _Num, x: _Num, ok: _Num, out: _Num) -> _Num:
     # both to the last bit for any x in (0, 1); both tiny: b / (a + b) (to O(a log x))
     tiny_a, tiny_b = a.lt(1e-300), b.lt(1e-300)
     limit = _select(tiny_a, _select(tiny_b, b / (a + b), 1.0), 0.0)
-    return _select(stuck.and_(tiny_a.or_(tiny_b)), limit, out)
+    out = _select(stuck.and_(tiny_a.or_(tiny_b)), limit, out)
+    # a parameter of 1: I_x(1, b) = 1 - (1 - x)^b, I_x(a, 1) = x^a
+    one = _select(a.eq(1.0), -_expm1_64(b * _log1p64(-x)), (a * x.unary("Log")).unary("Exp"))
+    return _select(out.unary("IsNaN").and_(ok).and_(a.eq(1.0).or_(b.eq(1.0))), one, out)
 
 
 def betainc64(a: _Num, b: _Num, x: _Num) -> _Num:
