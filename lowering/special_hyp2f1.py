@@ -476,7 +476,7 @@ def _hyp2f1_inner(a: _Num, b: _Num, c: _Num, z: _Num) -> _Num:
     gauss = _select((c - a - b).le(0.0), divergent, gauss)
     out = _select(z.eq(1.0).and_(not_polynomial), gauss, out)
     out = _select(z.gt(1.0).and_(not_polynomial), math.inf, out)
-    out = _select(z.eq(-math.inf).and_(not_polynomial), _at_minus_infinity(a, b, c, gc), out)
+    out = _select(z.eq(-math.inf).and_(not_polynomial), _at_minus_infinity(a, b, c), out)
     # (a polynomial at ±inf: scipy's 1 + a b z / c, ±inf or NaN: ``_series_verdicts``)
     out, series_inf = _series_verdicts(a, b, c, z, out)
     out = _select(pole, math.inf, out)
@@ -579,18 +579,37 @@ def _series_verdicts(a: _Num, b: _Num, c: _Num, z: _Num, out: _Num) -> tuple[_Nu
     return _select(applies.and_(nan), math.nan, out), _select(inf, infinite, math.nan)
 
 
-def _at_minus_infinity(a: _Num, b: _Num, c: _Num, gc: _Num) -> _Num:
+def _at_minus_infinity(a: _Num, b: _Num, c: _Num) -> _Num:
     """scipy's 2F1 at z = -inf (not a polynomial): where b - a is not within 1e-13 of an
-    integer, Cephes' A&S 15.3.7 with its two series at 1/z = -0 (both 1):
-    Γ(c) Γ(b - a) / (Γ(b) Γ(c - a)) inf**-a + Γ(c) Γ(a - b) / (Γ(a) Γ(c - b)) inf**-b, the
-    limit (0 for a, b > 0, ±inf where one is negative; NaN where a factor 0 meets inf); NaN
+    integer, Cephes' A&S 15.3.7 with its two series at 1/z = -0 (both 1),
+    P inf**-a + Q inf**-b with P = Γ(c) Γ(b - a) / (Γ(b) Γ(c - a)) and Q the same with a and
+    b swapped: 0 for a, b > 0, ±inf (the sign of P or Q) where one is negative, NaN where a 0
+    factor (1/Γ at a pole) meets inf or two infinities cancel. P and Q enter by their signs
+    and zeros only (where Γ overflows, c beyond 171.6, scipy's P is inf or NaN instead). NaN
     where b - a is an integer (Pfaff's z/(z - 1) is inf/inf there)."""
     e = (b - a).unary("Abs")
     non_integer = (e - e.unary("Round")).unary("Abs").gt(_CEPHES_EPS)
     inf = a * 0.0 + math.inf
-    p = gc * gamma64(b - a) * (_rgamma(b) * _rgamma(c - a)) * _pow(inf, -a)
-    q = gc * gamma64(a - b) * (_rgamma(a) * _rgamma(c - b)) * _pow(inf, -b)
+
+    def factor(x: _Num, y: _Num) -> _Num:
+        """Γ(c) Γ(y - x) / (Γ(y) Γ(c - x)) as its sign, or 0 at a pole of a denominator Γ."""
+        negative = [_gamma_negative(v).v for v in (c, y - x, y, c - x)]
+        odd = _xor(a, negative)
+        zero = _nonpositive_integer(y).or_(_nonpositive_integer(c - x))
+        return _select(zero, 0.0, _select(odd, -1.0, 1.0))
+
+    p = factor(a, b) * _pow(inf, -a)
+    q = factor(b, a) * _pow(inf, -b)
     return _select(non_integer, p + q, math.nan)
+
+
+def _xor(like: _Num, flags: list) -> _Num:
+    """The exclusive or of boolean ONNX values ``flags``."""
+    ctx = like.ctx
+    out = flags[0]
+    for flag in flags[1:]:
+        out = ctx.op("Xor", out, flag)
+    return _Num(ctx, out)
 
 
 def _pfaff_at_one(a: _Num, b: _Num, c: _Num, z: _Num, excluded: _Num) -> _Num:
