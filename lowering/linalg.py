@@ -19,6 +19,10 @@ V = oir.Value
 _FUSED_DTYPES = ("float16", "float32", "float64")
 
 
+#: Unsigned dtypes whose MatMul runs as the signed one of the same width where k may be 0.
+_SIGNED_TWIN = {"uint32": "int32", "uint64": "int64"}
+
+
 @lowers(ops.MatMul)
 def lower_matmul(op: ops.MatMul, ctx: LoweringContext, args: list[V]) -> V:
     """ONNX MatMul is numpy's matmul; integer products wrap the same in a wider integer.
@@ -72,7 +76,15 @@ def lower_matmul(op: ops.MatMul, ctx: LoweringContext, args: list[V]) -> V:
                               axis=0)  # fmt: skip
         x = ctx.op("Reshape", x, ctx.op("Concat", rows, ctx.op("Shape", x, start=-1), axis=0),
                    allowzero=1)  # fmt: skip
-    out = ctx.kernel("MatMul", [x, y], dtype)
+    k_dim = a_shape[-1]
+    if dtype in _SIGNED_TWIN and not (isinstance(k_dim, int) and k_dim > 0):
+        # ORT's uint32/uint64 MatMul fails when k == 0 (it zero-fills through an int-typed
+        # pointer: "Tensor type mismatch"); the signed product of the same width wraps alike.
+        twin = _SIGNED_TWIN[dtype]
+        out = ctx.op("MatMul", ctx.cast(x, twin), ctx.cast(y, twin))
+        out = ctx.cast(out, dtype)
+    else:
+        out = ctx.kernel("MatMul", [x, y], dtype)
     if flat:
         out = ctx.op("Reshape", out, result_shape, allowzero=1)
     if lead:

@@ -123,6 +123,31 @@ def test_scan_of_zero_steps_whose_step_type_is_more_precise_than_its_init():
     assert outcomes_of(source, feeds) == {"raw": Kind.OK, "fast_run": Kind.OK}
 
 
+def test_unsigned_matmul_over_an_empty_inner_dim():
+    """Found as CRASH (graphs 144-147 of the seed-106 run, max 10 ops): ONNX Runtime's
+    uint32/uint64 MatMul fails to run when k == 0 ("Tensor type mismatch"); where k may be 0
+    the product runs in the signed type of the same width, which wraps alike."""
+    source = """
+        x0 = pt.tensor('x0', dtype='uint64', shape=(None,))
+        v0 = pt.matmul(x0, x0)
+        outputs = [v0]
+    """
+    for dtype in ("uint64", "uint32"):
+        for feed in (np.zeros(0, dtype), np.array([3, 2**31 + 5, 7], dtype)):
+            program = source.replace("uint64", dtype)
+            assert outcomes_of(program, [feed]) == {"raw": Kind.OK, "fast_run": Kind.OK}
+    # products and sums that wrap, against numpy's uint64 matmul
+    a = pt.tensor("a", dtype="uint64", shape=(None, None))
+    b = pt.tensor("b", dtype="uint64", shape=(None, None))
+    big = np.array([[2**63 + 3, 2**40, 5], [7, 2**64 - 1, 2**32 + 1]], np.uint64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = Compiler().compile(fgraph_of([a, b], [pt.matmul(a, b)]))
+        for left, right in ((big, big.T.copy()), (big[:, :0], big.T[:0])):
+            (got,) = result.run(left, right)
+            np.testing.assert_array_equal(got, np.matmul(left, right))
+
+
 # -- the generator's exclusions ------------------------------------------------------------------
 
 
