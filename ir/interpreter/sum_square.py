@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ir import ops
@@ -13,7 +15,8 @@ def _reduce_sum_square(op: ops.ReduceSumSquare, args: list[np.ndarray]) -> np.nd
     (x,) = args
     axes = tuple(op.reduced_axes())
     with np.errstate(over="ignore"):  # a square past the dtype's range is inf, as in ONNX
-        squares = x * x
+        squares: np.ndarray = np.multiply(x, x)
     if not axes:
         return squares
-    return np.sum(squares, axis=axes, keepdims=op.keepdims, dtype=x.dtype)
+    total: Callable[..., np.ndarray] = np.sum  # as reduction.py's sums (numpy's overloads)
+    return total(squares, axis=axes, keepdims=op.keepdims, dtype=x.dtype)
