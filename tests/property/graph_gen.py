@@ -340,7 +340,7 @@ class Builder:
         of a special value."""
         kind = self.ints(0, 3)
         if kind == 3:
-            return self.constant(a.dtype if self.flag() else self.choice(DTYPES))
+            return self.constant(a.dtype if self.flag() else self.choice(DTYPES), one_element=True)
         return self.operand(
             lambda v: pred(v) and self.broadcasts(a, v),
             lambda: self.partner(a, self.dtype_like(a.dtype)),
@@ -349,10 +349,45 @@ class Builder:
     def dtype_like(self, dtype: str) -> str:
         return dtype if self.ints(0, 2) else self.choice(DTYPES)
 
-    def constant(self, dtype: str) -> Val:
-        """A scalar constant of a special value of ``dtype``."""
+    def constant(self, dtype: str, one_element: bool = False) -> Val:
+        """A scalar constant of a special value of ``dtype``; of a float32/float64 one, one
+        time in four a near-identity (``NEAR_IDENTITIES``), which with ``one_element`` may be
+        of shape (1,) or (1, 1) (it broadcasts with anything: all its dims are static 1)."""
+        if dtype in NEAR_IDENTITIES and self.ints(0, 3) == 0:
+            return self.near_identity(dtype, one_element)
         value = self.choice(special_values(dtype))
         return self.emit(f"pt.constant({literal(value, dtype)})", (), True)
+
+    def near_identity(self, dtype: str, one_element: bool = False) -> Val:
+        """A constant of ``NEAR_IDENTITIES[dtype]``: a scalar, or with ``one_element`` maybe
+        of shape (1,) or (1, 1)."""
+        value = self.choice(NEAR_IDENTITIES[dtype])
+        shape: tuple[int, ...] = (1,) * self.ints(0, 2) if one_element else ()
+        array = np.full(shape, value, dtype=dtype)
+        return self.emit(f"pt.constant({literal(array, dtype)})", shape, True)
+
+
+#: One-element constants that are, or that float32 rounds to, a neutral element of Add/Sub
+#: (0) or Mul/Div/Pow (1): ONNX Runtime's NoopElimination read a float64 one through float32
+#: and dropped ``x * 1.0000000342285429``, ``x / (1 - 2**-30)``, ``x + 1e-300`` and ``x + 0.0``
+#: (at -0.0) (lowering/ort_noop_guard.py). The float32 ones are read exactly: the drop of
+#: their neighbours of 1 and 0 would be as wrong. Kept out of ``special_values``: the feeds
+#: draw from that, and their sums must stay exact in any order.
+NEAR_IDENTITIES: dict[str, list[float]] = {
+    "float64": [
+        1 + 2.0**-30,
+        1 - 2.0**-30,
+        1 + 2.0**-40,
+        1.0000000342285429,
+        1e-300,
+        -1e-300,
+        2.0**-1074,
+        -(2.0**-1074),
+        0.0,
+        -0.0,
+    ],
+    "float32": [1 + 2.0**-23, 1 - 2.0**-24, 2.0**-149, -(2.0**-149), 0.0, -0.0],
+}
 
 
 def special_values(dtype: str) -> list[Any]:
@@ -437,6 +472,8 @@ BINARY_EXACT = (
     "pt.bitwise_or",
     "pt.bitwise_xor",
 )
+#: Where a near-identity constant (``NEAR_IDENTITIES``) is drawn more often.
+NEAR_IDENTITY_OPS = ("pt.add", "pt.sub", "pt.mul", "pt.true_div", "pt.pow")
 BITWISE = ("pt.bitwise_and", "pt.bitwise_or", "pt.bitwise_xor", "pt.invert")
 
 
@@ -464,7 +501,12 @@ def op_binary(b: Builder) -> Val:
     fn = b.choice([*BINARY_EXACT, "pt.pow"])
     if not a.exact and fn not in ("pt.maximum", "pt.minimum"):
         raise Skip("only maximum/minimum keep an inexact operand's error bounded")
-    other = b.broadcast_operand(a, lambda v: v.exact or fn in ("pt.maximum", "pt.minimum"))
+    if fn in NEAR_IDENTITY_OPS and b.ints(0, 3) == 0:
+        # (a constant is drawn rarely: without this, one graph in about 50 had one)
+        dtype = a.dtype if a.dtype in NEAR_IDENTITIES else b.choice(sorted(NEAR_IDENTITIES))
+        other = b.near_identity(dtype, one_element=True)
+    else:
+        other = b.broadcast_operand(a, lambda v: v.exact or fn in ("pt.maximum", "pt.minimum"))
     x, y = (a, other) if b.flag() else (other, a)
     shape = b.broadcast_shape(x, y)
     if fn == "pt.pow":
