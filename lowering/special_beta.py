@@ -666,6 +666,14 @@ _INNER_MAX_STEPS = 10000
 _DBL_MIN = 2.2250738585072014e-308
 
 
+def _lgamma_ratio(p: _Num, q: _Num) -> _Num:
+    """lgamma(q) - lgamma(p + q): -p log q where q is far above p (q >= 1e16 (p + 1)²: the
+    difference of two huge lgammas would cancel to nothing; the dropped terms are below
+    p² / q)."""
+    lopsided = q.ge(1e16 * (p + 1.0) * (p + 1.0))
+    return _select(lopsided, -p * q.unary("Log"), gammaln64(q) - gammaln64(p + q))
+
+
 def _initial_guess(p: _Num, q: _Num, t: _Num) -> _Num:
     """A first x with I_x(p, q) ≈ t (Majumder and Bhattacharjee, AS 109): a normal quantile
     mapped through Carter's approximation for p, q > 1, tail forms otherwise."""
@@ -717,14 +725,25 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
     in the tails: steps x -> x exp(-log(I/y) / (d log I / d log x))) kept inside the bracket
     the steps found (a geometric bisection otherwise), an ONNX Loop of incomplete beta
     functions until I matches y to 4e-15 or the step is below that (3 steps for most
-    elements, 5 at most on the speed grid of BENCHMARKS.md). Edge values as scipy. ≤ 26 ulp
-    (float64) measured; the error grows as 1 / (d log I / d log x), about 1/a in the lower
-    tail."""
+    elements, 5 at most on the speed grid of BENCHMARKS.md). Edge values as scipy, and at
+    extreme parameters its limits (1 - x below 2**-54 -> 1, x below DBL_MIN -> DBL_MIN, a = b
+    huge -> 1/2, b subnormal -> 1) and its NaN for both parameters above 1 and one from
+    4e154. ≤ 26 ulp (float64) measured; the error grows as 1 / (d log I / d log x), about
+    1/a in the lower tail."""
     a, b, y = _broadcast(a, b, y)
     ok = _domain(a, b, y)
     aa, bb, yy = _select(ok, a, 1.0), _select(ok, b, 1.0), _select(ok, y, 0.5)
     half = aa * 0.0 + 0.5
     conv_half, at_half, _ = _ibeta(aa, bb, half, half, aa * 0.0, ok, _INNER_MAX_STEPS)
+    # one parameter below 1e-300: I_1/2 is 1 - O(a) for a tiny a (exactly 1 in float64; the
+    # loops leave it an ulp or more below, which put y = 1 - 2**-53 on the wrong side; for
+    # b > 1 only: with b <= 1 scipy's value there is 1/(1 + b), which the other side gives),
+    # and O(b) for a tiny b (0 where the loops stop)
+    tiny_a, tiny_b = aa.lt(1e-300), bb.lt(1e-300)
+    one_tiny = tiny_a.and_(bb.gt(1.0))
+    one_tiny = one_tiny.or_(tiny_b.and_(tiny_a.unary("Not")).and_(conv_half.unary("Not")))
+    at_half = _select(one_tiny, _select(tiny_a, 1.0, 0.0), at_half)
+    conv_half = conv_half.or_(one_tiny)
     # y <= 1/2: I_x(a, b) = y (exact target); else on the half where x lies: I_x(a, b) = y
     # for x <= 1/2, I_(1-x)(b, a) = 1 - y (1 - y exact) for x > 1/2
     lower = yy.le(0.5).or_(yy.le(at_half))
@@ -733,11 +752,13 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
     x0 = _initial_guess(p, q, t)
     # x ~ (t p B(p, q))**(1/p) as x -> 0: below the normal range, the result is DBL_MIN (as
     # scipy's) and Newton does not run.
-    log_pb = gammaln64(p + 1.0) + gammaln64(q) - gammaln64(p + q)
+    # (lgamma(1 + p) to its relative accuracy: with a tiny p and y near 1 the test is
+    # log y + log_pb against p log DBL_MIN, both about 1e-16)
+    log_pb = _lgamma1p(p) + _lgamma_ratio(p, q)
     underflow = ((t.unary("Log") + log_pb) / p).lt(math.log(_DBL_MIN))
     x0 = _select(underflow, _DBL_MIN, x0)
     # the same for 1 - x, I_(1-x)(b, a) = 1 - y: below 2**-54, x rounds to 1
-    log_qb = gammaln64(bb + 1.0) + gammaln64(aa) - gammaln64(aa + bb)
+    log_qb = gammaln64(bb + 1.0) + _lgamma_ratio(bb, aa)
     near_one = ((_log1p64(-yy) + log_qb) / bb).lt(-54.0 * math.log(2.0))
     x0 = _select(near_one, _select(lower, 1.0, 0.0), x0)
     underflow = underflow.or_(near_one)
@@ -783,7 +804,8 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
     state = [x0, zero, zero + 1.0]
     converged, (x, _, _) = _iterate(state, step, _NEWTON_MAX_STEPS, done=underflow)
     out = _select(lower, x, 1.0 - x)
-    out = _select(converged.and_(conv_half), out, math.nan)
+    # (a result settled below DBL_MIN or at 1 needs neither loop: I_1/2 may be out of reach)
+    out = _select(converged.and_(conv_half.or_(underflow)), out, math.nan)
     nan = a.unary("IsNaN").or_(b.unary("IsNaN")).or_(y.unary("IsNaN"))
     nan = nan.or_(a.le(0.0)).or_(b.le(0.0)).or_(y.lt(0.0)).or_(y.gt(1.0))
     # scipy: infinite parameters give NaN inside (0, 1), except with the other parameter 1
@@ -794,6 +816,20 @@ def betaincinv64(a: _Num, b: _Num, y: _Num) -> _Num:
     closed = _select(a.eq(1.0), -_expm1_64(_log1p64(-y) / b), (y.unary("Log") / a).unary("Exp"))
     use_closed = out.unary("IsNaN").and_(a.eq(1.0).or_(b.eq(1.0)))
     out = _select(use_closed, closed, out)
+    # scipy (Boost's ibeta_inv) gives NaN for both parameters above 1 and one of them from
+    # about 4e154 on (measured: values up to 2e154, NaN from 5e154 for a small parameter up
+    # to 2, a few values on to 1e158 for larger ones), where the true x is 1 or below
+    # DBL_MIN: NaN as scipy's (the contract)
+    huge_pair = a.gt(1.0).and_(b.gt(1.0)).and_(a.ge(4e154).or_(b.ge(4e154)))
+    out = _select(huge_pair, math.nan, out)
+    # a = b: x = 1/2 + O(1/sqrt(a)), which rounds to 1/2 (even at y = 5e-324) from a = 1e36;
+    # both subnormal, I is b / (a + b) all across (0, 1) and scipy gives (about) 1/2
+    equal = a.eq(b).and_(a.lt(math.inf))
+    out = _select(equal.and_(a.ge(1e36).or_(out.unary("IsNaN").and_(a.lt(_DBL_MIN)))), 0.5, out)
+    # b subnormal and a normal: I_x(a, b) is about b log(1/(1 - x)) until x is within
+    # e^(-y/b) of 1, so the root rounds to 1 (scipy's value) wherever the loops miss it
+    tiny_b = b.lt(_DBL_MIN).and_(a.ge(_DBL_MIN)).and_(a.lt(math.inf)).and_(out.unary("IsNaN"))
+    out = _select(tiny_b, 1.0, out)
     out = _select(y.eq(0.0), 0.0, _select(y.eq(1.0), 1.0, out))
     return _select(nan, math.nan, out)
 

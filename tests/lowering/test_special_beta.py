@@ -214,3 +214,49 @@ def test_betaincinv_with_a_parameter_of_one_as_scipy() -> None:
     fgraph = fgraph_of([av, bv, yv], [pt.betaincinv(av, bv, yv)])
     (got,) = compile_checked(fgraph).run(a, b, y)
     np.testing.assert_allclose(got, [0.0, 1.0, 6.931471805599452e-301, 1.0, np.nan], rtol=1e-15)
+
+
+#: (a, b, y, scipy.special.betaincinv(a, b, y)) at extreme parameters where the lowering gave
+#: NaN (first block), a wrong number (second: 1 - x below 2**-54 missed, as the difference of
+#: two lgammas near 1e100 cancelled) or a value where scipy gives NaN (third).
+_INVERSE_EXTREMES = [
+    # one parameter far above the other (log B as lgamma(s) - s log l): the root settles at 1
+    # (1 - x below 2**-54) or below DBL_MIN (scipy's DBL_MIN)
+    (1e300, 0.5, 0.5, 1.0),
+    (1e300, 1e-16, 1e-300, 1.0),
+    (1e300, 1e-300, 0.5, 1.0),
+    (0.5, 1e300, 1e-16, 2.225073858507201e-308),
+    (1e-16, 1e300, 1e-300, 2.225073858507201e-308),
+    # a = b from 1e36: 1/2; both subnormal: about 1/2
+    (1e300, 1e300, 0.3, 0.5),
+    (1e100, 1e100, 5e-324, 0.5),
+    (5e-324, 5e-324, 0.3, 0.4999999999999999),
+    # b subnormal: 1
+    (2.0, 5e-324, 5e-324, 1.0),
+    (1e5, 1e-310, 0.5, 1.0),
+    # a subnormal, b > 1, y = 1 - 2**-53: below DBL_MIN
+    (5e-324, 30.0, 0.9999999999999999, 2.225073858507201e-308),
+    (5e-324, 1e5, 0.9999999999999999, 2.225073858507201e-308),
+    # were 0.8749198801495783 and 0.9999999999999964
+    (1e100, 30.0, 1e-300, 1.0),
+    (1e100, 2.0, 0.5, 1.0),
+    (30.0, 1e100, 1e-300, 1.2044497038599614e-109),
+    # both parameters above 1, one from about 4e154: NaN as scipy's; infinite parameters NaN
+    (1e300, 2.0, 0.5, np.nan),
+    (2.0, 1e300, 0.5, np.nan),
+    (5e154, 2.0, 0.3, np.nan),
+    (np.inf, 5e-324, 0.5, np.nan),
+]
+
+
+def test_betaincinv_extreme_parameters_as_scipy() -> None:
+    """NaN exactly where scipy (PyTensor's perform) gives it at extreme parameters, and
+    scipy's values elsewhere, through ONNX Runtime (both levels) and the interpreter."""
+    a, b, y, want = (np.array(c) for c in zip(*_INVERSE_EXTREMES, strict=True))
+    av, bv, yv = pt.dvector("a"), pt.dvector("b"), pt.dvector("y")
+    fgraph = fgraph_of([av, bv, yv], [pt.betaincinv(av, bv, yv)])
+    result = compile_checked(fgraph)
+    for level, (got,) in ort_outputs(result, [a, b, y]).items():
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0.0, err_msg=level)
+    (interpreted,) = run_module(result.module, [a, b, y])
+    np.testing.assert_allclose(interpreted, want, rtol=1e-15, atol=0.0)
