@@ -267,6 +267,16 @@ def test_kve_of_subnormal_orders_as_scipy() -> None:
     check([a, b], [pt.kve(a, b)], [v, x])
 
 
+def test_kve_of_integer_orders_at_small_x() -> None:
+    """ONNX Runtime's float64 Sin of 2 pi is exactly 0, so the subnormal-order rule's test
+    1 / sin(nu pi) == inf held for every even order: kve(2, x) was inf for x <= 2 (a clean-clone
+    CI sweep found kve(2, 7.549e-12)); the rule now looks at tiny orders only."""
+    v = np.array([2.0, 2.0, 2.0, 4.0, 6.0, -2.0, 1.0, 3.0, 2.0])
+    x = np.array([7.5492231937208233e-12, 1e-6, 1.0, 0.5, 2.0, 1e-10, 1e-3, 0.1, 1e-150])
+    a, b = pt.vector("v"), pt.vector("x")
+    check([a, b], [pt.kve(a, b)], [v, x])
+
+
 def test_jv_transition_region_of_huge_orders() -> None:
     """|x - v| <= 0.7 v^(1/3) beyond v = 1e9, where the recurrences would take too many steps
     (NaN before): the transition expansion, as scipy's Cephes (its values, scipy 1.18)."""
