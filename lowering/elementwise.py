@@ -75,8 +75,6 @@ _ONE_TO_ONE: dict[type[Operation], str] = {
     ops.Log: "Log",
     ops.Sqrt: "Sqrt",
     ops.Reciprocal: "Reciprocal",
-    ops.Sin: "Sin",
-    ops.Cos: "Cos",
     ops.Tanh: "Tanh",
     ops.Floor: "Floor",
     ops.Ceil: "Ceil",

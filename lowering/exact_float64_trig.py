@@ -1,8 +1,11 @@
-"""float64 tan, sinh and cosh: ONNX Runtime has no float64 kernels for them.
+"""float64 sin, cos, tan, sinh and cosh: ONNX Runtime has no float64 kernels for the last
+three, and its float64 Sin and Cos reduce their argument too coarsely.
 
-The naive forms are wrong where it matters: ORT's float64 Sin and Cos are accurate in absolute
-but not in relative terms near their zeros (sin(x) / cos(x) is inf at fl(pi/2)), and exp(|x|)
-overflows before sinh and cosh do. These follow fdlibm.
+ORT's float64 Sin and Cos are accurate in absolute but not in relative terms away from
+[-pi/4, pi/4] (sin(pi) is -0.0, not 1.2246e-16; sin(3.14159) is 4.6e-11 relative off; so
+sin(x) / cos(x) is inf at fl(pi/2)), and exp(|x|) overflows before sinh and cosh do. These
+follow fdlibm: a Cody-Waite reduction by pi/2, then ORT's kernels on [-pi/4, pi/4], where
+they are within 3 ulp.
 """
 
 from __future__ import annotations
@@ -41,13 +44,7 @@ def lower_tan(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     def c(v: float) -> V:
         return ctx.constant(v, dtype)
 
-    n = ctx.op("Round", ctx.op("Mul", x, c(2 / math.pi)))
-    # n = -0.0 → +0.0, so that x - n * part keeps the sign of x = -0.0. (Not n + 0.0: ORT's
-    # optimizer drops an Add of a zero constant.)
-    n = ctx.op("Where", ctx.op("Equal", n, c(0.0)), c(0.0), n)
-    r = ctx.op("Sub", x, ctx.op("Mul", n, c(_PIO2_1)))  # exact near the multiples of pi/2
-    r = ctx.op("Sub", r, ctx.op("Mul", n, c(_PIO2_2)))
-    r = ctx.op("Sub", r, ctx.op("Mul", n, c(_PIO2_2T)))
+    n, r = _reduce_by_half_pi(ctx, x, dtype)
     sin_r, cos_r = ctx.op("Sin", r), ctx.op("Cos", r)
     odd = ctx.op("Equal", ctx.op("Abs", ctx.op("Mod", n, c(2.0), fmod=1)), c(1.0))
     # cos(r) >= 0.7, so -cos(r) / sin(r) is never -0.0 (and sin(r) / cos(r), -0.0 for x = -0.0,
@@ -58,6 +55,55 @@ def lower_tan(op: Operation, ctx: LoweringContext, args: list[V]) -> V:
     far = ctx.op("GreaterOrEqual", ctx.op("Abs", x), c(_TAN_REDUCE_LIMIT))
     naive = ctx.op("Div", ctx.op("Sin", x), ctx.op("Cos", x))
     return where(ctx, far, naive, reduced, dtype, zeros="")
+
+
+def _reduce_by_half_pi(ctx: LoweringContext, x: V, dtype: str) -> tuple[V, V]:
+    """fdlibm's medium-range reduction: n = rint(x * 2/pi) and r = x - n * pi/2 with pi/2 in
+    three parts (Cody-Waite), |r| <= pi/4 (about), exact enough below ``_TAN_REDUCE_LIMIT``."""
+
+    def c(v: float) -> V:
+        return ctx.constant(v, dtype)
+
+    n = ctx.op("Round", ctx.op("Mul", x, c(2 / math.pi)))
+    # n = -0.0 → +0.0, so that x - n * part keeps the sign of x = -0.0. (Not n + 0.0: ORT's
+    # optimizer drops an Add of a zero constant.)
+    n = ctx.op("Where", ctx.op("Equal", n, c(0.0)), c(0.0), n)
+    r = ctx.op("Sub", x, ctx.op("Mul", n, c(_PIO2_1)))  # exact near the multiples of pi/2
+    r = ctx.op("Sub", r, ctx.op("Mul", n, c(_PIO2_2)))
+    r = ctx.op("Sub", r, ctx.op("Mul", n, c(_PIO2_2T)))
+    return n, r
+
+
+@lowers(ops.Sin, ops.Cos)
+def lower_sin_cos(op: ops.Sin | ops.Cos, ctx: LoweringContext, args: list[V]) -> V:
+    """float64: with n, r from ``_reduce_by_half_pi`` and q = n mod 4, sin(x) is sin r, cos r,
+    -sin r, -cos r and cos(x) is cos r, -sin r, -cos r, sin r for q = 0, 1, 2, 3 (fdlibm);
+    beyond 2**19 * pi/2, ±inf and NaN, ORT's kernel on x. Other dtypes: ORT's kernel (float16
+    computed in float32 and rounded)."""
+    dtype = _dtype(op)
+    (x,) = args
+    name = "Sin" if isinstance(op, ops.Sin) else "Cos"
+    if dtype != "float64":
+        return ctx.kernel(name, [x], dtype)
+
+    def c(v: float) -> V:
+        return ctx.constant(v, dtype)
+
+    n, r = _reduce_by_half_pi(ctx, x, dtype)
+    q = ctx.op("Sub", n, ctx.op("Mul", ctx.op("Floor", ctx.op("Mul", n, c(0.25))), c(4.0)))
+    sin_r, cos_r = ctx.op("Sin", r), ctx.op("Cos", r)
+    odd = ctx.op("Equal", ctx.op("Mod", q, c(2.0), fmod=1), c(1.0))
+    if name == "Sin":  # q = 0, 1: +; 2, 3: -
+        value = where(ctx, odd, cos_r, sin_r, dtype)
+        negative = ctx.op("GreaterOrEqual", q, c(2.0))
+    else:  # q = 0, 3: +; 1, 2: -
+        value = where(ctx, odd, sin_r, cos_r, dtype)
+        negative = ctx.op(
+            "And", ctx.op("GreaterOrEqual", q, c(1.0)), ctx.op("LessOrEqual", q, c(2.0))
+        )
+    reduced = where(ctx, negative, ctx.op("Neg", value), value, dtype)
+    far = ctx.op("Not", ctx.op("Less", ctx.op("Abs", x), c(_TAN_REDUCE_LIMIT)))  # NaN too
+    return where(ctx, far, ctx.op(name, x), reduced, dtype)
 
 
 #: Above this |x|, exp(|x|) overflows float64 while sinh and cosh are still finite (up to
