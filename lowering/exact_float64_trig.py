@@ -77,9 +77,9 @@ def _reduce_by_half_pi(ctx: LoweringContext, x: V, dtype: str) -> tuple[V, V]:
 @lowers(ops.Sin, ops.Cos)
 def lower_sin_cos(op: ops.Sin | ops.Cos, ctx: LoweringContext, args: list[V]) -> V:
     """float64: with n, r from ``_reduce_by_half_pi`` and q = n mod 4, sin(x) is sin r, cos r,
-    -sin r, -cos r and cos(x) is cos r, -sin r, -cos r, sin r for q = 0, 1, 2, 3 (fdlibm);
-    beyond 2**19 * pi/2, ±inf and NaN, ORT's kernel on x. Other dtypes: ORT's kernel (float16
-    computed in float32 and rounded)."""
+    -sin r, -cos r for q = 0, 1, 2, 3 (fdlibm), and cos(x) is the same one quadrant on
+    (q = (n + 1) mod 4); beyond 2**19 * pi/2, ±inf and NaN, ORT's kernel on x. Other dtypes:
+    ORT's kernel (float16 computed in float32 and rounded)."""
     dtype = _dtype(op)
     (x,) = args
     name = "Sin" if isinstance(op, ops.Sin) else "Cos"
@@ -90,18 +90,13 @@ def lower_sin_cos(op: ops.Sin | ops.Cos, ctx: LoweringContext, args: list[V]) ->
         return ctx.constant(v, dtype)
 
     n, r = _reduce_by_half_pi(ctx, x, dtype)
+    if name == "Cos":  # cos(x) = sin(x + pi/2): one quadrant on
+        n = ctx.op("Add", n, c(1.0))
     q = ctx.op("Sub", n, ctx.op("Mul", ctx.op("Floor", ctx.op("Mul", n, c(0.25))), c(4.0)))
     sin_r, cos_r = ctx.op("Sin", r), ctx.op("Cos", r)
     odd = ctx.op("Equal", ctx.op("Mod", q, c(2.0), fmod=1), c(1.0))
-    if name == "Sin":  # q = 0, 1: +; 2, 3: -
-        value = where(ctx, odd, cos_r, sin_r, dtype)
-        negative = ctx.op("GreaterOrEqual", q, c(2.0))
-    else:  # q = 0, 3: +; 1, 2: -
-        value = where(ctx, odd, sin_r, cos_r, dtype)
-        negative = ctx.op(
-            "And", ctx.op("GreaterOrEqual", q, c(1.0)), ctx.op("LessOrEqual", q, c(2.0))
-        )
-    reduced = where(ctx, negative, ctx.op("Neg", value), value, dtype)
+    value = where(ctx, odd, cos_r, sin_r, dtype)
+    reduced = where(ctx, ctx.op("GreaterOrEqual", q, c(2.0)), ctx.op("Neg", value), value, dtype)
     far = ctx.op("Not", ctx.op("Less", ctx.op("Abs", x), c(_TAN_REDUCE_LIMIT)))  # NaN too
     return where(ctx, far, ctx.op(name, x), reduced, dtype)
 
