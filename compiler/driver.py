@@ -91,8 +91,8 @@ class CompileOptions:
     #: Run ``onnx.checker.check_model(full_check=True)`` on the model ``to_onnx`` returns.
     check_model: bool = True
     #: Fast math: also run rewrites exact in real arithmetic that change the last bits of
-    #: floats (sums of scaled and shifted terms, sums of squares; ``passes/reassociate.py``),
-    #: as PyTensor's NUMBA mode does with ``fastmath``. Off: every output keeps its bits.
+    #: floats (factors and divisors out of sums, sums of squares; ``passes/reassociate.py``),
+    #: as PyTensor's NUMBA mode does with ``fastmath``. Off: none of these rewrites run.
     fast_math: bool = False
 
     def __post_init__(self) -> None:
