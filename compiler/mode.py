@@ -193,17 +193,17 @@ def compiled_result(function: Any) -> CompileResult:
     return linker.result
 
 
-def register_mode(name: str = "ONNX", linker_name: str = "onnx") -> None:
-    """Make ``mode=name`` and ``linker=linker_name`` work in PyTensor (once per process)."""
+def register_mode(name: str = "ONNX", linker_name: str = "onnx", mode: Mode = ONNX_MODE) -> None:
+    """Make ``mode=name`` (``mode``) and ``linker=linker_name`` work in PyTensor (once per
+    process)."""
     if name not in predefined_modes:
-        register_pytensor_mode(name, ONNX_MODE)
+        register_pytensor_mode(name, mode)
     if linker_name not in predefined_linkers:
         register_linker(linker_name, ONNXLinker())
 
 
 register_mode()
-if "ONNX_FAST_MATH" not in predefined_modes:
-    register_pytensor_mode("ONNX_FAST_MATH", ONNX_FAST_MATH_MODE)
+register_mode("ONNX_FAST_MATH", mode=ONNX_FAST_MATH_MODE)
 
 __all__ = [
     "EXCLUDED_REWRITES", "ONNXLinker", "ONNX_FAST_MATH_MODE", "ONNX_MODE", "SMALL_GRAPH_ELEMENTS",
